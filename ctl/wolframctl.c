@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <unistd.h>
+
+#include "bus-json.h"
+#include "config.h"
+#include "format.h"
+#include "macro.h"
+#include "wolfram-bus.h"
+
+static bool arg_json = false;
+static bool arg_ask_password = true;
+
+static void help(void) {
+        printf("%s [OPTIONS...] [COMMAND]\n\n"
+               "Show and steer the wolfram memory saver.\n\n"
+               "Commands:\n"
+               "  status               Show what the engine sees and does (default)\n"
+               "  pause                Pause the engine\n"
+               "  resume               Resume the engine\n\n"
+               "Options:\n"
+               "  -h --help            Show this help\n"
+               "     --version         Show the version\n"
+               "     --json            Print status as JSON\n"
+               "     --no-ask-password Do not ask for a password to authorize\n",
+               program_invocation_short_name);
+}
+
+/* Says why a call failed in words a person can act on. */
+static int report_bus_error(const char *what, const sd_bus_error *error, int r) {
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
+                fprintf(stderr,
+                        "Failed to %s: wolframd is not running (%s has no owner on the system bus).\n", what,
+                        WOLFRAM_BUS_NAME);
+        else if (sd_bus_error_is_set(error))
+                fprintf(stderr, "Failed to %s: %s\n", what, error->message ?: error->name);
+        else
+                fprintf(stderr, "Failed to %s: %s\n", what, strerror(-r));
+        return r;
+}
+
+static int connect_bus(sd_bus **ret) {
+        int r = sd_bus_default_system(ret);
+        if (r < 0) {
+                fprintf(stderr, "Failed to connect to the system bus: %s\n", strerror(-r));
+                return r;
+        }
+        /* Interactive authorization only makes sense where a person can
+         * answer a password prompt. */
+        (void) sd_bus_set_allow_interactive_authorization(*ret, arg_ask_password && isatty(STDIN_FILENO));
+        return 0;
+}
+
+static uint64_t get_u64(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
+}
+
+static const char *get_str(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "?";
+}
+
+static void print_status(json_object *stats) {
+        char a[32], b[32], c[32];
+        json_object *zram;
+        size_t n_zram = 0;
+
+        printf("wolframd %s: %s\n", get_str(stats, "Version"), get_str(stats, "State"));
+        printf("   Memory: %s total, %s available\n",
+               format_bytes(a, sizeof(a), get_u64(stats, "MemoryTotalBytes")),
+               format_bytes(b, sizeof(b), get_u64(stats, "MemoryAvailableBytes")));
+        printf("     Swap: %s used of %s\n", format_bytes(a, sizeof(a), get_u64(stats, "SwapUsedBytes")),
+               format_bytes(b, sizeof(b), get_u64(stats, "SwapTotalBytes")));
+
+        if (json_object_object_get_ex(stats, "ZramDevices", &zram))
+                n_zram = json_object_array_length(zram);
+        if (n_zram == 0)
+                printf("     zram: no devices\n");
+        for (size_t i = 0; i < n_zram; i++) {
+                json_object *d = json_object_array_get_idx(zram, i), *is_swap;
+                bool swap =
+                        json_object_object_get_ex(d, "IsSwap", &is_swap) && json_object_get_boolean(is_swap);
+
+                printf("%s %s: %s stored in %s (%s of RAM)%s\n", i == 0 ? "     zram:" : "          ",
+                       get_str(d, "Name"), format_bytes(a, sizeof(a), get_u64(d, "OriginalBytes")),
+                       format_bytes(b, sizeof(b), get_u64(d, "CompressedBytes")),
+                       format_bytes(c, sizeof(c), get_u64(d, "MemoryUsedBytes")),
+                       swap ? ", swap" : ", not swap");
+        }
+
+        {
+                json_object *avail;
+                bool ksm = json_object_object_get_ex(stats, "KsmAvailable", &avail) &&
+                           json_object_get_boolean(avail);
+
+                if (ksm)
+                        printf("      KSM: %" PRIu64 " pages sharing\n", get_u64(stats, "KsmPagesSharing"));
+                else
+                        printf("      KSM: not available\n");
+        }
+}
+
+static int verb_status(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_object *stats = NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, "GetStats",
+                               &error, &reply, NULL);
+        if (r < 0)
+                return report_bus_error("get status", &error, r);
+
+        r = bus_message_read_json(reply, &stats);
+        if (r < 0) {
+                fprintf(stderr, "Failed to parse the engine's statistics: %s\n", strerror(-r));
+                return r;
+        }
+
+        if (arg_json)
+                printf("%s\n", json_object_to_json_string_ext(
+                                       stats, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        else
+                print_status(stats);
+        json_object_put(stats);
+        return 0;
+}
+
+static int verb_simple_call(sd_bus *bus, const char *method, const char *what) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, method,
+                               &error, NULL, NULL);
+        if (r < 0)
+                return report_bus_error(what, &error, r);
+        return 0;
+}
+
+static int parse_argv(int argc, char *argv[]) {
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_ASK_PASSWORD };
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, ARG_VERSION },
+                { "json", no_argument, NULL, ARG_JSON },
+                { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                {},
+        };
+        int c;
+
+        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return 0;
+                case ARG_VERSION:
+                        printf("wolframctl %s\n", PACKAGE_VERSION);
+                        return 0;
+                case ARG_JSON:
+                        arg_json = true;
+                        break;
+                case ARG_NO_ASK_PASSWORD:
+                        arg_ask_password = false;
+                        break;
+                case '?':
+                        return -EINVAL;
+                default:
+                        abort();
+                }
+        return 1;
+}
+
+int main(int argc, char *argv[]) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        const char *verb;
+        int r;
+
+        r = parse_argv(argc, argv);
+        if (r <= 0)
+                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+
+        verb = optind < argc ? argv[optind] : "status";
+        if (optind + 1 < argc) {
+                fprintf(stderr, "Too many arguments after '%s'; see --help.\n", verb);
+                return EXIT_FAILURE;
+        }
+        if (!streq(verb, "status") && !streq(verb, "pause") && !streq(verb, "resume")) {
+                fprintf(stderr, "Unknown command '%s'; see --help.\n", verb);
+                return EXIT_FAILURE;
+        }
+
+        r = connect_bus(&bus);
+        if (r < 0)
+                return EXIT_FAILURE;
+
+        if (streq(verb, "status"))
+                r = verb_status(bus);
+        else if (streq(verb, "pause"))
+                r = verb_simple_call(bus, "Pause", "pause");
+        else
+                r = verb_simple_call(bus, "Resume", "resume");
+
+        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: MIT */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+
+#include "bus-polkit.h"
+#include "bus-server.h"
+#include "config.h"
+#include "log.h"
+#include "macro.h"
+#include "stats.h"
+#include "wolfram-bus.h"
+
+struct BusServer {
+        sd_bus *bus;
+        sd_bus_slot *vtable_slot;
+        PolkitRegistry *polkit;
+};
+
+static int reply_stats_error(sd_bus_error *error, int r, const char *what) {
+        return sd_bus_error_setf(error, WOLFRAM_ERROR_FAILED, "Failed to read %s: %s", what, strerror(-r));
+}
+
+static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        return sd_bus_message_append(reply, "s", PACKAGE_VERSION);
+}
+
+static int property_get_state(sd_bus *bus, const char *path, const char *interface, const char *property,
+                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+
+        return sd_bus_message_append(reply, "s", engine_state_to_string(e->state));
+}
+
+/* Memory figures are read when asked, so they are never stale. */
+static int property_get_memory(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        MemInfo m;
+        uint64_t v;
+        int r;
+
+        r = meminfo_read(&m);
+        if (r < 0)
+                return reply_stats_error(error, r, "/proc/meminfo");
+
+        if (streq(property, "MemoryTotalBytes"))
+                v = m.total_bytes;
+        else if (streq(property, "MemoryAvailableBytes"))
+                v = m.available_bytes;
+        else if (streq(property, "SwapTotalBytes"))
+                v = m.swap_total_bytes;
+        else {
+                assert(streq(property, "SwapUsedBytes"));
+                v = meminfo_swap_used_bytes(&m);
+        }
+        return sd_bus_message_append(reply, "t", v);
+}
+
+static int property_get_zram_devices(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        _cleanup_free_ ZramDevice *devices = NULL;
+        size_t n;
+        int r;
+
+        r = zram_list_devices(&devices, &n);
+        if (r < 0)
+                return reply_stats_error(error, r, "zram devices");
+
+        r = sd_bus_message_open_container(reply, 'a', "(sttt)");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                r = sd_bus_message_append(reply, "(sttt)", devices[i].name, devices[i].mm.orig_data_bytes,
+                                          devices[i].mm.compr_data_bytes,
+                                          devices[i].mm.mem_used_total_bytes);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
+static int property_get_ksm_pages_sharing(sd_bus *bus, const char *path, const char *interface,
+                                          const char *property, sd_bus_message *reply, void *userdata,
+                                          sd_bus_error *error) {
+        KsmCounters c = {};
+        int r;
+
+        r = ksm_read_counters(&c);
+        if (r < 0 && r != -ENOENT)
+                return reply_stats_error(error, r, "KSM counters");
+        return sd_bus_message_append(reply, "t", c.pages_sharing);
+}
+
+static int append_swap_devices(sd_bus_message *m, const StatsSnapshot *s) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->swaps.n_entries; i++) {
+                const SwapEntry *e = &s->swaps.entries[i];
+
+                r = sd_bus_message_append(m, "a{sv}", 5, "Path", "s", e->path, "Type", "s", e->type,
+                                          "SizeBytes", "t", e->size_bytes, "UsedBytes", "t", e->used_bytes,
+                                          "Priority", "i", e->priority);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(m);
+}
+
+static int append_zram_devices(sd_bus_message *m, const StatsSnapshot *s) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < s->n_zram; i++) {
+                const ZramDevice *d = &s->zram[i];
+
+                r = sd_bus_message_append(m, "a{sv}", 7, "Name", "s", d->name, "DiskSizeBytes", "t",
+                                          d->disksize_bytes, "OriginalBytes", "t", d->mm.orig_data_bytes,
+                                          "CompressedBytes", "t", d->mm.compr_data_bytes, "MemoryUsedBytes",
+                                          "t", d->mm.mem_used_total_bytes, "SamePages", "t",
+                                          d->mm.same_pages, "IsSwap", "b", stats_zram_is_swap(s, d));
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(m);
+}
+
+static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_append(m, "{sv}{sv}{sv}", "Version", "s", PACKAGE_VERSION, "State", "s",
+                                  engine_state_to_string(e->state), "Timestamp", "t", s->timestamp_usec);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}", "MemoryTotalBytes", "t", s->mem.total_bytes,
+                                  "MemoryAvailableBytes", "t", s->mem.available_bytes, "MemoryFreeBytes",
+                                  "t", s->mem.free_bytes, "SwapTotalBytes", "t", s->mem.swap_total_bytes,
+                                  "SwapUsedBytes", "t", meminfo_swap_used_bytes(&s->mem));
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "SwapDevices");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "aa{sv}");
+        if (r >= 0)
+                r = append_swap_devices(m, s);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "ZramDevices");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "aa{sv}");
+        if (r >= 0)
+                r = append_zram_devices(m, s);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+
+        r = sd_bus_message_append(m, "{sv}{sv}{sv}", "KsmAvailable", "b", s->ksm_available,
+                                  "KsmPagesSharing", "t", s->ksm.pages_sharing, "KsmPagesShared", "t",
+                                  s->ksm.pages_shared);
+        if (r < 0)
+                return r;
+
+        return sd_bus_message_close_container(m);
+}
+
+static int method_get_stats(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(stats_snapshot_done) StatsSnapshot s = {};
+        Engine *e = userdata;
+        int r;
+
+        r = stats_snapshot_collect(&s);
+        if (r < 0)
+                return reply_stats_error(error, r, "memory statistics");
+
+        r = sd_bus_message_new_method_return(call, &reply);
+        if (r < 0)
+                return r;
+        r = append_stats(reply, e, &s);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+/* Pause and Resume differ only in the engine call. */
+static int method_set_state(sd_bus_message *call, Engine *e, int (*change)(Engine *e), sd_bus_error *error) {
+        int r;
+
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_PAUSE, e->bus_server->polkit, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1; /* polkit answers later; the call comes back then */
+
+        r = change(e);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                r = sd_bus_emit_properties_changed(sd_bus_message_get_bus(call), WOLFRAM_BUS_PATH,
+                                                   WOLFRAM_BUS_INTERFACE, "State", NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to emit PropertiesChanged for State, ignoring: %m");
+        }
+        return sd_bus_reply_method_return(call, NULL);
+}
+
+static int method_pause(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_set_state(call, userdata, engine_pause, error);
+}
+
+static int method_resume(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_set_state(call, userdata, engine_resume, error);
+}
+
+static const sd_bus_vtable memory1_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+
+        SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("MemoryTotalBytes", "t", property_get_memory, 0, 0),
+        SD_BUS_PROPERTY("MemoryAvailableBytes", "t", property_get_memory, 0, 0),
+        SD_BUS_PROPERTY("SwapTotalBytes", "t", property_get_memory, 0, 0),
+        SD_BUS_PROPERTY("SwapUsedBytes", "t", property_get_memory, 0, 0),
+        SD_BUS_PROPERTY("ZramDevices", "a(sttt)", property_get_zram_devices, 0, 0),
+        SD_BUS_PROPERTY("KsmPagesSharing", "t", property_get_ksm_pages_sharing, 0, 0),
+
+        SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats), method_get_stats,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+
+        SD_BUS_VTABLE_END,
+};
+
+int bus_server_start(Engine *e) {
+        _cleanup_free_ BusServer *s = NULL;
+        int r;
+
+        assert(e);
+        assert(!e->bus_server);
+
+        s = calloc(1, sizeof(BusServer));
+        if (!s)
+                return log_oom();
+
+        r = polkit_registry_new(&s->polkit);
+        if (r < 0)
+                return log_oom();
+
+        r = sd_bus_open_system(&s->bus);
+        if (r < 0) {
+                log_error_errno(r, "Failed to connect to the system bus: %m");
+                goto fail;
+        }
+        (void) sd_bus_set_description(s->bus, "wolframd");
+
+        r = sd_bus_add_object_vtable(s->bus, &s->vtable_slot, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
+                                     memory1_vtable, e);
+        if (r < 0) {
+                log_error_errno(r, "Failed to register %s: %m", WOLFRAM_BUS_PATH);
+                goto fail;
+        }
+
+        r = sd_bus_attach_event(s->bus, e->event, SD_EVENT_PRIORITY_NORMAL);
+        if (r < 0) {
+                log_error_errno(r, "Failed to attach the bus to the event loop: %m");
+                goto fail;
+        }
+        /* Losing the bus leaves nothing to serve: leave the loop and let the
+         * service manager restart us. */
+        r = sd_bus_set_exit_on_disconnect(s->bus, true);
+        if (r < 0) {
+                log_error_errno(r, "Failed to set exit-on-disconnect: %m");
+                goto fail;
+        }
+
+        /* Synchronous on purpose: nothing else is served before we own the
+         * name, and the outcome decides whether we run at all. */
+        r = sd_bus_request_name(s->bus, WOLFRAM_BUS_NAME, 0);
+        if (r == -EEXIST)
+                log_error("Another process already owns %s; is wolframd running already?", WOLFRAM_BUS_NAME);
+        else if (r == -EACCES || r == -EPERM)
+                log_error("The bus policy does not let this user own %s (is %s installed, are we root?).",
+                          WOLFRAM_BUS_NAME, "org.wolfram.Memory1.conf");
+        else if (r < 0)
+                log_error_errno(r, "Failed to own %s: %m", WOLFRAM_BUS_NAME);
+        if (r < 0)
+                goto fail;
+
+        e->bus_server = TAKE_PTR(s);
+        return 0;
+
+fail:
+        s->vtable_slot = sd_bus_slot_unref(s->vtable_slot);
+        s->bus = sd_bus_flush_close_unref(s->bus);
+        s->polkit = polkit_registry_free(s->polkit);
+        return r;
+}
+
+void bus_server_stop(Engine *e) {
+        BusServer *s = e->bus_server;
+
+        if (!s)
+                return;
+        if (s->bus && sd_bus_is_open(s->bus) > 0)
+                (void) sd_bus_release_name(s->bus, WOLFRAM_BUS_NAME);
+        s->polkit = polkit_registry_free(s->polkit);
+        s->vtable_slot = sd_bus_slot_unref(s->vtable_slot);
+        s->bus = sd_bus_flush_close_unref(s->bus);
+        free(s);
+        e->bus_server = NULL;
+}

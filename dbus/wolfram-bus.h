@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Names shared by the engine and its clients. The XML next to this file is
+ * the contract; these must match it. */
+
+#define WOLFRAM_BUS_NAME "org.wolfram.Memory1"
+#define WOLFRAM_BUS_PATH "/org/wolfram/Memory1"
+#define WOLFRAM_BUS_INTERFACE "org.wolfram.Memory1"
+
+#define WOLFRAM_ERROR_PREFIX "org.wolfram.Memory1.Error."
+#define WOLFRAM_ERROR_FAILED WOLFRAM_ERROR_PREFIX "Failed"
+#define WOLFRAM_ERROR_BUSY WOLFRAM_ERROR_PREFIX "Busy"
+
+#define WOLFRAM_POLKIT_ACTION_PAUSE "org.wolfram.memory1.pause"

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Largest file read_full_file() accepts: /proc and /sys files we parse are
+ * far smaller; anything bigger is not what we expect and is refused. */
+#define READ_FULL_FILE_MAX (4U * 1024U * 1024U)
+
+/* Reads a whole file (also /proc and /sys files that report size 0) into a
+ * NUL-terminated buffer. Returns 0 or a negative errno; -EFBIG when it
+ * exceeds READ_FULL_FILE_MAX. */
+int read_full_file(const char *path, char **ret, size_t *ret_size);
+
+/* Reads a sysfs attribute that holds one unsigned decimal number; -EBADMSG
+ * when it holds anything else. */
+int read_u64_file(const char *path, uint64_t *ret);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The fields of /sys/block/zramN/mm_stat as the kernel gives them: the
+ * _bytes fields in bytes, the others in pages. Older kernels have fewer
+ * fields (no huge_pages, no huge_pages_since); those read as 0. */
+typedef struct ZramMmStat {
+        uint64_t orig_data_bytes;
+        uint64_t compr_data_bytes;
+        uint64_t mem_used_total_bytes;
+        uint64_t mem_limit_bytes;
+        uint64_t mem_used_max_bytes;
+        uint64_t same_pages;
+        uint64_t pages_compacted;
+        uint64_t huge_pages;
+        uint64_t huge_pages_since;
+        unsigned n_fields;
+} ZramMmStat;
+
+/* One zram device as /sys/block shows it. */
+typedef struct ZramDevice {
+        unsigned id;
+        char name[16]; /* "zram0" */
+        uint64_t disksize_bytes;
+        ZramMmStat mm;
+} ZramDevice;
+
+/* Parses mm_stat: 7 to 9 unsigned numbers separated by spaces, then a
+ * newline. -EBADMSG on fewer, more, or non-numeric fields. */
+int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret);
+
+/* Lists the zram devices present, sorted by id. A device that vanishes
+ * while being read is left out. No zram at all gives an empty list. */
+int zram_list_devices(ZramDevice **ret, size_t *ret_n);

@@ -1,0 +1,310 @@
+# SPDX-License-Identifier: MIT
+"""The integration harness: a private system bus, the real polkitd and the
+engine under test, in a private mount namespace so that the build's polkit
+action, a per-test rules directory and a test group can be bind-mounted into
+place without touching the host. Everything started is stopped by pid."""
+
+import json
+import os
+import pwd
+import grp
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+POLKITD = "/usr/lib/polkit-1/polkitd"
+BUS_NAME = "org.wolfram.Memory1"
+BUS_PATH = "/org/wolfram/Memory1"
+TEST_GROUP = "wolfram-test"
+NOBODY = "nobody"
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+
+
+class TestFailure(Exception):
+    pass
+
+
+def check(cond, what):
+    """Fails the test with 'what' when cond is false."""
+    if not cond:
+        raise TestFailure(what)
+
+
+def need(cond, what):
+    """A missing prerequisite: a failure, never a silent pass. Outside CI a
+    developer may run without root, so there it is a skip (exit 77), which
+    the CI script counts as a failure anyway."""
+    if cond:
+        return
+    print(f"prerequisite missing: {what}", file=sys.stderr)
+    sys.exit(1 if os.environ.get("CI") else 77)
+
+
+def build_path(env_name):
+    p = os.environ.get(env_name)
+    need(p and os.access(p, os.X_OK), f"${env_name} must name the built binary")
+    return p
+
+
+def enter_private_mount_namespace():
+    """Re-executes this script in a private mount namespace (once)."""
+    if os.environ.get("WOLFRAM_TEST_NS") == "1":
+        return
+    need(os.geteuid() == 0, "integration tests need root (private mount namespace, polkitd, bus policy)")
+    env = dict(os.environ, WOLFRAM_TEST_NS="1")
+    r = subprocess.run(["unshare", "--mount", "--propagation", "private", sys.executable] + sys.argv, env=env)
+    sys.exit(r.returncode)
+
+
+def wait_for(pred, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return
+        time.sleep(0.02)
+    raise TestFailure(f"timed out after {timeout}s waiting for {what}")
+
+
+BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus" send_member="UpdateActivationEnvironment"/>
+    <deny send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Debug.Stats"/>
+  </policy>
+  <include>{polkit_conf}</include>
+  <include>{wolfram_conf}</include>
+</busconfig>
+"""
+
+
+class Env:
+    """One private world for one test: bus, polkitd (optional), engine."""
+
+    def __init__(self, rules=None, polkit=True, engine=True):
+        self.rules = rules or {}
+        self.with_polkit = polkit
+        self.with_engine = engine
+        self.procs = {}
+        self.wolframd = build_path("WOLFRAMD")
+        self.wolframctl = build_path("WOLFRAMCTL")
+
+    # --- setup -----------------------------------------------------------
+    def __enter__(self):
+        enter_private_mount_namespace()
+        for tool in ("dbus-daemon", "setpriv", "gdbus", "busctl"):
+            need(shutil.which(tool), f"{tool} is not installed")
+        need(os.access(POLKITD, os.X_OK), f"{POLKITD} is not installed (package polkitd)")
+
+        self.tmp = tempfile.mkdtemp(prefix="wolfram-test-")
+        os.chmod(self.tmp, 0o755)
+        try:
+            self._start_bus()
+            self._mount_polkit_files()
+            self._mount_test_group()
+            if self.with_polkit:
+                self.start_polkitd()
+            if self.with_engine:
+                self.start_engine()
+        except BaseException:
+            self.__exit__(None, None, None)
+            raise
+        return self
+
+    def _start_bus(self):
+        socket = os.path.join(self.tmp, "system_bus_socket")
+        conf = os.path.join(self.tmp, "bus.conf")
+        with open(conf, "w") as f:
+            f.write(BUS_CONF.format(
+                socket=socket,
+                polkit_conf="/usr/share/dbus-1/system.d/org.freedesktop.PolicyKit1.conf",
+                wolfram_conf=os.path.join(SOURCE_DIR, "dbus", "org.wolfram.Memory1.conf")))
+        self.address = f"unix:path={socket}"
+        os.environ["DBUS_SYSTEM_BUS_ADDRESS"] = self.address
+        self.procs["dbus-daemon"] = subprocess.Popen(
+            ["dbus-daemon", "--config-file", conf, "--nofork", "--nopidfile"],
+            stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.tmp, "dbus.log"), "w"))
+        wait_for(lambda: os.path.exists(socket), 5, "the private bus socket")
+
+    def _bind(self, src, dst):
+        subprocess.run(["mount", "--bind", src, dst], check=True)
+
+    def _mount_polkit_files(self):
+        actions = os.path.join(self.tmp, "actions")
+        os.mkdir(actions, 0o755)
+        shutil.copy(os.path.join(SOURCE_DIR, "polkit", "org.wolfram.Memory1.policy"), actions)
+        self._bind(actions, "/usr/share/polkit-1/actions")
+
+        rules = os.path.join(self.tmp, "rules.d")
+        os.mkdir(rules, 0o700)
+        for name, text in self.rules.items():
+            with open(os.path.join(rules, name), "w") as f:
+                f.write(text)
+        pk = pwd.getpwnam("polkitd")
+        for p in [rules] + [os.path.join(rules, n) for n in self.rules]:
+            os.chown(p, pk.pw_uid, 0)
+        self._bind(rules, "/etc/polkit-1/rules.d")
+
+    def _mount_test_group(self):
+        """A group that only exists in this namespace, with nobody in it."""
+        used = {g.gr_gid for g in grp.getgrall()}
+        gid = next(g for g in range(61000, 62000) if g not in used)
+        path = os.path.join(self.tmp, "group")
+        with open("/etc/group") as f:
+            text = f.read()
+        if not text.endswith("\n"):
+            text += "\n"
+        with open(path, "w") as f:
+            f.write(text + f"{TEST_GROUP}:x:{gid}:{NOBODY}\n")
+        os.chmod(path, 0o644)
+        self._bind(path, "/etc/group")
+
+    def start_polkitd(self):
+        # Started as root, polkitd switches to its own user by itself.
+        self.procs["polkitd"] = subprocess.Popen(
+            [POLKITD, "--no-debug"], stdout=subprocess.DEVNULL,
+            stderr=open(os.path.join(self.tmp, "polkitd.log"), "w"))
+        wait_for(lambda: self.name_has_owner("org.freedesktop.PolicyKit1"), 10, "polkitd on the bus")
+
+    def start_engine(self, extra_args=()):
+        self.engine_log = os.path.join(self.tmp, "wolframd.log")
+        self.procs["wolframd"] = subprocess.Popen(
+            [self.wolframd] + list(extra_args), stdout=subprocess.DEVNULL,
+            stderr=open(self.engine_log, "a"))
+        wait_for(lambda: self.name_has_owner(BUS_NAME) or self.procs["wolframd"].poll() is not None,
+                 10, "wolframd to own its name")
+        check(self.procs["wolframd"].poll() is None, f"wolframd exited at start:\n{self.read_log()}")
+
+    def stop_engine(self):
+        """SIGTERM; the engine must exit 0 within 5 s and free its name."""
+        p = self.procs.pop("wolframd")
+        p.send_signal(signal.SIGTERM)
+        try:
+            rc = p.wait(5)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            raise TestFailure("wolframd did not exit within 5 s of SIGTERM")
+        check(rc == 0, f"wolframd exited with {rc} on SIGTERM:\n{self.read_log()}")
+        wait_for(lambda: not self.name_has_owner(BUS_NAME), 5, "the name to be released")
+
+    def read_log(self):
+        try:
+            with open(self.engine_log) as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    # --- teardown ----------------------------------------------------------
+    def __exit__(self, exc_type, exc, tb):
+        failure = None
+        if "wolframd" in self.procs:
+            try:
+                self.stop_engine()
+            except TestFailure as e:
+                failure = e
+        for name in ("wolframd", "polkitd", "dbus-daemon"):
+            p = self.procs.pop(name, None)
+            if p and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(5)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if exc_type is not None or failure:
+            for log in ("wolframd.log", "polkitd.log", "dbus.log"):
+                path = os.path.join(self.tmp, log)
+                if os.path.exists(path):
+                    with open(path) as f:
+                        sys.stderr.write(f"--- {log} ---\n{f.read()}")
+        # The bind mounts go with the namespace when this process exits.
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if failure and exc_type is None:
+            raise failure
+        return False
+
+    # --- helpers for tests -------------------------------------------------
+    def env(self):
+        return dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=self.address)
+
+    def run(self, argv, user=None, check_rc=None):
+        """Runs argv, as 'user' (via setpriv, with that user's groups) if given."""
+        if user:
+            argv = ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}",
+                    "--init-groups", "--"] + list(argv)
+        r = subprocess.run(argv, env=self.env(), capture_output=True, text=True, timeout=30)
+        if check_rc is not None:
+            check(r.returncode == check_rc,
+                  f"{argv} exited {r.returncode}, expected {check_rc}\nstdout: {r.stdout}\nstderr: {r.stderr}")
+        return r
+
+    def ctl(self, *args, user=None, check_rc=None):
+        return self.run([self.wolframctl] + list(args), user=user, check_rc=check_rc)
+
+    def call(self, method, user=None, interactive=False, dest=BUS_NAME, path=BUS_PATH,
+             interface=BUS_NAME, signature="", args=()):
+        """Calls a method through tests/integration/call.py as 'user' and
+        returns {"ok": bool, "error": name, "message": text, "result": ...}."""
+        argv = ["/usr/bin/python3", os.path.join(HERE, "call.py"), dest, path, interface, method,
+                signature, json.dumps(list(args)), "1" if interactive else "0"]
+        r = self.run(argv, user=user)
+        try:
+            return json.loads(r.stdout)
+        except ValueError:
+            raise TestFailure(f"call.py failed: {r.stdout} {r.stderr}")
+
+    def name_has_owner(self, name):
+        r = subprocess.run(["busctl", "--system", "status", name], env=self.env(),
+                           capture_output=True, text=True)
+        return r.returncode == 0
+
+    def get_property(self, name):
+        r = self.run(["busctl", "--system", "--json=short", "get-property", BUS_NAME, BUS_PATH, BUS_NAME, name],
+                     check_rc=0)
+        return json.loads(r.stdout)["data"]
+
+
+def meminfo_bytes():
+    out = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            key, rest = line.split(":", 1)
+            fields = rest.split()
+            if len(fields) == 2 and fields[1] == "kB":
+                out[key] = int(fields[0]) * 1024
+    return out
+
+
+def format_bytes(n):
+    """The same rounding wolframctl uses for people."""
+    if n < 1024:
+        return f"{n} B"
+    v = n / 1024.0
+    units = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
+    i = 0
+    while v >= 1023.95 and i + 1 < len(units):
+        v /= 1024.0
+        i += 1
+    return f"{v:.1f} {units[i]}"

@@ -1,0 +1,278 @@
+# SPDX-License-Identifier: MIT
+"""Integration cases against the real dbus-daemon, polkitd and kernel.
+Each case is its own meson test: run.py CASE."""
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import (BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, TestFailure, check,  # noqa: E402
+                     enter_private_mount_namespace, format_bytes, meminfo_bytes, wait_for)
+
+GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
+polkit.addRule(function(action, subject) {
+    if (action.id.indexOf("org.wolfram.memory1.") == 0 && subject.isInGroup("%s"))
+        return polkit.Result.YES;
+});
+""" % (TEST_GROUP, TEST_GROUP)
+
+EMITS = "org.freedesktop.DBus.Property.EmitsChangedSignal"
+
+
+def interface_members(xml_text):
+    """What two descriptions of org.wolfram.Memory1 must agree on: every
+    method and signal with its arguments, every property with its type,
+    access and change signalling. Documentation is not compared."""
+    root = ET.fromstring(xml_text)
+    iface = next((i for i in root.iter("interface") if i.get("name") == BUS_NAME), None)
+    check(iface is not None, "no org.wolfram.Memory1 interface in the XML")
+    out = set()
+    for m in iface.findall("method"):
+        args = tuple((a.get("name"), a.get("type"), a.get("direction", "in")) for a in m.findall("arg"))
+        out.add(("method", m.get("name"), args))
+    for s in iface.findall("signal"):
+        args = tuple((a.get("name"), a.get("type")) for a in s.findall("arg"))
+        out.add(("signal", s.get("name"), args))
+    for p in iface.findall("property"):
+        emits = next((a.get("value") for a in p.findall("annotation") if a.get("name") == EMITS), "true")
+        out.add(("property", p.get("name"), p.get("type"), p.get("access"), emits))
+    return out
+
+
+def case_introspect():
+    with Env() as env:
+        r = env.run(["busctl", "--system", "--xml-interface", "introspect", BUS_NAME, BUS_PATH], check_rc=0)
+        live = interface_members(r.stdout)
+        with open(os.path.join(SOURCE_DIR, "dbus", "org.wolfram.Memory1.xml")) as f:
+            contract = interface_members(f.read())
+        check(live == contract,
+              f"introspection differs from the XML:\n only live: {sorted(live - contract)}\n"
+              f" only in XML: {sorted(contract - live)}")
+        # The object is in the tree too.
+        r = env.run(["busctl", "--system", "tree", "--list", BUS_NAME], check_rc=0)
+        check(BUS_PATH in r.stdout.split(), f"{BUS_PATH} not in busctl tree: {r.stdout}")
+
+
+def check_status(env, user):
+    r = env.ctl("status", "--json", user=user, check_rc=0)
+    import json
+    stats = json.loads(r.stdout)
+    mem = meminfo_bytes()
+    check(stats["State"] == "running", f"State is {stats['State']}")
+    check(stats["MemoryTotalBytes"] == mem["MemTotal"],
+          f"MemoryTotalBytes {stats['MemoryTotalBytes']} != MemTotal {mem['MemTotal']}")
+    check(stats["SwapTotalBytes"] == mem["SwapTotal"], "SwapTotalBytes differs from /proc/meminfo")
+    # Available memory moves while we look; it must be the same figure
+    # within 2% of RAM, not some other field.
+    tolerance = mem["MemTotal"] // 50
+    check(abs(stats["MemoryAvailableBytes"] - mem["MemAvailable"]) <= tolerance,
+          f"MemoryAvailableBytes {stats['MemoryAvailableBytes']} far from MemAvailable {mem['MemAvailable']}")
+    check(abs(stats["SwapUsedBytes"] - (mem["SwapTotal"] - mem["SwapFree"])) <= tolerance,
+          "SwapUsedBytes far from SwapTotal-SwapFree")
+
+    zram_sys = sorted((d for d in os.listdir("/sys/block") if re.fullmatch(r"zram\d+", d)),
+                      key=lambda d: int(d[4:]))
+    check([d["Name"] for d in stats["ZramDevices"]] == zram_sys,
+          f"zram devices {stats['ZramDevices']} != /sys/block {zram_sys}")
+    for d in stats["ZramDevices"]:
+        with open(f"/sys/block/{d['Name']}/mm_stat") as f:
+            orig = int(f.read().split()[0])
+        check(d["OriginalBytes"] == orig, f"{d['Name']} OriginalBytes {d['OriginalBytes']} != mm_stat {orig}")
+    with open("/sys/kernel/mm/ksm/pages_sharing") as f:
+        check(stats["KsmPagesSharing"] == int(f.read()), "KsmPagesSharing differs from sysfs")
+
+    # The summary for people shows the same figures.
+    r = env.ctl(user=user, check_rc=0)
+    check(re.search(r"^wolframd \S+: running$", r.stdout, re.M), f"no state line in:\n{r.stdout}")
+    check(f"Memory: {format_bytes(mem['MemTotal'])} total" in r.stdout, f"memory total missing in:\n{r.stdout}")
+    for name in zram_sys:
+        check(f" {name}: " in r.stdout, f"{name} missing in:\n{r.stdout}")
+
+    # The properties agree with the snapshot.
+    check(env.get_property("MemoryTotalBytes") == mem["MemTotal"], "MemoryTotalBytes property")
+    check(env.get_property("State") == "running", "State property")
+
+
+def case_status_root():
+    with Env() as env:
+        check_status(env, None)
+
+
+def case_status_nobody():
+    with Env() as env:
+        check_status(env, NOBODY)
+
+
+class SignalWatcher:
+    """Follows PropertiesChanged of the engine with a real match rule."""
+
+    def __init__(self, env):
+        self.proc = subprocess.Popen(
+            ["gdbus", "monitor", "--system", "--dest", BUS_NAME, "--object-path", BUS_PATH],
+            env=env.env(), stdout=subprocess.PIPE, text=True)
+        self.lines = []
+        self.thread = threading.Thread(target=self._read, daemon=True)
+        self.thread.start()
+        # gdbus prints this once its match rules are in place.
+        wait_for(lambda: any("Monitoring signals" in ln for ln in self.lines), 5, "gdbus monitor")
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.append(line)
+
+    def wait_state(self, state):
+        pat = f"'State': <'{state}'>"
+        wait_for(lambda: any("PropertiesChanged" in ln and pat in ln for ln in self.lines), 5,
+                 f"PropertiesChanged with State={state}; saw {self.lines}")
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+def case_pause_root():
+    with Env() as env:
+        w = SignalWatcher(env)
+        try:
+            env.ctl("pause", check_rc=0)
+            w.wait_state("paused")
+            check(env.get_property("State") == "paused", "State not paused after Pause")
+            check(env.ctl("status", check_rc=0).stdout.startswith("wolframd"), "status after pause")
+            env.ctl("resume", check_rc=0)
+            w.wait_state("running")
+            check(env.get_property("State") == "running", "State not running after Resume")
+        finally:
+            w.stop()
+
+
+def case_pause_nobody_refused():
+    with Env() as env:
+        res = env.call("Pause", user=NOBODY)
+        check(not res["ok"], "Pause as nobody succeeded without a rule")
+        check(res["error"] == "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired",
+              f"non-interactive refusal was {res}")
+        check("org.wolfram.memory1.pause" in res["message"], f"message does not name the action: {res}")
+        # Allowing interaction does not help when no agent can ask anyone.
+        res = env.call("Pause", user=NOBODY, interactive=True)
+        check(not res["ok"] and res["error"] in ("org.freedesktop.DBus.Error.AccessDenied",
+                                                 "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
+              f"interactive refusal was {res}")
+        check(env.get_property("State") == "running", "State changed although refused")
+        r = env.ctl("pause", user=NOBODY, check_rc=1)
+        check(r.stderr.startswith("Failed to pause: "), f"wolframctl message: {r.stderr}")
+        check(env.get_property("State") == "running", "State changed although refused")
+
+
+def case_pause_nobody_granted():
+    with Env(rules={"50-wolfram-test.rules": GRANT_TEST_GROUP}) as env:
+        res = env.call("Pause", user=NOBODY)
+        check(res["ok"], f"Pause as nobody in {TEST_GROUP} refused: {res}")
+        check(env.get_property("State") == "paused", "State not paused")
+        env.ctl("resume", user=NOBODY, check_rc=0)
+        check(env.get_property("State") == "running", "State not running")
+
+
+def case_no_polkitd_denies():
+    """Without polkitd nobody is authorized, root included: no uid shortcut."""
+    with Env(polkit=False) as env:
+        res = env.call("Pause")
+        check(not res["ok"] and res["error"] == "org.freedesktop.DBus.Error.AccessDenied",
+              f"Pause as root without polkitd: {res}")
+        check(env.get_property("State") == "running", "State changed without authorization")
+
+
+def case_second_instance():
+    with Env() as env:
+        r = subprocess.run([env.wolframd], env=env.env(), capture_output=True, text=True, timeout=10)
+        check(r.returncode != 0, "a second wolframd started")
+        check("already owns org.wolfram.Memory1" in r.stderr, f"second instance said: {r.stderr}")
+        check(env.procs["wolframd"].poll() is None, "the first engine died")
+        check(env.get_property("State") == "running", "the first engine no longer answers")
+
+
+def case_bus_policy_own():
+    """Only root may own the name; nobody is refused by the bus itself."""
+    with Env(engine=False) as env:
+        res = env.call("RequestName", user=NOBODY, dest="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+                       interface="org.freedesktop.DBus", signature="su", args=[BUS_NAME, 4])
+        check(not res["ok"] and res["error"] == "org.freedesktop.DBus.Error.AccessDenied",
+              f"RequestName as nobody: {res}")
+        res = env.call("RequestName", dest="org.freedesktop.DBus", path="/org/freedesktop/DBus",
+                       interface="org.freedesktop.DBus", signature="su", args=[BUS_NAME, 4])
+        check(res["ok"] and res["result"] == [1], f"RequestName as root: {res}")
+        # As nobody the engine itself refuses to start.
+        r = env.run([env.wolframd], user=NOBODY)
+        check(r.returncode != 0 and "must run as root" in r.stderr, f"wolframd as nobody: {r.stderr}")
+
+
+def case_ctl_not_running():
+    """With no engine, wolframctl says so and fails; bad usage fails too."""
+    with Env(engine=False) as env:
+        for verb in ("status", "pause", "resume"):
+            r = env.ctl(verb, check_rc=1)
+            check("wolframd is not running" in r.stderr, f"wolframctl {verb} said: {r.stderr}")
+        r = env.ctl("frobnicate", check_rc=1)
+        check("Unknown command 'frobnicate'" in r.stderr, f"unknown verb: {r.stderr}")
+        r = env.ctl("--version", check_rc=0)
+        check(r.stdout.startswith("wolframctl "), f"--version: {r.stdout}")
+
+
+def proc_stat_fields(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        text = f.read()
+    return text[text.rindex(")") + 2:].split()
+
+
+def case_priority():
+    with Env() as env:
+        pid = env.procs["wolframd"].pid
+        fields = proc_stat_fields(pid)
+        # Fields after "(comm)": state=0 … nice=16, policy=38 (0-based here).
+        check(int(fields[16]) == 19, f"nice is {fields[16]}")
+        check(int(fields[38]) == 5, f"scheduling policy is {fields[38]}, not SCHED_IDLE (5)")
+        r = env.run(["ionice", "-p", str(pid)], check_rc=0)
+        check(r.stdout.strip() == "idle", f"ionice says {r.stdout!r}")
+
+
+def case_sigterm():
+    with Env() as env:
+        for sig in ("TERM", "INT"):
+            if sig == "INT":
+                env.start_engine()
+            p = env.procs.pop("wolframd")
+            p.send_signal(getattr(__import__("signal"), "SIG" + sig))
+            rc = p.wait(5)
+            check(rc == 0, f"exit code {rc} on SIG{sig}")
+            wait_for(lambda: not env.name_has_owner(BUS_NAME), 5, "name released")
+            check("wolframd stopped." in env.read_log(), "no clean stop in the log")
+
+
+def case_getstats_while_busy():
+    """Many clients at once: every GetStats answers, the loop never blocks."""
+    with Env() as env:
+        t0 = time.monotonic()
+        procs = [subprocess.Popen([env.wolframctl, "--json"], env=env.env(), stdout=subprocess.DEVNULL)
+                 for _ in range(20)]
+        rcs = [p.wait(30) for p in procs]
+        check(all(rc == 0 for rc in rcs), f"exit codes {rcs}")
+        print(f"20 concurrent status calls: {time.monotonic() - t0:.3f} s")
+
+
+CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        print(f"usage: run.py {{{','.join(sorted(CASES))}}}", file=sys.stderr)
+        sys.exit(2)
+    enter_private_mount_namespace()
+    try:
+        CASES[sys.argv[1]]()
+    except TestFailure as e:
+        print(f"FAIL: {e}", file=sys.stderr)
+        sys.exit(1)
+    print("ok")

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the dependencies, builds and installs wolfram, makes sure a system
+# bus and polkitd run (on systemd machines: the unit instead), starts
+# wolframd and shows `wolframctl status`. Run as root from the repository.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[ "$(id -u)" -eq 0 ] || { echo "Run as root." >&2; exit 1; }
+
+tools/install-deps.sh
+
+if [ -f build/build.ninja ]; then
+        meson setup --reconfigure build --prefix=/usr >/dev/null
+else
+        meson setup build --prefix=/usr >/dev/null
+fi
+ninja -C build >/dev/null
+meson install -C build --no-rebuild >/dev/null
+echo "Installed wolframd, wolframctl, the bus policy, the polkit action and the unit."
+
+name_owned() {
+        busctl --system status "$1" >/dev/null 2>&1
+}
+
+wait_name() {
+        for _ in $(seq 100); do
+                name_owned "$1" && return 0
+                sleep 0.1
+        done
+        echo "Timed out waiting for $1 on the system bus." >&2
+        return 1
+}
+
+if [ -d /run/systemd/system ]; then
+        systemctl daemon-reload
+        systemctl reload dbus.service 2>/dev/null || systemctl reload dbus-broker.service 2>/dev/null || true
+        systemctl restart wolfram.service
+else
+        # No systemd: start what it would have started.
+        if [ ! -S /run/dbus/system_bus_socket ] || ! busctl --system status org.freedesktop.DBus >/dev/null 2>&1; then
+                rm -f /run/dbus/pid /run/dbus/system_bus_socket
+                mkdir -p /run/dbus
+                dbus-uuidgen --ensure
+                dbus-daemon --system --fork
+                echo "Started the system bus."
+        else
+                # A running bus reads the new policy file on reload.
+                busctl --system call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus ReloadConfig
+        fi
+        if ! name_owned org.freedesktop.PolicyKit1; then
+                setsid /usr/lib/polkit-1/polkitd --no-debug </dev/null >>/var/log/polkitd.log 2>&1 &
+                wait_name org.freedesktop.PolicyKit1
+                echo "Started polkitd."
+        fi
+        if name_owned org.wolfram.Memory1; then
+                old=$(busctl --system status org.wolfram.Memory1 | sed -n 's/^PID=//p')
+                echo "Restarting wolframd (pid $old) with the new build."
+                kill "$old"
+                for _ in $(seq 100); do name_owned org.wolfram.Memory1 || break; sleep 0.1; done
+        fi
+        setsid /usr/sbin/wolframd </dev/null >>/var/log/wolframd.log 2>&1 &
+        wait_name org.wolfram.Memory1
+        echo "Started wolframd (log: /var/log/wolframd.log)."
+fi
+
+echo
+wolframctl status
