@@ -9,8 +9,8 @@
 #include <systemd/sd-bus.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "bus-json.h"
-#include "config.h"
 #include "format.h"
 #include "macro.h"
 #include "wolfram-bus.h"
@@ -24,7 +24,8 @@ static void help(void) {
                "Commands:\n"
                "  status               Show what the engine sees and does (default)\n"
                "  pause                Pause the engine\n"
-               "  resume               Resume the engine\n\n"
+               "  resume               Resume the engine\n"
+               "  reload               Make the engine read its configuration again\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -68,12 +69,41 @@ static const char *get_str(json_object *o, const char *key) {
         return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "?";
 }
 
+static bool get_bool(json_object *o, const char *key) {
+        json_object *v;
+        return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
+}
+
+static void print_tuning(json_object *stats) {
+        json_object *tuning;
+        size_t n = 0;
+
+        if (json_object_object_get_ex(stats, "Tuning", &tuning))
+                n = json_object_array_length(tuning);
+        if (n == 0) {
+                printf("   Tuning: none\n");
+                return;
+        }
+        for (size_t i = 0; i < n; i++) {
+                json_object *t = json_object_array_get_idx(tuning, i), *orig, *value;
+
+                if (!json_object_object_get_ex(t, "Original", &orig) ||
+                    !json_object_object_get_ex(t, "Value", &value))
+                        continue;
+                printf("%s vm.%s %" PRId64 " (was %" PRId64 ")\n", i == 0 ? "   Tuning:" : "          ",
+                       get_str(t, "Name"), json_object_get_int64(value), json_object_get_int64(orig));
+        }
+}
+
 static void print_status(json_object *stats) {
         char a[32], b[32], c[32];
         json_object *zram;
         size_t n_zram = 0;
 
         printf("wolframd %s: %s\n", get_str(stats, "Version"), get_str(stats, "State"));
+        printf("  Profile: %s (%s)\n", get_str(stats, "Profile"), get_str(stats, "ProfileReason"));
+        if (get_bool(stats, "DryRun"))
+                printf("  Dry run: yes, nothing is changed\n");
         printf("   Memory: %s total, %s available\n",
                format_bytes(a, sizeof(a), get_u64(stats, "MemoryTotalBytes")),
                format_bytes(b, sizeof(b), get_u64(stats, "MemoryAvailableBytes")));
@@ -96,16 +126,11 @@ static void print_status(json_object *stats) {
                        swap ? ", swap" : ", not swap");
         }
 
-        {
-                json_object *avail;
-                bool ksm = json_object_object_get_ex(stats, "KsmAvailable", &avail) &&
-                           json_object_get_boolean(avail);
-
-                if (ksm)
-                        printf("      KSM: %" PRIu64 " pages sharing\n", get_u64(stats, "KsmPagesSharing"));
-                else
-                        printf("      KSM: not available\n");
-        }
+        print_tuning(stats);
+        if (get_bool(stats, "KsmAvailable"))
+                printf("      KSM: %" PRIu64 " pages sharing\n", get_u64(stats, "KsmPagesSharing"));
+        else
+                printf("      KSM: not available\n");
 }
 
 static int verb_status(sd_bus *bus) {
@@ -192,7 +217,8 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "Too many arguments after '%s'; see --help.\n", verb);
                 return EXIT_FAILURE;
         }
-        if (!streq(verb, "status") && !streq(verb, "pause") && !streq(verb, "resume")) {
+        if (!streq(verb, "status") && !streq(verb, "pause") && !streq(verb, "resume") &&
+            !streq(verb, "reload")) {
                 fprintf(stderr, "Unknown command '%s'; see --help.\n", verb);
                 return EXIT_FAILURE;
         }
@@ -205,8 +231,10 @@ int main(int argc, char *argv[]) {
                 r = verb_status(bus);
         else if (streq(verb, "pause"))
                 r = verb_simple_call(bus, "Pause", "pause");
-        else
+        else if (streq(verb, "resume"))
                 r = verb_simple_call(bus, "Resume", "resume");
+        else
+                r = verb_simple_call(bus, "Reload", "reload");
 
         return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <systemd/sd-bus.h>
 
+#include "build-config.h"
 #include "bus-polkit.h"
 #include "bus-server.h"
-#include "config.h"
 #include "log.h"
 #include "macro.h"
 #include "stats.h"
@@ -83,6 +83,39 @@ static int property_get_zram_devices(sd_bus *bus, const char *path, const char *
         return sd_bus_message_close_container(reply);
 }
 
+static int property_get_profile(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+
+        return sd_bus_message_append(reply, "s", profile_to_string(e->config.profile));
+}
+
+static int property_get_dry_run(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+
+        return sd_bus_message_append(reply, "b", e->config.dry_run);
+}
+
+static int property_get_tuning(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "(sxx)");
+        if (r < 0)
+                return r;
+        for (TuningKnob k = 0; k < _KNOB_MAX; k++) {
+                if (!e->tuning.applied[k])
+                        continue;
+                r = sd_bus_message_append(reply, "(sxx)", tuning_knob_sysctl_name(k),
+                                          (int64_t) e->tuning.original[k], (int64_t) e->tuning.value[k]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(reply);
+}
+
 static int property_get_ksm_pages_sharing(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply, void *userdata,
                                           sd_bus_error *error) {
@@ -95,7 +128,8 @@ static int property_get_ksm_pages_sharing(sd_bus *bus, const char *path, const c
         return sd_bus_message_append(reply, "t", c.pages_sharing);
 }
 
-static int append_swap_devices(sd_bus_message *m, const StatsSnapshot *s) {
+static int append_swap_devices(sd_bus_message *m, const void *userdata) {
+        const StatsSnapshot *s = userdata;
         int r;
 
         r = sd_bus_message_open_container(m, 'a', "a{sv}");
@@ -113,7 +147,8 @@ static int append_swap_devices(sd_bus_message *m, const StatsSnapshot *s) {
         return sd_bus_message_close_container(m);
 }
 
-static int append_zram_devices(sd_bus_message *m, const StatsSnapshot *s) {
+static int append_zram_devices(sd_bus_message *m, const void *userdata) {
+        const StatsSnapshot *s = userdata;
         int r;
 
         r = sd_bus_message_open_container(m, 'a', "a{sv}");
@@ -131,6 +166,44 @@ static int append_zram_devices(sd_bus_message *m, const StatsSnapshot *s) {
                         return r;
         }
         return sd_bus_message_close_container(m);
+}
+
+static int append_tuning(sd_bus_message *m, const void *userdata) {
+        const Tuning *t = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "a{sv}");
+        if (r < 0)
+                return r;
+        for (TuningKnob k = 0; k < _KNOB_MAX; k++) {
+                if (!t->applied[k])
+                        continue;
+                r = sd_bus_message_append(m, "a{sv}", 3, "Name", "s", tuning_knob_sysctl_name(k), "Original",
+                                          "x", (int64_t) t->original[k], "Value", "x",
+                                          (int64_t) t->value[k]);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(m);
+}
+
+/* Appends the dict entry key → variant of an aa{sv} list. */
+static int append_list_entry(sd_bus_message *m, const char *key,
+                             int (*append)(sd_bus_message *, const void *), const void *userdata) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", key);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "aa{sv}");
+        if (r >= 0)
+                r = append(m, userdata);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
 }
 
 static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
@@ -151,31 +224,18 @@ static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
         if (r < 0)
                 return r;
 
-        r = sd_bus_message_open_container(m, 'e', "sv");
+        r = append_list_entry(m, "SwapDevices", append_swap_devices, s);
         if (r >= 0)
-                r = sd_bus_message_append(m, "s", "SwapDevices");
+                r = append_list_entry(m, "ZramDevices", append_zram_devices, s);
         if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "aa{sv}");
-        if (r >= 0)
-                r = append_swap_devices(m, s);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+                r = append_list_entry(m, "Tuning", append_tuning, &e->tuning);
         if (r < 0)
                 return r;
 
-        r = sd_bus_message_open_container(m, 'e', "sv");
-        if (r >= 0)
-                r = sd_bus_message_append(m, "s", "ZramDevices");
-        if (r >= 0)
-                r = sd_bus_message_open_container(m, 'v', "aa{sv}");
-        if (r >= 0)
-                r = append_zram_devices(m, s);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
-        if (r >= 0)
-                r = sd_bus_message_close_container(m);
+        r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}", "Profile", "s",
+                                  profile_to_string(e->config.profile), "ProfileReason", "s",
+                                  e->config.profile_reason, "ProfileDetected", "b",
+                                  e->config.profile_detected, "DryRun", "b", e->config.dry_run);
         if (r < 0)
                 return r;
 
@@ -237,11 +297,56 @@ static int method_resume(sd_bus_message *call, void *userdata, sd_bus_error *err
         return method_set_state(call, userdata, engine_resume, error);
 }
 
+void bus_server_emit_changes(Engine *e, int changes) {
+        const char *names[4];
+        size_t n = 0;
+        int r;
+
+        if (!e->bus_server || changes == 0)
+                return;
+        if (changes & ENGINE_CHANGED_PROFILE)
+                names[n++] = "Profile";
+        if (changes & ENGINE_CHANGED_DRY_RUN)
+                names[n++] = "DryRun";
+        if (changes & ENGINE_CHANGED_TUNING)
+                names[n++] = "Tuning";
+        names[n] = NULL;
+        r = sd_bus_emit_properties_changed_strv(e->bus_server->bus, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
+                                                (char **) names);
+        if (r < 0)
+                log_warning_errno(r, "Failed to emit PropertiesChanged after reload, ignoring: %m");
+}
+
+static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        _cleanup_free_ char *message = NULL;
+        Engine *e = userdata;
+        int r;
+
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return 1;
+
+        r = engine_reload(e, &message);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_CONFIG,
+                                         "The configuration is invalid, the previous one stays in force: %s",
+                                         strnull(message));
+        if (r < 0)
+                return r;
+        bus_server_emit_changes(e, r);
+        return sd_bus_reply_method_return(call, NULL);
+}
+
 static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Profile", "s", property_get_profile, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("DryRun", "b", property_get_dry_run, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Tuning", "a(sxx)", property_get_tuning, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("MemoryTotalBytes", "t", property_get_memory, 0, 0),
         SD_BUS_PROPERTY("MemoryAvailableBytes", "t", property_get_memory, 0, 0),
         SD_BUS_PROPERTY("SwapTotalBytes", "t", property_get_memory, 0, 0),
@@ -254,6 +359,8 @@ static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_VTABLE_END,

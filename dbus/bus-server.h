@@ -9,5 +9,8 @@
  * policy does not let us own it. */
 int bus_server_start(Engine *e);
 
+/* Sends PropertiesChanged for what a reload changed (EngineChange mask). */
+void bus_server_emit_changes(Engine *e, int changes);
+
 /* Releases the name and closes the connection. */
 void bus_server_stop(Engine *e);

@@ -11,5 +11,7 @@
 #define WOLFRAM_ERROR_PREFIX "org.wolfram.Memory1.Error."
 #define WOLFRAM_ERROR_FAILED WOLFRAM_ERROR_PREFIX "Failed"
 #define WOLFRAM_ERROR_BUSY WOLFRAM_ERROR_PREFIX "Busy"
+#define WOLFRAM_ERROR_INVALID_CONFIG WOLFRAM_ERROR_PREFIX "InvalidConfig"
 
 #define WOLFRAM_POLKIT_ACTION_PAUSE "org.wolfram.memory1.pause"
+#define WOLFRAM_POLKIT_ACTION_CONFIGURE "org.wolfram.memory1.configure"

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
+#include "build-config.h"
 #include "engine.h"
 #include "log.h"
 
@@ -12,6 +17,111 @@ const char *engine_state_to_string(EngineState s) {
 
         assert(s >= 0 && s < _ENGINE_STATE_MAX);
         return table[s];
+}
+
+/* Says once per load what the configuration asks for that does not exist. */
+static void engine_log_unavailable(const Config *c) {
+        if (c->enable_hibernation)
+                log_notice("enable_hibernation=yes: hibernation is not available yet, ignoring.");
+        if (c->enable_port_proxy)
+                log_notice("enable_port_proxy=yes: the port proxy is not available yet, ignoring.");
+}
+
+static int engine_load_config(Engine *e, Config *ret, char **ret_error) {
+        int r = config_load(&e->config_args, ret, ret_error);
+        if (r < 0)
+                return r;
+        log_info("Profile %s (%s)%s.", profile_to_string(ret->profile), ret->profile_reason,
+                 ret->dry_run ? ", dry run: nothing will be changed" : "");
+        engine_log_unavailable(ret);
+        return 0;
+}
+
+int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
+        _cleanup_free_ char *error = NULL;
+        const char *dir;
+        int r;
+
+        *e = (Engine){ .event = event, .state = ENGINE_RUNNING, .config_args = *args };
+
+        r = engine_load_config(e, &e->config, &error);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Invalid configuration: %s", error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration: %m");
+
+        /* systemd sets this from RuntimeDirectory=; one directory only. */
+        dir = getenv("RUNTIME_DIRECTORY");
+        e->runtime_dir = strdup(dir && *dir ? dir : RUNTIME_DIR_DEFAULT);
+        if (!e->runtime_dir)
+                return log_oom();
+        if (mkdir(e->runtime_dir, 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", e->runtime_dir);
+
+        r = tuning_init(&e->tuning, e->runtime_dir);
+        if (r < 0)
+                return log_oom();
+        return 0;
+}
+
+int engine_start(Engine *e) {
+        int r = tuning_apply(&e->tuning, &e->config);
+        if (r < 0)
+                return log_error_errno(r,
+                                       "Failed to save the kernel's settings before tuning, not tuning: %m");
+        return 0;
+}
+
+static bool tuning_differs(const Tuning *a, const long values[], const bool applied[]) {
+        for (TuningKnob k = 0; k < _KNOB_MAX; k++)
+                if (a->applied[k] != applied[k] || (applied[k] && a->value[k] != values[k]))
+                        return true;
+        return false;
+}
+
+int engine_reload(Engine *e, char **ret_error) {
+        Config new_config = {};
+        long old_values[_KNOB_MAX];
+        bool old_applied[_KNOB_MAX];
+        int r, changes = 0;
+
+        *ret_error = NULL;
+        r = engine_load_config(e, &new_config, ret_error);
+        if (r < 0) {
+                log_error("Reload failed, the previous configuration stays in force: %s",
+                          *ret_error ?: strerror(-r));
+                return r;
+        }
+
+        if (new_config.profile != e->config.profile)
+                changes |= ENGINE_CHANGED_PROFILE;
+        if (new_config.dry_run != e->config.dry_run)
+                changes |= ENGINE_CHANGED_DRY_RUN;
+
+        config_done(&e->config);
+        e->config = new_config;
+
+        memcpy(old_values, e->tuning.value, sizeof(old_values));
+        memcpy(old_applied, e->tuning.applied, sizeof(old_applied));
+        r = tuning_apply(&e->tuning, &e->config);
+        if (r < 0)
+                log_warning_errno(r, "Failed to apply the new tuning, ignoring: %m");
+        if (tuning_differs(&e->tuning, old_values, old_applied))
+                changes |= ENGINE_CHANGED_TUNING;
+
+        log_info("Configuration reloaded.");
+        return changes;
+}
+
+void engine_stop(Engine *e) {
+        (void) tuning_restore(&e->tuning);
+}
+
+void engine_done(Engine *e) {
+        tuning_done(&e->tuning);
+        config_done(&e->config);
+        free(e->runtime_dir);
+        e->runtime_dir = NULL;
 }
 
 int engine_pause(Engine *e) {

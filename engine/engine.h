@@ -4,11 +4,21 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
+#include "config.h"
+#include "tuning.h"
+
 typedef enum EngineState {
         ENGINE_RUNNING,
         ENGINE_PAUSED,
         _ENGINE_STATE_MAX,
 } EngineState;
+
+/* What a reload changed, for the bus adapter to announce. */
+typedef enum EngineChange {
+        ENGINE_CHANGED_PROFILE = 1 << 0,
+        ENGINE_CHANGED_DRY_RUN = 1 << 1,
+        ENGINE_CHANGED_TUNING = 1 << 2,
+} EngineChange;
 
 typedef struct BusServer BusServer;
 
@@ -18,10 +28,33 @@ typedef struct Engine {
         sd_event *event;
         EngineState state;
         BusServer *bus_server;
+        ConfigLoadArgs config_args;
+        Config config;
+        Tuning tuning;
+        char *runtime_dir;
 } Engine;
 
 /* "running" or "paused". */
 const char *engine_state_to_string(EngineState s);
+
+/* Loads the configuration (a bad one fails with its message logged) and
+ * prepares the runtime directory ($RUNTIME_DIRECTORY, else /run/wolfram).
+ * 'args' must stay valid as long as the engine: reloads read it again. */
+int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args);
+
+/* Applies what the configuration asks of the kernel (tuning). */
+int engine_start(Engine *e);
+
+/* Reads the configuration again. On success it is in force and the return
+ * value is a mask of EngineChange; on error the old one stays in force,
+ * -EINVAL comes with *ret_error saying what is wrong. */
+int engine_reload(Engine *e, char **ret_error);
+
+/* Puts back what the engine changed (sysctls). */
+void engine_stop(Engine *e);
+
+/* Frees everything the engine holds. */
+void engine_done(Engine *e);
 
 /* Pauses the engine's work. Returns 1 when the state changed, 0 when it was
  * already paused. */

@@ -40,3 +40,7 @@ static inline void fclosep(FILE **f) {
         })
 
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+static inline const char *strnull(const char *s) {
+        return s ?: "(null)";
+}

@@ -21,6 +21,9 @@ BUS_PATH = "/org/wolfram/Memory1"
 TEST_GROUP = "wolfram-test"
 NOBODY = "nobody"
 
+VM_KNOBS = ("swappiness", "page-cluster", "vfs_cache_pressure", "compaction_proactiveness",
+            "watermark_boost_factor", "watermark_scale_factor")
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
 
@@ -102,8 +105,9 @@ BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configur
 class Env:
     """One private world for one test: bus, polkitd (optional), engine."""
 
-    def __init__(self, rules=None, polkit=True, engine=True):
+    def __init__(self, rules=None, polkit=True, engine=True, config=""):
         self.rules = rules or {}
+        self.config_text = config
         self.with_polkit = polkit
         self.with_engine = engine
         self.procs = {}
@@ -119,6 +123,12 @@ class Env:
 
         self.tmp = tempfile.mkdtemp(prefix="wolfram-test-")
         os.chmod(self.tmp, 0o755)
+        # The engine changes real sysctls; whatever happens, they go back.
+        self.vm_before = read_vm_knobs()
+        self.config_file = os.path.join(self.tmp, "wolfram.conf")
+        self.write_config(self.config_text)
+        self.runtime_dir = os.path.join(self.tmp, "run")
+        os.mkdir(self.runtime_dir)
         try:
             self._start_bus()
             self._mount_polkit_files()
@@ -187,14 +197,28 @@ class Env:
             stderr=open(os.path.join(self.tmp, "polkitd.log"), "w"))
         wait_for(lambda: self.name_has_owner("org.freedesktop.PolicyKit1"), 10, "polkitd on the bus")
 
+    def write_config(self, text):
+        with open(self.config_file, "w") as f:
+            f.write(text)
+
+    def engine_argv(self, extra_args=()):
+        return [self.wolframd, f"--config={self.config_file}"] + list(extra_args)
+
+    def engine_env(self):
+        return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir)
+
     def start_engine(self, extra_args=()):
         self.engine_log = os.path.join(self.tmp, "wolframd.log")
         self.procs["wolframd"] = subprocess.Popen(
-            [self.wolframd] + list(extra_args), stdout=subprocess.DEVNULL,
-            stderr=open(self.engine_log, "a"))
+            self.engine_argv(extra_args), stdout=subprocess.DEVNULL,
+            stderr=open(self.engine_log, "a"), env=self.engine_env())
         wait_for(lambda: self.name_has_owner(BUS_NAME) or self.procs["wolframd"].poll() is not None,
                  10, "wolframd to own its name")
         check(self.procs["wolframd"].poll() is None, f"wolframd exited at start:\n{self.read_log()}")
+        # The name appears before the loop runs; the first answer comes after
+        # the engine finished starting (tuning included).
+        self.run(["busctl", "--system", "call", BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping"],
+                 check_rc=0)
 
     def stop_engine(self):
         """SIGTERM; the engine must exit 0 within 5 s and free its name."""
@@ -207,6 +231,19 @@ class Env:
             p.wait()
             raise TestFailure("wolframd did not exit within 5 s of SIGTERM")
         check(rc == 0, f"wolframd exited with {rc} on SIGTERM:\n{self.read_log()}")
+        wait_for(lambda: not self.name_has_owner(BUS_NAME), 5, "the name to be released")
+        # A clean stop leaves the kernel as the test found it.
+        now = read_vm_knobs()
+        before = {k: v for k, v in self.vm_before.items() if k in now}  # a test may hide a knob
+        check(now == before, f"sysctls not restored on stop: before {before}, after {now}")
+        check(not os.path.exists(os.path.join(self.runtime_dir, "sysctl.saved")),
+              "the saved sysctl values remain after a clean stop")
+
+    def kill_engine(self):
+        """SIGKILL: the engine gets no chance to clean up."""
+        p = self.procs.pop("wolframd")
+        p.kill()
+        p.wait(5)
         wait_for(lambda: not self.name_has_owner(BUS_NAME), 5, "the name to be released")
 
     def read_log(self):
@@ -240,6 +277,9 @@ class Env:
                     with open(path) as f:
                         sys.stderr.write(f"--- {log} ---\n{f.read()}")
         # The bind mounts go with the namespace when this process exits.
+        left = restore_vm_knobs(self.vm_before)
+        if left and exc_type is None and not failure:
+            failure = TestFailure(f"the test left sysctls changed (now restored): {left}")
         shutil.rmtree(self.tmp, ignore_errors=True)
         if failure and exc_type is None:
             raise failure
@@ -284,6 +324,29 @@ class Env:
         r = self.run(["busctl", "--system", "--json=short", "get-property", BUS_NAME, BUS_PATH, BUS_NAME, name],
                      check_rc=0)
         return json.loads(r.stdout)["data"]
+
+
+def read_vm_knobs():
+    out = {}
+    for k in VM_KNOBS:
+        try:
+            with open(f"/proc/sys/vm/{k}") as f:
+                out[k] = int(f.read())
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def restore_vm_knobs(values):
+    """Writes back what differs; returns what had to be restored."""
+    changed = {}
+    now = read_vm_knobs()
+    for k, v in values.items():
+        if now.get(k) != v:
+            changed[k] = now.get(k)
+            with open(f"/proc/sys/vm/{k}", "w") as f:
+                f.write(str(v))
+    return changed
 
 
 def meminfo_bytes():

@@ -11,8 +11,8 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, TestFailure, check,  # noqa: E402
-                     enter_private_mount_namespace, format_bytes, meminfo_bytes, wait_for)
+from harness import (BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
+                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for)
 
 GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
 polkit.addRule(function(action, subject) {
@@ -188,8 +188,10 @@ def case_no_polkitd_denies():
 
 def case_second_instance():
     with Env() as env:
-        r = subprocess.run([env.wolframd], env=env.env(), capture_output=True, text=True, timeout=10)
+        tuned = read_vm_knobs()
+        r = subprocess.run(env.engine_argv(), env=env.engine_env(), capture_output=True, text=True, timeout=10)
         check(r.returncode != 0, "a second wolframd started")
+        check(read_vm_knobs() == tuned, "the second instance touched the sysctls")
         check("already owns org.wolfram.Memory1" in r.stderr, f"second instance said: {r.stderr}")
         check(env.procs["wolframd"].poll() is None, "the first engine died")
         check(env.get_property("State") == "running", "the first engine no longer answers")
@@ -261,6 +263,144 @@ def case_getstats_while_busy():
         rcs = [p.wait(30) for p in procs]
         check(all(rc == 0 for rc in rcs), f"exit codes {rcs}")
         print(f"20 concurrent status calls: {time.monotonic() - t0:.3f} s")
+
+
+DESKTOP_KNOBS = {"swappiness": 150, "page-cluster": 0, "vfs_cache_pressure": 100,
+                 "compaction_proactiveness": 0, "watermark_boost_factor": 0, "watermark_scale_factor": 125}
+
+
+def saved_originals(env):
+    path = os.path.join(env.runtime_dir, "sysctl.saved")
+    out = {}
+    with open(path) as f:
+        for line in f:
+            k, v = line.strip().split("=")
+            out[k[3:]] = int(v)
+    return out
+
+
+def check_tuned(env, expected):
+    now = read_vm_knobs()
+    for k, v in expected.items():
+        check(now[k] == v, f"vm.{k} is {now[k]}, expected {v}")
+
+
+def case_tuning_restore_sigterm():
+    with Env(config="[Engine]\nprofile=desktop\n") as env:
+        check_tuned(env, DESKTOP_KNOBS)
+        check(saved_originals(env) == env.vm_before, f"saved {saved_originals(env)} != originals {env.vm_before}")
+        tuning = {name: (orig, value) for name, orig, value in env.get_property("Tuning")}
+        for k, v in DESKTOP_KNOBS.items():
+            check(tuning[k] == (env.vm_before[k], v), f"Tuning property for {k}: {tuning.get(k)}")
+        check(env.get_property("Profile") == "desktop", "Profile property")
+        r = env.ctl(check_rc=0)
+        check("Profile: desktop" in r.stdout and "vm.swappiness 150 (was" in r.stdout, f"status:\n{r.stdout}")
+        env.stop_engine()  # checks every knob is back and the state file gone
+
+
+def case_tuning_restore_after_sigkill():
+    with Env(config="[Engine]\nprofile=desktop\n") as env:
+        originals = dict(env.vm_before)
+        env.kill_engine()
+        # Killed: the kernel keeps the tuned values, the originals stay on disk.
+        check_tuned(env, DESKTOP_KNOBS)
+        check(saved_originals(env) == originals, "state file lost after SIGKILL")
+        env.start_engine()
+        check("previous run" in env.read_log(), "the new engine did not pick up the saved values")
+        check(saved_originals(env) == originals, "the new engine overwrote the originals with tuned values")
+        check_tuned(env, DESKTOP_KNOBS)
+        env.stop_engine()  # must restore the first run's originals
+
+
+def case_tuning_missing_knob():
+    """A knob the kernel lacks: hidden in this mount namespace by a /proc/sys/vm
+    that has every other knob bound from the real one."""
+    with Env(engine=False, config="[Engine]\nprofile=desktop\n") as env:
+        vm = os.path.join(env.tmp, "vm")
+        os.mkdir(vm)
+        for k in VM_KNOBS:
+            if k == "watermark_boost_factor":
+                continue
+            open(os.path.join(vm, k), "w").close()
+            subprocess.run(["mount", "--bind", f"/proc/sys/vm/{k}", os.path.join(vm, k)], check=True)
+        subprocess.run(["mount", "--rbind", vm, "/proc/sys/vm"], check=True)
+        try:
+            env.start_engine()
+            check("no vm.watermark_boost_factor, skipping" in env.read_log(), f"log:\n{env.read_log()}")
+            expected = dict(DESKTOP_KNOBS)
+            del expected["watermark_boost_factor"]
+            check_tuned(env, expected)
+            names = [n for n, _, _ in env.get_property("Tuning")]
+            check("watermark_boost_factor" not in names, f"Tuning lists a missing knob: {names}")
+            env.stop_engine()
+        finally:
+            subprocess.run(["umount", "-R", "/proc/sys/vm"], check=True)
+
+
+def case_bad_config_at_start():
+    with Env(engine=False, config="[Engine]\ncycle_secs=120\ncold_threshold=1.5\n") as env:
+        r = subprocess.run(env.engine_argv(), env=env.engine_env(), capture_output=True, text=True, timeout=10)
+        check(r.returncode != 0, "wolframd started with a bad configuration")
+        check(f"{env.config_file}:3:" in r.stderr and "0.0 to 1.0" in r.stderr, f"message: {r.stderr}")
+        check(read_vm_knobs() == env.vm_before, "a refused start changed sysctls")
+        # --print-config: command line over file over profile over default.
+        env.write_config("[Engine]\nprofile=desktop\ncycle_secs=200\n")
+        r = subprocess.run(env.engine_argv(["--print-config", "--set=Tuning.swappiness=90"]), capture_output=True,
+                           text=True, timeout=10)
+        check(r.returncode == 0, f"--print-config failed: {r.stderr}")
+        lines = dict(m.groups() for m in re.finditer(r"^(\S+=\S*)\s+; (.*)$", r.stdout, re.M))
+        check(lines.get("cycle_secs=200") == f"{env.config_file}:3", f"cycle_secs: {r.stdout}")
+        check(lines.get("swappiness=90", "").startswith("command line"), f"swappiness: {r.stdout}")
+        check(lines.get("page_cluster=0") == "profile desktop", f"page_cluster: {r.stdout}")
+        check(lines.get("min_region_kib=1024") == "default", f"min_region_kib: {r.stdout}")
+
+
+def case_reload():
+    with Env(config="[Engine]\nprofile=server\n") as env:
+        check(env.get_property("Profile") == "server", "Profile at start")
+        w = SignalWatcher(env)
+        try:
+            # Broken file: the call fails with a message naming the line, the
+            # old configuration stays, the engine keeps serving.
+            env.write_config("[Engine]\nprofile=desktop\nswappiness=100\n")
+            res = env.call("Reload")
+            check(not res["ok"] and res["error"] == "org.wolfram.Memory1.Error.InvalidConfig", f"Reload: {res}")
+            check(f"{env.config_file}:3" in res["message"] and "unknown key" in res["message"], res["message"])
+            check(env.get_property("Profile") == "server", "Profile changed by a failed reload")
+            check(read_vm_knobs()["swappiness"] == 100, "a failed reload changed swappiness")
+            r = env.ctl("reload", check_rc=1)
+            check(r.stderr.startswith("Failed to reload: The configuration is invalid"), r.stderr)
+            # The same through SIGHUP.
+            env.procs["wolframd"].send_signal(__import__("signal").SIGHUP)
+            wait_for(lambda: env.read_log().count("Reload failed") >= 3, 5, "SIGHUP reload to fail")
+            check(env.procs["wolframd"].poll() is None, "engine died on a bad reload")
+            # Not allowed for nobody without a rule.
+            env.write_config("[Engine]\nprofile=desktop\n")
+            res = env.call("Reload", user=NOBODY)
+            check(not res["ok"] and res["error"].startswith("org.freedesktop.DBus.Error."), f"nobody: {res}")
+            check(env.get_property("Profile") == "server", "nobody's reload took effect")
+            # A good file: in force, announced.
+            env.ctl("reload", check_rc=0)
+            check(env.get_property("Profile") == "desktop", "Profile after reload")
+            check_tuned(env, DESKTOP_KNOBS)
+            wait_for(lambda: any("PropertiesChanged" in ln and "'Profile': <'desktop'>" in ln for ln in w.lines), 5,
+                     f"PropertiesChanged for Profile; saw {w.lines}")
+            # Tuning off: everything goes back at once.
+            env.write_config("[Tuning]\nenabled=no\n")
+            env.procs["wolframd"].send_signal(__import__("signal").SIGHUP)
+            wait_for(lambda: read_vm_knobs() == env.vm_before, 5, "tuning to be undone by reload")
+        finally:
+            w.stop()
+
+
+def case_dry_run():
+    with Env(config="[Engine]\nprofile=desktop\ndry_run=yes\n") as env:
+        check(read_vm_knobs() == env.vm_before, "dry run changed sysctls")
+        check(not os.path.exists(os.path.join(env.runtime_dir, "sysctl.saved")), "dry run saved state")
+        check(env.get_property("DryRun") is True, "DryRun property")
+        check(env.get_property("Tuning") == [], "Tuning property in dry run")
+        check("Dry run: would set vm.swappiness to 150" in env.read_log(), f"log:\n{env.read_log()}")
+        check("Dry run: yes" in env.ctl(check_rc=0).stdout, "status does not say dry run")
 
 
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}

@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "test-config-util.h"
+
+static void test_defaults(void) {
+        static const char *const profile_keys[] = { "cycle_secs",
+                                                    "idle_sample_secs",
+                                                    "min_process_anon_mib",
+                                                    "swappiness",
+                                                    "page_cluster",
+                                                    "vfs_cache_pressure",
+                                                    "compaction_proactiveness",
+                                                    "watermark_boost_factor",
+                                                    "watermark_scale_factor",
+                                                    "excluded_names",
+                                                    NULL };
+        PrintedKeys w;
+        Config c;
+        char *text;
+        size_t i = 0;
+
+        load_root("config-none", &c);
+
+        ASSERT_EQ_INT(c.profile, PROFILE_SERVER);
+        ASSERT_TRUE(c.profile_detected);
+        ASSERT_STREQ(c.profile_reason, "detected: nothing else detected");
+        ASSERT_EQ_U64(c.cycle_secs, 300);
+        ASSERT_EQ_U64(c.idle_sample_secs, 30);
+        ASSERT_EQ_U64(c.min_process_anon_mib, 100);
+        ASSERT_EQ_U64(c.min_region_kib, 1024);
+        ASSERT_TRUE(c.cold_threshold == 0.5);
+        ASSERT_TRUE(c.pageout_threshold == 0.7);
+        ASSERT_EQ_U64(c.pageout_after_cycles, 2);
+        ASSERT_STREQ(config_idle_backend(&c), "auto");
+        ASSERT_FALSE(c.dry_run);
+        ASSERT_FALSE(c.enable_hibernation);
+        ASSERT_EQ_U64(c.hibernate_after_cycles, 10);
+        ASSERT_FALSE(c.enable_port_proxy);
+        ASSERT_TRUE(c.zram_enabled);
+        ASSERT_STREQ(config_zram_algorithm(&c), "auto");
+        ASSERT_EQ_U64(c.zram_initial_percent, 3);
+        ASSERT_EQ_U64(c.zram_max_percent, 50);
+        ASSERT_EQ_U64(c.zram_grow_at_percent, 80);
+        ASSERT_EQ_U64(c.zram_shrink_at_percent, 40);
+        ASSERT_EQ_INT(c.zram_swap_priority, 100);
+        ASSERT_TRUE(c.ksm_enabled);
+        ASSERT_EQ_U64(c.ksm_max_cpu_percent, 20);
+        ASSERT_TRUE(c.tuning_enabled);
+        ASSERT_EQ_INT(c.knobs[KNOB_SWAPPINESS], 100);
+        ASSERT_EQ_INT(c.knobs[KNOB_PAGE_CLUSTER], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_VFS_CACHE_PRESSURE], 200);
+        ASSERT_EQ_INT(c.knobs[KNOB_COMPACTION_PROACTIVENESS], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_BOOST_FACTOR], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_SCALE_FACTOR], KNOB_SKIP);
+        assert_list(c.excluded_names, c.n_excluded_names, server_names, NULL);
+        assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL, NULL);
+
+        /* Every setting, including ones added later: the profile's own
+         * say "profile server", the rest "default". */
+        text = print_to_string(&c);
+        for (w = (PrintedKeys){ .p = text }; printed_keys_next(&w); i++) {
+                bool from_profile = false;
+
+                for (size_t j = 0; profile_keys[j]; j++)
+                        from_profile = from_profile || streq(w.key, profile_keys[j]);
+                if (streq(w.key, "profile"))
+                        ASSERT_STREQ(c.sources[i], "detected: nothing else detected");
+                else
+                        ASSERT_STREQ(c.sources[i], from_profile ? "profile server" : "default");
+        }
+        ASSERT_TRUE(i > 20);
+        free(text);
+        config_done(&c);
+}
+
+static void test_every_key(void) {
+        /* The line of each key in config-every-key's wolfram.conf. */
+        static const struct {
+                const char *section, *key;
+                unsigned line;
+        } lines[] = {
+                { "Engine", "profile", 3 },
+                { "Engine", "cycle_secs", 4 },
+                { "Engine", "idle_sample_secs", 5 },
+                { "Engine", "min_process_anon_mib", 6 },
+                { "Engine", "min_region_kib", 7 },
+                { "Engine", "cold_threshold", 8 },
+                { "Engine", "pageout_threshold", 9 },
+                { "Engine", "pageout_after_cycles", 10 },
+                { "Engine", "idle_backend", 11 },
+                { "Engine", "dry_run", 12 },
+                { "Engine", "enable_hibernation", 13 },
+                { "Engine", "hibernate_after_cycles", 14 },
+                { "Engine", "enable_port_proxy", 15 },
+                { "Zram", "enabled", 18 },
+                { "Zram", "algorithm", 19 },
+                { "Zram", "initial_percent", 20 },
+                { "Zram", "max_percent", 21 },
+                { "Zram", "grow_at_percent", 22 },
+                { "Zram", "shrink_at_percent", 23 },
+                { "Zram", "swap_priority", 24 },
+                { "KSM", "enabled", 27 },
+                { "KSM", "max_cpu_percent", 28 },
+                { "Tuning", "enabled", 31 },
+                { "Tuning", "swappiness", 32 },
+                { "Tuning", "page_cluster", 33 },
+                { "Tuning", "vfs_cache_pressure", 34 },
+                { "Tuning", "compaction_proactiveness", 35 },
+                { "Tuning", "watermark_boost_factor", 36 },
+                { "Tuning", "watermark_scale_factor", 37 },
+                { "Exclude", "excluded_names", 40 },
+                { "Exclude", "excluded_cgroups", 41 },
+        };
+        char *text, expected[128];
+        size_t n_keys = 0;
+        PrintedKeys w;
+        Config c;
+
+        load_root("config-every-key", &c);
+
+        ASSERT_EQ_INT(c.profile, PROFILE_KUBERNETES);
+        ASSERT_FALSE(c.profile_detected);
+        ASSERT_STREQ(c.profile_reason, MAIN_FILE ":3");
+        ASSERT_EQ_U64(c.cycle_secs, 600);
+        ASSERT_EQ_U64(c.idle_sample_secs, 45);
+        ASSERT_EQ_U64(c.min_process_anon_mib, 64);
+        ASSERT_EQ_U64(c.min_region_kib, 2048);
+        ASSERT_TRUE(c.cold_threshold == 0.123456789);
+        ASSERT_TRUE(c.pageout_threshold == 0.875);
+        ASSERT_EQ_U64(c.pageout_after_cycles, 3);
+        ASSERT_EQ_U64(c.idle_backend, IDLE_BACKEND_REFS);
+        ASSERT_STREQ(config_idle_backend(&c), "refs");
+        ASSERT_TRUE(c.dry_run);
+        ASSERT_TRUE(c.enable_hibernation);
+        ASSERT_EQ_U64(c.hibernate_after_cycles, 20);
+        ASSERT_TRUE(c.enable_port_proxy);
+        ASSERT_FALSE(c.zram_enabled);
+        ASSERT_STREQ(config_zram_algorithm(&c), "lz4");
+        ASSERT_EQ_U64(c.zram_initial_percent, 5);
+        ASSERT_EQ_U64(c.zram_max_percent, 60);
+        ASSERT_EQ_U64(c.zram_grow_at_percent, 90);
+        ASSERT_EQ_U64(c.zram_shrink_at_percent, 30);
+        ASSERT_EQ_INT(c.zram_swap_priority, 50);
+        ASSERT_FALSE(c.ksm_enabled);
+        ASSERT_EQ_U64(c.ksm_max_cpu_percent, 10);
+        ASSERT_FALSE(c.tuning_enabled);
+        ASSERT_EQ_INT(c.knobs[KNOB_SWAPPINESS], 180);
+        ASSERT_EQ_INT(c.knobs[KNOB_PAGE_CLUSTER], 1);
+        ASSERT_EQ_INT(c.knobs[KNOB_VFS_CACHE_PRESSURE], 150);
+        ASSERT_EQ_INT(c.knobs[KNOB_COMPACTION_PROACTIVENESS], 20);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_BOOST_FACTOR], 15000);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_SCALE_FACTOR], 200);
+        /* A list set once adds to the profile's. */
+        assert_list(c.excluded_names, c.n_excluded_names, kubernetes_names,
+                    STRV("postgres", "redis-server"));
+        assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL,
+                    STRV("/system.slice/backup.service", "/machine.slice"));
+
+        for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
+                if (streq(lines[i].key, "excluded_names"))
+                        snprintf(expected, sizeof(expected), "profile kubernetes + %s:%u", MAIN_FILE,
+                                 lines[i].line);
+                else
+                        snprintf(expected, sizeof(expected), "%s:%u", MAIN_FILE, lines[i].line);
+                ASSERT_SOURCE(&c, lines[i].section, lines[i].key, expected);
+        }
+        /* The fixture must grow with the settings table. */
+        text = print_to_string(&c);
+        for (w = (PrintedKeys){ .p = text }; printed_keys_next(&w);)
+                n_keys++;
+        ASSERT_EQ_U64(n_keys, ELEMENTSOF(lines));
+        free(text);
+        config_done(&c);
+}
+
+static void test_dropin_overrides_main(void) {
+        Config c;
+
+        load_root("config-dropin-override", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 100);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/etc/wolfram/wolfram.conf.d/50-a.conf:3");
+        ASSERT_EQ_U64(c.min_region_kib, 512);
+        ASSERT_SOURCE(&c, "Engine", "min_region_kib", MAIN_FILE ":3");
+        config_done(&c);
+}
+
+static void test_dropin_masked(void) {
+        Config c;
+
+        /* The 50-a.conf in /run and /usr/lib hold values that would fail. */
+        load_root("config-dropin-masked", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 100);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/etc/wolfram/wolfram.conf.d/50-a.conf:2");
+        /* 60-b.conf in /run hides the one in /usr/lib. */
+        ASSERT_EQ_U64(c.min_region_kib, 64);
+        ASSERT_SOURCE(&c, "Engine", "min_region_kib", "/run/wolfram/wolfram.conf.d/60-b.conf:2");
+        config_done(&c);
+}
+
+static void test_dropin_order(void) {
+        Config c;
+
+        load_root("config-dropin-order", &c);
+        /* The main file, then 10-x (/usr/lib), 20-y (/etc), 30-z (/run). */
+        ASSERT_EQ_U64(c.cycle_secs, 400);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/run/wolfram/wolfram.conf.d/30-z.conf:2");
+        ASSERT_EQ_U64(c.idle_sample_secs, 20);
+        ASSERT_SOURCE(&c, "Engine", "idle_sample_secs", "/usr/lib/wolfram/wolfram.conf.d/10-x.conf:3");
+        assert_list(c.excluded_names, c.n_excluded_names, server_names,
+                    STRV("main", "ten", "twenty", "thirty"));
+        ASSERT_SOURCE(&c, "Exclude", "excluded_names",
+                      "profile server + " MAIN_FILE ":4 + /usr/lib/wolfram/wolfram.conf.d/10-x.conf:5 + "
+                      "/etc/wolfram/wolfram.conf.d/20-y.conf:4 + /run/wolfram/wolfram.conf.d/30-z.conf:4");
+        config_done(&c);
+}
+
+static void test_main_file_precedence(void) {
+        Config c;
+
+        /* The others hold values that would fail. */
+        load_root("config-main-etc", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 100);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", MAIN_FILE ":2");
+        config_done(&c);
+
+        load_root("config-main-run", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 200);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/run/wolfram/wolfram.conf:2");
+        config_done(&c);
+
+        load_root("config-main-usrlib", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 400);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/usr/lib/wolfram/wolfram.conf:2");
+        config_done(&c);
+}
+
+static void test_non_conf_ignored(void) {
+        Config c;
+
+        load_root("config-non-conf", &c);
+        ASSERT_EQ_U64(c.cycle_secs, 100);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "/etc/wolfram/wolfram.conf.d/60-ok.conf:2");
+        config_done(&c);
+}
+
+static void test_list_append(void) {
+        Config c;
+
+        load_root("config-list-append", &c);
+        /* postgres and systemd again are dropped. */
+        assert_list(c.excluded_names, c.n_excluded_names, server_names, STRV("postgres", "redis-server"));
+        ASSERT_SOURCE(&c, "Exclude", "excluded_names",
+                      "profile server + " MAIN_FILE ":2 + /etc/wolfram/wolfram.conf.d/10-more.conf:2");
+        assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL, STRV("/a.slice", "/b.slice"));
+        ASSERT_SOURCE(&c, "Exclude", "excluded_cgroups",
+                      MAIN_FILE ":3 + /etc/wolfram/wolfram.conf.d/10-more.conf:3");
+        config_done(&c);
+}
+
+static void test_list_reset(void) {
+        Config c;
+
+        load_root("config-list-reset", &c);
+        /* The profile's names went with the reset too. */
+        assert_list(c.excluded_names, c.n_excluded_names, NULL, STRV("redis-server"));
+        ASSERT_SOURCE(&c, "Exclude", "excluded_names", "/etc/wolfram/wolfram.conf.d/10-reset.conf:3");
+        assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL, NULL);
+        ASSERT_SOURCE(&c, "Exclude", "excluded_cgroups", "/etc/wolfram/wolfram.conf.d/10-reset.conf:4");
+        config_done(&c);
+}
+
+static void test_list_continuation(void) {
+        Config c;
+
+        load_root("config-list-continuation", &c);
+        assert_list(c.excluded_names, c.n_excluded_names, server_names,
+                    STRV("alpha", "beta", "gamma", "delta", "epsilon"));
+        ASSERT_SOURCE(&c, "Exclude", "excluded_names",
+                      "profile server + " MAIN_FILE ":2 + " MAIN_FILE ":3 + " MAIN_FILE ":5 + " MAIN_FILE
+                      ":7");
+        assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL, STRV("/a.slice", "/b.slice"));
+        config_done(&c);
+}
+
+static void test_cli_overrides_file(void) {
+        char *cli[] = { "Engine.cycle_secs=60", "Exclude.excluded_names=", "Exclude.excluded_names=bash" };
+        Config c;
+
+        load_args("config-dropin-override",
+                  &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 3 }, &c);
+        ASSERT_EQ_U64(c.cycle_secs, 60);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "command line (Engine.cycle_secs=60)");
+        ASSERT_EQ_U64(c.min_region_kib, 512);
+        assert_list(c.excluded_names, c.n_excluded_names, NULL, STRV("bash"));
+        config_done(&c);
+}
+
+static void test_cli_errors(void) {
+        static const char *const bad[][2] = {
+                { "Engine.cycle_secs", "expected Section.key=value" },
+                { "cycle_secs=60", "expected Section.key=value" },
+                { "Nope.x=1", "unknown section [Nope]" },
+                { "Engine.nope=1", "unknown key 'nope' in [Engine]" },
+                { "Engine.cycle_secs=abc", "'abc' is not a whole number" },
+                { ".cycle_secs=60", "outside a section" },
+        };
+        char *dir = text_root("[Engine]\ncycle_secs=60\n", strlen("[Engine]\ncycle_secs=60\n"));
+
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                char *cli[] = { "Engine.idle_sample_secs=10", (char *) bad[i][0] }, *error;
+
+                error = load_fails(&(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 2 });
+                ASSERT_CONTAINS(error, "command line");
+                ASSERT_CONTAINS(error, bad[i][0]);
+                ASSERT_CONTAINS(error, bad[i][1]);
+                free(error);
+        }
+        fixture_root_reset();
+        tempdir_remove(dir);
+}
+
+static void test_cli_profile_beats_file(void) {
+        char *cli[] = { "Engine.profile=docker" };
+        Config c;
+
+        load_args("config-profile-desktop",
+                  &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 1 }, &c);
+        ASSERT_EQ_INT(c.profile, PROFILE_DOCKER);
+        ASSERT_FALSE(c.profile_detected);
+        ASSERT_STREQ(c.profile_reason, "command line (Engine.profile=docker)");
+        ASSERT_SOURCE(&c, "Engine", "profile", "command line (Engine.profile=docker)");
+        ASSERT_EQ_U64(c.min_process_anon_mib, 50);
+        ASSERT_SOURCE(&c, "Engine", "min_process_anon_mib", "profile docker");
+        assert_list(c.excluded_names, c.n_excluded_names, docker_names, NULL);
+        /* The file's values still apply on top of whichever profile. */
+        ASSERT_EQ_INT(c.knobs[KNOB_SWAPPINESS], 90);
+        config_done(&c);
+}
+
+static void test_explicit_file(void) {
+        char *path = fixture_path("roots/config-explicit/custom.conf"),
+             *dir = fixture_path("roots/config-explicit"), expected[4096], cwd[4096];
+        Config c;
+
+        /* Named as given, not below the root; the search path, whose files
+         * would fail, is not read. */
+        load_args("config-explicit", &(ConfigLoadArgs){ .config_file = path }, &c);
+        ASSERT_EQ_U64(c.cycle_secs, 500);
+        snprintf(expected, sizeof(expected), "%s:3", path);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", expected);
+        config_done(&c);
+
+        /* A relative name is relative to the working directory. */
+        ASSERT_NOT_NULL(getcwd(cwd, sizeof(cwd)));
+        ASSERT_OK(chdir(dir));
+        load_args("config-explicit", &(ConfigLoadArgs){ .config_file = "custom.conf" }, &c);
+        ASSERT_OK(chdir(cwd));
+        ASSERT_EQ_U64(c.cycle_secs, 500);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "custom.conf:3");
+        config_done(&c);
+        free(dir);
+        free(path);
+}
+
+static void test_explicit_file_missing(void) {
+        char *error;
+
+        fixture_root_use("config-none");
+        error = load_fails(&(ConfigLoadArgs){ .config_file = "/nonexistent/wolfram-test.conf" });
+        ASSERT_CONTAINS(error, "/nonexistent/wolfram-test.conf: cannot read: No such file or directory");
+        free(error);
+        fixture_root_reset();
+}
+
+static void test_profile_from_file(void) {
+        Config c;
+
+        load_root("config-profile-desktop", &c);
+        ASSERT_EQ_INT(c.profile, PROFILE_DESKTOP);
+        ASSERT_FALSE(c.profile_detected);
+        ASSERT_STREQ(c.profile_reason, MAIN_FILE ":6");
+        ASSERT_SOURCE(&c, "Engine", "profile", MAIN_FILE ":6");
+        ASSERT_EQ_U64(c.cycle_secs, 120);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "profile desktop");
+        ASSERT_EQ_U64(c.idle_sample_secs, 30);
+        ASSERT_EQ_U64(c.min_process_anon_mib, 50);
+        ASSERT_SOURCE(&c, "Engine", "min_process_anon_mib", "profile desktop");
+        ASSERT_EQ_INT(c.knobs[KNOB_PAGE_CLUSTER], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_VFS_CACHE_PRESSURE], 100);
+        ASSERT_EQ_INT(c.knobs[KNOB_COMPACTION_PROACTIVENESS], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_BOOST_FACTOR], 0);
+        ASSERT_EQ_INT(c.knobs[KNOB_WATERMARK_SCALE_FACTOR], 125);
+        ASSERT_SOURCE(&c, "Tuning", "watermark_scale_factor", "profile desktop");
+        /* Set before profile= in the file, and still on top of it. */
+        ASSERT_EQ_INT(c.knobs[KNOB_SWAPPINESS], 90);
+        ASSERT_SOURCE(&c, "Tuning", "swappiness", MAIN_FILE ":2");
+        assert_list(c.excluded_names, c.n_excluded_names, desktop_names, NULL);
+        ASSERT_SOURCE(&c, "Exclude", "excluded_names", "profile desktop");
+        /* Not a profile setting. */
+        ASSERT_SOURCE(&c, "Engine", "min_region_kib", "default");
+        config_done(&c);
+}
+
+static void test_profile_auto_detects(void) {
+        Config c;
+
+        /* profile=docker in the main file, profile=auto in a drop-in. */
+        load_root("config-profile-auto", &c);
+        ASSERT_EQ_INT(c.profile, PROFILE_DESKTOP);
+        ASSERT_TRUE(c.profile_detected);
+        ASSERT_STREQ(c.profile_reason, "detected: X11 socket /tmp/.X11-unix/X0");
+        ASSERT_SOURCE(&c, "Engine", "profile", "detected: X11 socket /tmp/.X11-unix/X0");
+        ASSERT_EQ_U64(c.cycle_secs, 120);
+        ASSERT_SOURCE(&c, "Engine", "cycle_secs", "profile desktop");
+        config_done(&c);
+}
+
+/* Expects the line that starts "setting" (key=value) to end with the
+ * comment "; comment", only blanks between. */
+static void assert_printed(const char *text, const char *setting, const char *comment) {
+        size_t len = strlen(setting);
+
+        for (const char *line = text, *end; *line; line = *end ? end + 1 : end) {
+                const char *p = line + len;
+
+                end = strchrnul(line, '\n');
+                if (strncmp(line, setting, len) != 0 || *p != ' ')
+                        continue;
+                p += strspn(p, " ");
+                if ((size_t) (end - p) == strlen(comment) + 2 && strncmp(p, "; ", 2) == 0 &&
+                    strncmp(p + 2, comment, strlen(comment)) == 0)
+                        return;
+                TEST_FAIL("Expected \"%s\" with \"; %s\", got \"%.*s\"", setting, comment,
+                          (int) (end - line), line);
+        }
+        TEST_FAIL("No line \"%s\" in:\n%s", setting, text);
+}
+
+static void test_print(void) {
+        Config c;
+        char *text;
+
+        load_root("config-profile-desktop", &c);
+        text = print_to_string(&c);
+        for (const char *line = text; *line; line = strchr(line, '\n') + 1) {
+                ASSERT_TRUE(strchr(line, '\n'));
+                ASSERT_TRUE(strchr(line, '\n') - line <= 198);
+        }
+        ASSERT_TRUE(strncmp(text, "# ", 2) == 0);
+        ASSERT_CONTAINS(text, "\n[Engine]\nprofile=desktop ");
+        ASSERT_CONTAINS(text, "\n\n[Zram]\n");
+        ASSERT_CONTAINS(text, "\n\n[KSM]\n");
+        ASSERT_CONTAINS(text, "\n\n[Tuning]\n");
+        ASSERT_CONTAINS(text, "\n\n[Exclude]\n");
+        assert_printed(text, "profile=desktop", MAIN_FILE ":6");
+        assert_printed(text, "cycle_secs=120", "profile desktop");
+        assert_printed(text, "cold_threshold=0.5", "default");
+        assert_printed(text, "idle_backend=auto", "default");
+        assert_printed(text, "dry_run=no", "default");
+        assert_printed(text, "swappiness=90", MAIN_FILE ":2");
+        assert_printed(text, "watermark_scale_factor=125", "profile desktop");
+        /* A list: a reset that names the source, then the items. */
+        assert_printed(text, "excluded_names=", "profile desktop");
+        ASSERT_CONTAINS(text, "\nexcluded_names=systemd dbus sshd polkitd");
+        assert_printed(text, "excluded_cgroups=", "default");
+        free(text);
+        config_done(&c);
+
+        load_root("config-every-key", &c);
+        text = print_to_string(&c);
+        assert_printed(text, "cold_threshold=0.123456789", MAIN_FILE ":8");
+        assert_printed(text, "watermark_scale_factor=200", MAIN_FILE ":37");
+        assert_printed(text, "dry_run=yes", MAIN_FILE ":12");
+        assert_printed(text, "algorithm=lz4", MAIN_FILE ":19");
+        free(text);
+        config_done(&c);
+}
+
+static void assert_config_equal(const Config *a, const Config *b) {
+        ASSERT_EQ_INT(a->profile, b->profile);
+        ASSERT_EQ_U64(a->cycle_secs, b->cycle_secs);
+        ASSERT_EQ_U64(a->idle_sample_secs, b->idle_sample_secs);
+        ASSERT_EQ_U64(a->min_process_anon_mib, b->min_process_anon_mib);
+        ASSERT_EQ_U64(a->min_region_kib, b->min_region_kib);
+        ASSERT_TRUE(a->cold_threshold == b->cold_threshold);
+        ASSERT_TRUE(a->pageout_threshold == b->pageout_threshold);
+        ASSERT_EQ_U64(a->pageout_after_cycles, b->pageout_after_cycles);
+        ASSERT_EQ_U64(a->idle_backend, b->idle_backend);
+        ASSERT_EQ_INT(a->dry_run, b->dry_run);
+        ASSERT_EQ_INT(a->enable_hibernation, b->enable_hibernation);
+        ASSERT_EQ_U64(a->hibernate_after_cycles, b->hibernate_after_cycles);
+        ASSERT_EQ_INT(a->enable_port_proxy, b->enable_port_proxy);
+        ASSERT_EQ_INT(a->zram_enabled, b->zram_enabled);
+        ASSERT_EQ_U64(a->zram_algorithm, b->zram_algorithm);
+        ASSERT_EQ_U64(a->zram_initial_percent, b->zram_initial_percent);
+        ASSERT_EQ_U64(a->zram_max_percent, b->zram_max_percent);
+        ASSERT_EQ_U64(a->zram_grow_at_percent, b->zram_grow_at_percent);
+        ASSERT_EQ_U64(a->zram_shrink_at_percent, b->zram_shrink_at_percent);
+        ASSERT_EQ_INT(a->zram_swap_priority, b->zram_swap_priority);
+        ASSERT_EQ_INT(a->ksm_enabled, b->ksm_enabled);
+        ASSERT_EQ_U64(a->ksm_max_cpu_percent, b->ksm_max_cpu_percent);
+        ASSERT_EQ_INT(a->tuning_enabled, b->tuning_enabled);
+        for (TuningKnob k = 0; k < _KNOB_MAX; k++)
+                ASSERT_EQ_INT(a->knobs[k], b->knobs[k]);
+        ASSERT_EQ_U64(a->n_excluded_names, b->n_excluded_names);
+        for (size_t i = 0; i < a->n_excluded_names; i++)
+                ASSERT_STREQ(a->excluded_names[i], b->excluded_names[i]);
+        ASSERT_EQ_U64(a->n_excluded_cgroups, b->n_excluded_cgroups);
+        for (size_t i = 0; i < a->n_excluded_cgroups; i++)
+                ASSERT_STREQ(a->excluded_cgroups[i], b->excluded_cgroups[i]);
+}
+
+/* Prints 'a', reads that back as the only file with the same profile, and
+ * expects the same configuration. */
+static void check_round_trip(const Config *a) {
+        char *dir = tempdir_new(), *path = tempdir_path(dir, "printed.conf"), *profile = NULL, *error = NULL;
+        Config b;
+        FILE *f;
+        int r;
+
+        f = fopen(path, "we");
+        ASSERT_NOT_NULL(f);
+        config_print(a, f);
+        ASSERT_TRUE(fclose(f) == 0);
+
+        ASSERT_TRUE(asprintf(&profile, "Engine.profile=%s", profile_to_string(a->profile)) > 0);
+        r = config_load(&(ConfigLoadArgs){ .config_file = path,
+                                           .cli_assignments = &profile,
+                                           .n_cli_assignments = 1 },
+                        &b, &error);
+        if (r < 0)
+                TEST_FAIL("Reading the printed configuration failed: %s: %s", test_errno_name(r),
+                          strnull(error));
+        assert_config_equal(a, &b);
+
+        config_done(&b);
+        free(profile);
+        free(path);
+        tempdir_remove(dir);
+}
+
+static void test_print_round_trip(void) {
+        static const char *const roots[] = {
+                "config-none",         "config-every-key",         "config-profile-desktop",
+                "config-dropin-order", "config-list-continuation", "config-list-reset",
+        };
+        char *cli[] = { "Exclude.excluded_cgroups=/cli.slice", "Tuning.swappiness=skip" };
+        char *text = NULL;
+        size_t size = 0;
+        Config c;
+        FILE *f;
+
+        for (size_t i = 0; i < ELEMENTSOF(roots); i++) {
+                load_root(roots[i], &c);
+                check_round_trip(&c);
+                config_done(&c);
+        }
+        load_args("config-dropin-order", &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 2 },
+                  &c);
+        check_round_trip(&c);
+        config_done(&c);
+
+        /* A list of many items from many lines: printed on several lines,
+         * its long source cut short to keep each line readable. */
+        f = open_memstream(&text, &size);
+        ASSERT_NOT_NULL(f);
+        fprintf(f, "[Exclude]\nexcluded_names=first\n");
+        for (int line = 0; line < 40; line++)
+                fprintf(f, "        worker-%03d-a worker-%03d-b worker-%03d-c\n", line, line, line);
+        ASSERT_TRUE(fclose(f) == 0);
+        load_text(text, &(ConfigLoadArgs){}, &c);
+        ASSERT_EQ_U64(c.n_excluded_names, 7 + 1 + 120);
+        ASSERT_TRUE(strlen(source_of(&c, "Exclude", "excluded_names")) > 198);
+        check_round_trip(&c);
+        config_done(&c);
+        free(text);
+}
+
+static void test_name_excluded(void) {
+        Config c;
+
+        load_root("config-none", &c);
+        /* A substring of comm, as the daemon this replaces matched. */
+        ASSERT_TRUE(config_name_excluded(&c, "systemd"));
+        ASSERT_TRUE(config_name_excluded(&c, "systemd-journal"));
+        ASSERT_FALSE(config_name_excluded(&c, "(sd-pam)"));
+        ASSERT_TRUE(config_name_excluded(&c, "dbus-broker"));
+        ASSERT_TRUE(config_name_excluded(&c, "crond"));
+        ASSERT_TRUE(config_name_excluded(&c, "sshd-session"));
+        ASSERT_TRUE(config_name_excluded(&c, "systemd-udevd"));
+        ASSERT_FALSE(config_name_excluded(&c, "polkit"));
+        ASSERT_FALSE(config_name_excluded(&c, "Systemd"));
+        ASSERT_FALSE(config_name_excluded(&c, "bash"));
+        ASSERT_FALSE(config_name_excluded(&c, ""));
+        config_done(&c);
+
+        load_root("config-list-reset", &c);
+        ASSERT_TRUE(config_name_excluded(&c, "redis-server"));
+        ASSERT_FALSE(config_name_excluded(&c, "redis"));
+        ASSERT_FALSE(config_name_excluded(&c, "systemd"));
+        config_done(&c);
+}
+
+/* The part of the man page from ".SS [section]" to the next heading. */
+static char *man_section(const char *man, const char *section) {
+        char heading[64], *start, *end;
+
+        snprintf(heading, sizeof(heading), "\n.SS [%s]\n", section);
+        start = strstr(man, heading);
+        if (!start)
+                TEST_FAIL("docs/wolfram.conf.5 has no \".SS [%s]\"", section);
+        start += strlen(heading);
+        end = start + strlen(start);
+        for (const char *h = start; (h = strstr(h, "\n.S")); h++)
+                if (h[3] == 'S' || h[3] == 'H') {
+                        end = (char *) h;
+                        break;
+                }
+        return strndup(start, (size_t) (end - start));
+}
+
+/* Whether 'part' documents 'key' as ".B key=" or ".BI key= VALUE". */
+static bool man_documents(const char *part, const char *key) {
+        char b[80], bi[80];
+
+        snprintf(b, sizeof(b), "\n.B %s=", key);
+        snprintf(bi, sizeof(bi), "\n.BI %s= ", key);
+        return strstr(part, b) || strstr(part, bi);
+}
+
+static void test_man_page_lists_every_key(void) {
+        const char *source_dir = getenv("WOLFRAM_SOURCE_DIR");
+        char *path, *man, *text, *part = NULL, keys[2048] = " ", current[32] = "";
+        PrintedKeys w;
+        Config c;
+
+        if (!source_dir || !*source_dir)
+                TEST_FAIL("%s", "WOLFRAM_SOURCE_DIR is not set; run the unit tests through 'meson test'.");
+        ASSERT_TRUE(asprintf(&path, "%s/docs/wolfram.conf.5", source_dir) > 0);
+        man = test_read_file(path);
+        if (!man)
+                TEST_FAIL("%s does not exist", path);
+
+        load_root("config-none", &c);
+        text = print_to_string(&c);
+        for (w = (PrintedKeys){ .p = text }; printed_keys_next(&w);) {
+                if (!streq(w.section, current)) {
+                        free(part);
+                        part = man_section(man, w.section);
+                        memcpy(current, w.section, sizeof(current));
+                }
+                if (!man_documents(part, w.key))
+                        TEST_FAIL("docs/wolfram.conf.5 does not document [%s] %s as \".B %s=\" or \".BI %s= "
+                                  "VALUE\"",
+                                  w.section, w.key, w.key, w.key);
+                /* "Section.key " for the check the other way round. */
+                ASSERT_TRUE(strlen(keys) + strlen(w.section) + strlen(w.key) + 3 < sizeof(keys));
+                strcat(keys, w.section);
+                strcat(keys, ".");
+                strcat(keys, w.key);
+                strcat(keys, " ");
+        }
+        free(part);
+
+        /* And no key documented that the engine does not know. */
+        for (const char *h = man; (h = strstr(h, "\n.SS [")); h++) {
+                char section[32];
+                const char *end;
+
+                if (sscanf(h, "\n.SS [%31[^]]]", section) != 1)
+                        TEST_FAIL("Cannot read the heading at \"%.20s\"", h + 1);
+                part = man_section(man, section);
+                for (const char *k = part; (k = strstr(k, "\n.B")); k++) {
+                        char entry[128];
+
+                        k += strlen("\n.B");
+                        if (*k == 'I')
+                                k++;
+                        if (*k != ' ')
+                                continue;
+                        end = strchrnul(k + 1, '\n');
+                        if (!memchr(k + 1, '=', (size_t) (end - k - 1)))
+                                continue;
+                        snprintf(entry, sizeof(entry), " %s.%.*s ", section, (int) strcspn(k + 1, "="),
+                                 k + 1);
+                        if (!strstr(keys, entry))
+                                TEST_FAIL(
+                                        "docs/wolfram.conf.5 documents%sin [%s], which config_print() lacks",
+                                        entry, section);
+                }
+                free(part);
+        }
+
+        free(text);
+        free(man);
+        free(path);
+        config_done(&c);
+}
+
+static const TestCase cases[] = {
+        { "defaults", test_defaults },
+        { "every-key", test_every_key },
+        { "dropin-overrides-main", test_dropin_overrides_main },
+        { "dropin-masked", test_dropin_masked },
+        { "dropin-order", test_dropin_order },
+        { "main-file-precedence", test_main_file_precedence },
+        { "non-conf-ignored", test_non_conf_ignored },
+        { "list-append", test_list_append },
+        { "list-reset", test_list_reset },
+        { "list-continuation", test_list_continuation },
+        { "cli-overrides-file", test_cli_overrides_file },
+        { "cli-errors", test_cli_errors },
+        { "cli-profile-beats-file", test_cli_profile_beats_file },
+        { "explicit-file", test_explicit_file },
+        { "explicit-file-missing", test_explicit_file_missing },
+        { "profile-from-file", test_profile_from_file },
+        { "profile-auto-detects", test_profile_auto_detects },
+        { "print", test_print },
+        { "print-round-trip", test_print_round_trip },
+        { "name-excluded", test_name_excluded },
+        { "man-page-lists-every-key", test_man_page_lists_every_key },
+};
+
+TEST_MAIN(cases)
