@@ -95,6 +95,34 @@ static void print_tuning(json_object *stats) {
         }
 }
 
+static void print_pool(json_object *stats) {
+        json_object *pool, *devices;
+        char a[32], b[32], c[32], d[32];
+        const char *note;
+
+        if (!json_object_object_get_ex(stats, "Pool", &pool) ||
+            !json_object_object_get_ex(pool, "Devices", &devices) ||
+            json_object_array_length(devices) == 0) {
+                printf("     Pool: none\n");
+                return;
+        }
+        printf("     Pool:");
+        for (size_t i = 0; i < json_object_array_length(devices); i++)
+                printf(" %s", json_object_get_string(json_object_array_get_idx(devices, i)));
+        printf(" (%s), %s stored in %s, ratio %.2f\n", get_str(pool, "Algorithm"),
+               format_bytes(a, sizeof(a), get_u64(pool, "OriginalBytes")),
+               format_bytes(b, sizeof(b), get_u64(pool, "MemoryUsedBytes")),
+               get_u64(pool, "CompressedBytes") > 0
+                       ? (double) get_u64(pool, "OriginalBytes") / (double) get_u64(pool, "CompressedBytes")
+                       : 0.0);
+        printf("           budget %s of RAM, cap %s\n",
+               format_bytes(c, sizeof(c), get_u64(pool, "BudgetBytes")),
+               format_bytes(d, sizeof(d), get_u64(pool, "CapBytes")));
+        note = get_str(pool, "Note");
+        if (*note && !streq(note, "?"))
+                printf("     Note: %s\n", note);
+}
+
 static void print_status(json_object *stats) {
         char a[32], b[32], c[32];
         json_object *zram;
@@ -126,6 +154,7 @@ static void print_status(json_object *stats) {
                        swap ? ", swap" : ", not swap");
         }
 
+        print_pool(stats);
         print_tuning(stats);
         if (get_bool(stats, "KsmAvailable"))
                 printf("      KSM: %" PRIu64 " pages sharing\n", get_u64(stats, "KsmPagesSharing"));

@@ -116,6 +116,66 @@ static int property_get_tuning(sd_bus *bus, const char *path, const char *interf
         return sd_bus_message_close_container(reply);
 }
 
+static int property_get_pool_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+        ZramPoolStats st = {};
+        uint64_t v;
+        int r;
+
+        if (streq(property, "PoolBudgetBytes"))
+                v = e->pool_started ? e->pool.budget_bytes : 0;
+        else if (streq(property, "PoolCapBytes"))
+                v = e->pool_started ? zram_pool_cap_bytes(&e->pool, &e->config) : 0;
+        else {
+                r = zram_pool_stats(&e->pool, &st);
+                if (r < 0)
+                        return reply_stats_error(error, r, "the pool's zram devices");
+                if (streq(property, "PoolOriginalBytes"))
+                        v = st.orig_data_bytes;
+                else if (streq(property, "PoolCompressedBytes"))
+                        v = st.compr_data_bytes;
+                else {
+                        assert(streq(property, "PoolMemoryUsedBytes"));
+                        v = st.mem_used_bytes;
+                }
+        }
+        return sd_bus_message_append(reply, "t", v);
+}
+
+static int append_pool_devices(sd_bus_message *m, const ZramPool *p) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'a', "s");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < p->n_devices; i++) {
+                char name[32];
+                snprintf(name, sizeof(name), "zram%u", p->devices[i]);
+                r = sd_bus_message_append(m, "s", name);
+                if (r < 0)
+                        return r;
+        }
+        return sd_bus_message_close_container(m);
+}
+
+static int property_get_pool_devices(sd_bus *bus, const char *path, const char *interface,
+                                     const char *property, sd_bus_message *reply, void *userdata,
+                                     sd_bus_error *error) {
+        Engine *e = userdata;
+        return append_pool_devices(reply, &e->pool);
+}
+
+static int property_get_pool_string(sd_bus *bus, const char *path, const char *interface,
+                                    const char *property, sd_bus_message *reply, void *userdata,
+                                    sd_bus_error *error) {
+        Engine *e = userdata;
+
+        if (streq(property, "PoolAlgorithm"))
+                return sd_bus_message_append(reply, "s", e->pool.n_devices > 0 ? e->pool.algorithm : "");
+        return sd_bus_message_append(reply, "s", strempty(e->pool.note));
+}
+
 static int property_get_ksm_pages_sharing(sd_bus *bus, const char *path, const char *interface,
                                           const char *property, sd_bus_message *reply, void *userdata,
                                           sd_bus_error *error) {
@@ -206,6 +266,51 @@ static int append_list_entry(sd_bus_message *m, const char *key,
         return r;
 }
 
+static int append_pool(sd_bus_message *m, Engine *e) {
+        ZramPoolStats st = {};
+        int r;
+
+        (void) zram_pool_stats(&e->pool, &st);
+        r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "Pool");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "a{sv}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'a', "{sv}");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "Devices");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "as");
+        if (r >= 0)
+                r = append_pool_devices(m, &e->pool);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_append(
+                        m, "{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}{sv}", "Algorithm", "s",
+                        e->pool.n_devices > 0 ? e->pool.algorithm : "", "BudgetBytes", "t",
+                        e->pool_started ? e->pool.budget_bytes : (uint64_t) 0, "CapBytes", "t",
+                        e->pool_started ? zram_pool_cap_bytes(&e->pool, &e->config) : (uint64_t) 0,
+                        "OriginalBytes", "t", st.orig_data_bytes, "CompressedBytes", "t",
+                        st.compr_data_bytes, "MemoryUsedBytes", "t", st.mem_used_bytes, "SamePages", "t",
+                        st.same_pages, "CompressionRatio", "d",
+                        st.compr_data_bytes > 0 ? (double) st.orig_data_bytes / (double) st.compr_data_bytes
+                                                : 0.0,
+                        "SwapPriority", "i", e->pool.swap_priority, "Note", "s", strempty(e->pool.note));
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        return r;
+}
+
 static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
         int r;
 
@@ -229,6 +334,8 @@ static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
                 r = append_list_entry(m, "ZramDevices", append_zram_devices, s);
         if (r >= 0)
                 r = append_list_entry(m, "Tuning", append_tuning, &e->tuning);
+        if (r >= 0)
+                r = append_pool(m, e);
         if (r < 0)
                 return r;
 
@@ -298,7 +405,7 @@ static int method_resume(sd_bus_message *call, void *userdata, sd_bus_error *err
 }
 
 void bus_server_emit_changes(Engine *e, int changes) {
-        const char *names[4];
+        const char *names[12];
         size_t n = 0;
         int r;
 
@@ -310,6 +417,13 @@ void bus_server_emit_changes(Engine *e, int changes) {
                 names[n++] = "DryRun";
         if (changes & ENGINE_CHANGED_TUNING)
                 names[n++] = "Tuning";
+        if (changes & ENGINE_CHANGED_POOL) {
+                names[n++] = "PoolBudgetBytes";
+                names[n++] = "PoolCapBytes";
+                names[n++] = "PoolDevices";
+                names[n++] = "PoolAlgorithm";
+                names[n++] = "PoolNote";
+        }
         names[n] = NULL;
         r = sd_bus_emit_properties_changed_strv(e->bus_server->bus, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
                                                 (char **) names);
@@ -352,6 +466,17 @@ static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_PROPERTY("SwapTotalBytes", "t", property_get_memory, 0, 0),
         SD_BUS_PROPERTY("SwapUsedBytes", "t", property_get_memory, 0, 0),
         SD_BUS_PROPERTY("ZramDevices", "a(sttt)", property_get_zram_devices, 0, 0),
+        SD_BUS_PROPERTY("PoolDevices", "as", property_get_pool_devices, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoolAlgorithm", "s", property_get_pool_string, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoolBudgetBytes", "t", property_get_pool_u64, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoolCapBytes", "t", property_get_pool_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoolOriginalBytes", "t", property_get_pool_u64, 0, 0),
+        SD_BUS_PROPERTY("PoolCompressedBytes", "t", property_get_pool_u64, 0, 0),
+        SD_BUS_PROPERTY("PoolMemoryUsedBytes", "t", property_get_pool_u64, 0, 0),
+        SD_BUS_PROPERTY("PoolNote", "s", property_get_pool_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("KsmPagesSharing", "t", property_get_ksm_pages_sharing, 0, 0),
 
         SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats), method_get_stats,

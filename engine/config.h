@@ -58,6 +58,7 @@ typedef struct Config {
         unsigned zram_grow_at_percent;
         unsigned zram_shrink_at_percent;
         int zram_swap_priority;
+        unsigned zram_swapoff_margin_mib;
 
         /* [KSM] */
         bool ksm_enabled;

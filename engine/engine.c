@@ -59,17 +59,70 @@ int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
                 return log_error_errno(errno, "Failed to create %s: %m", e->runtime_dir);
 
         r = tuning_init(&e->tuning, e->runtime_dir);
+        if (r >= 0)
+                r = zram_pool_init(&e->pool, e->runtime_dir);
         if (r < 0)
                 return log_oom();
         return 0;
 }
 
+static void engine_notify(Engine *e, int changes) {
+        if (changes > 0 && e->on_change)
+                e->on_change(e, changes);
+}
+
+static int on_pool_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Engine *e = userdata;
+
+        if (e->pool_started && zram_pool_adjust(&e->pool, &e->config) > 0)
+                engine_notify(e, ENGINE_CHANGED_POOL);
+        (void) sd_event_source_set_time_relative(s, ENGINE_POOL_CHECK_USEC);
+        return 0;
+}
+
+/* Brings the pool in line with the configuration: made when wanted,
+ * removed (where safe) when not. Dry run leaves everything alone. */
+static int engine_sync_pool(Engine *e) {
+        int r;
+
+        if (e->config.dry_run) {
+                if (e->config.zram_enabled && !e->pool_started)
+                        log_info("Dry run: would create a zram pool of up to %u%% of RAM.",
+                                 e->config.zram_max_percent);
+                return 0;
+        }
+        if (e->config.zram_enabled && !e->pool_started) {
+                r = zram_pool_start(&e->pool, &e->config);
+                if (r < 0)
+                        return log_error_errno(r,
+                                               "Failed to set up the zram pool, continuing without it: %m");
+                e->pool_started = true;
+                return ENGINE_CHANGED_POOL;
+        }
+        if (!e->config.zram_enabled && e->pool_started) {
+                if (zram_pool_stop(&e->pool, &e->config) == 0)
+                        e->pool_started = false;
+                return ENGINE_CHANGED_POOL;
+        }
+        if (e->pool_started && zram_pool_adjust(&e->pool, &e->config) > 0)
+                return ENGINE_CHANGED_POOL;
+        return 0;
+}
+
 int engine_start(Engine *e) {
-        int r = tuning_apply(&e->tuning, &e->config);
+        int r;
+
+        r = tuning_apply(&e->tuning, &e->config);
         if (r < 0)
                 return log_error_errno(r,
                                        "Failed to save the kernel's settings before tuning, not tuning: %m");
-        return 0;
+
+        (void) engine_sync_pool(e);
+        r = sd_event_add_time_relative(e->event, &e->pool_timer, CLOCK_MONOTONIC, ENGINE_POOL_CHECK_USEC, 0,
+                                       on_pool_timer, e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the pool timer: %m");
+        return sd_event_source_set_enabled(e->pool_timer, SD_EVENT_ON);
 }
 
 static bool tuning_differs(const Tuning *a, const long values[], const bool applied[]) {
@@ -108,16 +161,24 @@ int engine_reload(Engine *e, char **ret_error) {
                 log_warning_errno(r, "Failed to apply the new tuning, ignoring: %m");
         if (tuning_differs(&e->tuning, old_values, old_applied))
                 changes |= ENGINE_CHANGED_TUNING;
+        r = engine_sync_pool(e);
+        if (r > 0)
+                changes |= r;
 
         log_info("Configuration reloaded.");
         return changes;
 }
 
 void engine_stop(Engine *e) {
+        e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
+        if (e->pool_started && zram_pool_stop(&e->pool, &e->config) == 0)
+                e->pool_started = false;
         (void) tuning_restore(&e->tuning);
 }
 
 void engine_done(Engine *e) {
+        e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
+        zram_pool_done(&e->pool);
         tuning_done(&e->tuning);
         config_done(&e->config);
         free(e->runtime_dir);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "tuning.h"
+#include "zram-pool.h"
 
 typedef enum EngineState {
         ENGINE_RUNNING,
@@ -18,21 +19,33 @@ typedef enum EngineChange {
         ENGINE_CHANGED_PROFILE = 1 << 0,
         ENGINE_CHANGED_DRY_RUN = 1 << 1,
         ENGINE_CHANGED_TUNING = 1 << 2,
+        ENGINE_CHANGED_POOL = 1 << 3,
 } EngineChange;
+
+/* How often the pool's budget follows its use. */
+#define ENGINE_POOL_CHECK_USEC (2ULL * 1000000ULL)
 
 typedef struct BusServer BusServer;
 
 /* The engine's state; the D-Bus adapter (BusServer) is its only window to
  * the bus. */
-typedef struct Engine {
+typedef struct Engine Engine;
+
+struct Engine {
         sd_event *event;
         EngineState state;
         BusServer *bus_server;
         ConfigLoadArgs config_args;
         Config config;
         Tuning tuning;
+        ZramPool pool;
+        bool pool_started;
+        sd_event_source *pool_timer;
         char *runtime_dir;
-} Engine;
+        /* Told about changes made outside a method call (timer, SIGHUP), so
+         * the bus adapter can announce them. */
+        void (*on_change)(Engine *e, int changes);
+};
 
 /* "running" or "paused". */
 const char *engine_state_to_string(EngineState s);
@@ -42,7 +55,8 @@ const char *engine_state_to_string(EngineState s);
  * 'args' must stay valid as long as the engine: reloads read it again. */
 int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args);
 
-/* Applies what the configuration asks of the kernel (tuning). */
+/* Applies what the configuration asks of the kernel: tuning, the zram pool
+ * and its budget timer. */
 int engine_start(Engine *e);
 
 /* Reads the configuration again. On success it is in force and the return
@@ -50,7 +64,8 @@ int engine_start(Engine *e);
  * -EINVAL comes with *ret_error saying what is wrong. */
 int engine_reload(Engine *e, char **ret_error);
 
-/* Puts back what the engine changed (sysctls). */
+/* Puts back what the engine changed: removes the pool where that is safe,
+ * restores zswap and the sysctls. */
 void engine_stop(Engine *e);
 
 /* Frees everything the engine holds. */

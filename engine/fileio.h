@@ -16,3 +16,9 @@ int read_full_file(const char *path, char **ret, size_t *ret_size);
 /* Reads a sysfs attribute that holds one unsigned decimal number; -EBADMSG
  * when it holds anything else. */
 int read_u64_file(const char *path, uint64_t *ret);
+
+/* Writes 's' to an existing file (a /proc or /sys attribute) in one
+ * write(). The file is truncated, which procfs and sysfs ignore, so a
+ * regular file standing in for an attribute in tests holds exactly 's'.
+ * -EIO on a short write. */
+int write_string_file(const char *path, const char *s);

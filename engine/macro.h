@@ -44,3 +44,7 @@ static inline void fclosep(FILE **f) {
 static inline const char *strnull(const char *s) {
         return s ?: "(null)";
 }
+
+static inline const char *strempty(const char *s) {
+        return s ?: "";
+}

@@ -12,6 +12,7 @@
 #include "macro.h"
 #include "parse-util.h"
 #include "paths.h"
+#include "state-file.h"
 #include "tuning.h"
 
 int tuning_init(Tuning *t, const char *runtime_dir) {
@@ -58,26 +59,14 @@ static int knob_read(TuningKnob k, long *ret) {
 
 static int knob_write(TuningKnob k, long v) {
         _cleanup_free_ char *path = NULL;
-        _cleanup_close_ int fd = -EBADF;
         char text[32];
-        ssize_t written;
-        int n, r;
+        int r;
 
         r = knob_path(k, &path);
         if (r < 0)
                 return r;
-        /* procfs ignores O_TRUNC; a file standing in for the knob below a
-         * test root would otherwise keep the tail of a longer old value. */
-        fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOCTTY);
-        if (fd < 0)
-                return -errno;
-        n = snprintf(text, sizeof(text), "%ld\n", v);
-        written = write(fd, text, (size_t) n);
-        if (written < 0)
-                return -errno;
-        if (written != n)
-                return -EIO;
-        return 0;
+        snprintf(text, sizeof(text), "%ld\n", v);
+        return write_string_file(path, text);
 }
 
 int tuning_state_parse(const char *buf, size_t len, bool saved[_KNOB_MAX], long original[_KNOB_MAX]) {
@@ -113,37 +102,26 @@ int tuning_state_parse(const char *buf, size_t len, bool saved[_KNOB_MAX], long 
 
 /* Replaces the state file atomically, or removes it when nothing is saved. */
 static int tuning_state_write(const Tuning *t) {
-        _cleanup_free_ char *tmp = NULL;
-        _cleanup_fclose_ FILE *f = NULL;
+        char text[_KNOB_MAX * 64] = "";
+        size_t len = 0;
         bool any = false;
-        int fd;
+        int r;
 
         for (TuningKnob k = 0; k < _KNOB_MAX; k++)
-                any = any || t->saved[k];
+                if (t->saved[k]) {
+                        any = true;
+                        len += (size_t) snprintf(text + len, sizeof(text) - len, "vm.%s=%ld\n",
+                                                 tuning_knob_sysctl_name(k), t->original[k]);
+                }
         if (!any) {
                 if (unlink(t->state_file) < 0 && errno != ENOENT)
                         return log_warning_errno(errno, "Failed to remove %s: %m", t->state_file);
                 return 0;
         }
 
-        if (asprintf(&tmp, "%s.XXXXXX", t->state_file) < 0)
-                return -ENOMEM;
-        fd = mkostemp(tmp, O_CLOEXEC);
-        if (fd < 0)
-                return log_error_errno(errno, "Failed to create %s: %m", tmp);
-        f = fdopen(fd, "w");
-        if (!f) {
-                close(fd);
-                return -errno;
-        }
-        for (TuningKnob k = 0; k < _KNOB_MAX; k++)
-                if (t->saved[k])
-                        fprintf(f, "vm.%s=%ld\n", tuning_knob_sysctl_name(k), t->original[k]);
-        if (fflush(f) != 0 || fsync(fileno(f)) < 0 || rename(tmp, t->state_file) < 0) {
-                int r = -errno;
-                (void) unlink(tmp);
+        r = write_file_atomic(t->state_file, text);
+        if (r < 0)
                 return log_error_errno(r, "Failed to write %s: %m", t->state_file);
-        }
         return 0;
 }
 

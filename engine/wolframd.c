@@ -203,6 +203,7 @@ static int run(int argc, char *argv[]) {
         r = engine_init(&engine, event, &config_args);
         if (r < 0)
                 return r;
+        engine.on_change = bus_server_emit_changes;
 
         /* sd-event wants the signals blocked before it watches them. */
         sigemptyset(&mask);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "log.h"
@@ -51,7 +53,7 @@ int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
         return 0;
 }
 
-static int zram_read_device(unsigned id, ZramDevice *ret) {
+int zram_read_device(unsigned id, ZramDevice *ret) {
         _cleanup_free_ char *dir = NULL, *buf = NULL;
         char path[PATH_MAX];
         size_t size;
@@ -139,4 +141,91 @@ done:
         *ret = TAKE_PTR(devices);
         *ret_n = n;
         return 0;
+}
+
+int zram_write_attr(unsigned id, const char *attr, const char *value) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/sys/block/zram%u/%s", root_prefix(), id, attr) < 0)
+                return -ENOMEM;
+        return write_string_file(path, value);
+}
+
+int zram_hot_add(unsigned *ret_id) {
+        _cleanup_free_ char *path = root_path("/sys/class/zram-control/hot_add");
+        uint64_t id;
+        int r;
+
+        if (!path)
+                return -ENOMEM;
+        /* Reading the attribute is what creates the device. */
+        r = read_u64_file(path, &id);
+        if (r < 0)
+                return r;
+        if (id > 0xFFFF)
+                return -ERANGE;
+        *ret_id = (unsigned) id;
+        return 0;
+}
+
+int zram_hot_remove(unsigned id) {
+        _cleanup_free_ char *path = root_path("/sys/class/zram-control/hot_remove");
+        char text[16];
+
+        if (!path)
+                return -ENOMEM;
+        snprintf(text, sizeof(text), "%u", id);
+        return write_string_file(path, text);
+}
+
+int zram_read_algorithms(unsigned id, char **ret) {
+        _cleanup_free_ char *path = NULL;
+
+        if (asprintf(&path, "%s/sys/block/zram%u/comp_algorithm", root_prefix(), id) < 0)
+                return -ENOMEM;
+        return read_full_file(path, ret, NULL);
+}
+
+/* Whether the space-separated list names 'name', bracketed or not. */
+static bool algorithm_offered(const char *list, const char *name) {
+        const char *p = list, *end = list + strlen(list), *f;
+        size_t fl;
+
+        while (next_field(&p, end, &f, &fl)) {
+                while (fl > 0 && f[fl - 1] == '\n')
+                        fl--;
+                if (fl >= 2 && f[0] == '[' && f[fl - 1] == ']') {
+                        f++;
+                        fl -= 2;
+                }
+                if (fl == strlen(name) && memcmp(f, name, fl) == 0)
+                        return true;
+        }
+        return false;
+}
+
+const char *zram_pick_algorithm(const char *list, const char *configured) {
+        static const char *const preferred[] = { "zstd", "lz4", "lzo-rle", "lzo" };
+        static char first[32];
+        const char *p = list, *end = list + strlen(list), *f;
+        size_t fl;
+
+        if (configured && !streq(configured, "auto") && algorithm_offered(list, configured))
+                return configured;
+        for (size_t i = 0; i < ELEMENTSOF(preferred); i++)
+                if (algorithm_offered(list, preferred[i]))
+                        return preferred[i];
+        if (!next_field(&p, end, &f, &fl))
+                return NULL;
+        while (fl > 0 && strchr("[]\n", f[fl - 1]))
+                fl--;
+        if (fl > 0 && f[0] == '[') {
+                f++;
+                fl--;
+        }
+        if (fl == 0 || fl >= sizeof(first))
+                return NULL;
+        memcpy(first, f, fl);
+        first[fl] = 0;
+        return first;
 }

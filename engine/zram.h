@@ -36,3 +36,25 @@ int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret);
 /* Lists the zram devices present, sorted by id. A device that vanishes
  * while being read is left out. No zram at all gives an empty list. */
 int zram_list_devices(ZramDevice **ret, size_t *ret_n);
+
+/* Reads one device; -ENOENT when it does not exist. */
+int zram_read_device(unsigned id, ZramDevice *ret);
+
+/* Creates a device through /sys/class/zram-control/hot_add; returns its id. */
+int zram_hot_add(unsigned *ret_id);
+
+/* Removes a device through hot_remove. The device must be reset (empty). */
+int zram_hot_remove(unsigned id);
+
+/* Writes 'value' to /sys/block/zramN/ATTR. */
+int zram_write_attr(unsigned id, const char *attr, const char *value);
+
+/* Reads /sys/block/zramN/comp_algorithm: the choices, the one in use in
+ * brackets ("lzo [lz4] zstd"). */
+int zram_read_algorithms(unsigned id, char **ret);
+
+/* Picks the compressor: 'configured' when the list offers it (and it is
+ * not "auto"), else the best offered of zstd, lz4, lzo-rle, lzo, else the
+ * first offered. NULL when the list names none. Returns 'configured' itself
+ * or a pointer to a static string. */
+const char *zram_pick_algorithm(const char *list, const char *configured);

@@ -125,6 +125,8 @@ class Env:
         os.chmod(self.tmp, 0o755)
         # The engine changes real sysctls; whatever happens, they go back.
         self.vm_before = read_vm_knobs()
+        self.zram_before = zram_devices()
+        self.zswap_before = read_zswap()
         self.config_file = os.path.join(self.tmp, "wolfram.conf")
         self.write_config(self.config_text)
         self.runtime_dir = os.path.join(self.tmp, "run")
@@ -220,16 +222,17 @@ class Env:
         self.run(["busctl", "--system", "call", BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping"],
                  check_rc=0)
 
-    def stop_engine(self):
-        """SIGTERM; the engine must exit 0 within 5 s and free its name."""
+    def stop_engine(self, expect_pool_removed=True):
+        """SIGTERM; the engine must exit 0 within 5 s and free its name, and
+        leave the machine as it found it."""
         p = self.procs.pop("wolframd")
         p.send_signal(signal.SIGTERM)
         try:
-            rc = p.wait(5)
+            rc = p.wait(30)
         except subprocess.TimeoutExpired:
             p.kill()
             p.wait()
-            raise TestFailure("wolframd did not exit within 5 s of SIGTERM")
+            raise TestFailure("wolframd did not exit within 30 s of SIGTERM")
         check(rc == 0, f"wolframd exited with {rc} on SIGTERM:\n{self.read_log()}")
         wait_for(lambda: not self.name_has_owner(BUS_NAME), 5, "the name to be released")
         # A clean stop leaves the kernel as the test found it.
@@ -238,6 +241,12 @@ class Env:
         check(now == before, f"sysctls not restored on stop: before {before}, after {now}")
         check(not os.path.exists(os.path.join(self.runtime_dir, "sysctl.saved")),
               "the saved sysctl values remain after a clean stop")
+        if expect_pool_removed:
+            check(zram_devices() == self.zram_before,
+                  f"zram devices after stop {zram_devices()} != before {self.zram_before}")
+            check(not [s for s in swap_devices() if s.startswith("/dev/zram")],
+                  f"zram swap left after stop: {swap_devices()}")
+            check(read_zswap() == self.zswap_before, "zswap not restored on stop")
 
     def kill_engine(self):
         """SIGKILL: the engine gets no chance to clean up."""
@@ -277,6 +286,9 @@ class Env:
                     with open(path) as f:
                         sys.stderr.write(f"--- {log} ---\n{f.read()}")
         # The bind mounts go with the namespace when this process exits.
+        cleanup_zram(self.zram_before)
+        if self.zswap_before is not None and read_zswap() != self.zswap_before:
+            write_zswap(self.zswap_before)
         left = restore_vm_knobs(self.vm_before)
         if left and exc_type is None and not failure:
             failure = TestFailure(f"the test left sysctls changed (now restored): {left}")
@@ -347,6 +359,51 @@ def restore_vm_knobs(values):
             with open(f"/proc/sys/vm/{k}", "w") as f:
                 f.write(str(v))
     return changed
+
+
+def zram_devices():
+    return sorted(int(d[4:]) for d in os.listdir("/sys/block") if d.startswith("zram"))
+
+
+def swap_devices():
+    with open("/proc/swaps") as f:
+        return {ln.split()[0]: {"size": int(ln.split()[2]) * 1024, "used": int(ln.split()[3]) * 1024,
+                                "prio": int(ln.split()[4])} for ln in f.readlines()[1:] if ln.strip()}
+
+
+def read_zswap():
+    try:
+        with open("/sys/module/zswap/parameters/enabled") as f:
+            return f.read().strip()
+    except FileNotFoundError:
+        return None
+
+
+def write_zswap(value):
+    with open("/sys/module/zswap/parameters/enabled", "w") as f:
+        f.write(value)
+
+
+def mm_stat(dev):
+    with open(f"/sys/block/zram{dev}/mm_stat") as f:
+        v = [int(x) for x in f.read().split()]
+    return {"orig": v[0], "compr": v[1], "mem_used": v[2], "mem_limit": v[3], "mem_used_max": v[4],
+            "same_pages": v[5]}
+
+
+def cleanup_zram(before):
+    """Removes zram devices a test made and left (swapoff first); never one
+    that was there before."""
+    for dev in zram_devices():
+        if dev in before:
+            continue
+        path = f"/dev/zram{dev}"
+        if path in swap_devices():
+            subprocess.run(["swapoff", path], check=False)
+        with open(f"/sys/block/zram{dev}/reset", "w") as f:
+            f.write("1")
+        with open("/sys/class/zram-control/hot_remove", "w") as f:
+            f.write(str(dev))
 
 
 def meminfo_bytes():

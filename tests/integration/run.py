@@ -11,7 +11,10 @@ import time
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import (BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workload"))
+from workload import Workload, process_madvise_pageout  # noqa: E402
+from harness import (cleanup_zram, mm_stat, read_zswap, swap_devices, write_zswap, zram_devices,  # noqa: E402
+                     BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
                      check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for)
 
 GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
@@ -401,6 +404,192 @@ def case_dry_run():
         check(env.get_property("Tuning") == [], "Tuning property in dry run")
         check("Dry run: would set vm.swappiness to 150" in env.read_log(), f"log:\n{env.read_log()}")
         check("Dry run: yes" in env.ctl(check_rc=0).stdout, "status does not say dry run")
+
+
+MIB = 1024 * 1024
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def percent_of_ram(percent):
+    """As the engine computes budgets: whole pages, as zram keeps mem_limit."""
+    return meminfo_bytes()["MemTotal"] // 100 * percent // PAGE * PAGE
+
+
+def workload(size_mib, content="mixed", **kw):
+    exe = os.environ.get("WOLFRAM_WORKLOAD")
+    check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
+    return Workload(exe, size_mib, content=content, **kw)
+
+
+def expected_algorithm():
+    """What the engine must pick: zstd, lz4, lzo-rle, lzo, as the kernel offers."""
+    with open("/sys/block/zram0/comp_algorithm") as f:
+        offered = f.read().replace("[", " ").replace("]", " ").split()
+    return next(a for a in ("zstd", "lz4", "lzo-rle", "lzo") if a in offered)
+
+
+def pool_device(env):
+    new = [d for d in zram_devices() if d not in env.zram_before]
+    check(len(new) == 1, f"expected one new zram device, found {new}")
+    return new[0]
+
+
+def pool_stats(env):
+    import json
+    return json.loads(env.ctl("status", "--json", check_rc=0).stdout)["Pool"]
+
+
+def case_pool_start():
+    with Env() as env:
+        dev = pool_device(env)
+        swaps = swap_devices()
+        check(f"/dev/zram{dev}" in swaps, f"/proc/swaps: {swaps}")
+        others = [v["prio"] for k, v in swaps.items() if k != f"/dev/zram{dev}"]
+        check(swaps[f"/dev/zram{dev}"]["prio"] == max([99] + others) + 1, f"priority: {swaps}")
+        with open(f"/sys/block/zram{dev}/comp_algorithm") as f:
+            check(f"[{expected_algorithm()}]" in f.read(), "not the best compressor")
+        r = env.run(["blkid", "-p", "-o", "export", f"/dev/zram{dev}"], check_rc=0)
+        check("TYPE=swap" in r.stdout and "LABEL=wolfram" in r.stdout, f"blkid: {r.stdout}")
+        check(mm_stat(dev)["mem_limit"] == percent_of_ram(3), f"mem_limit is not 3% of RAM: {mm_stat(dev)}")
+        pool = pool_stats(env)
+        check(pool["Devices"] == [f"zram{dev}"] and pool["Algorithm"] == expected_algorithm(), f"pool: {pool}")
+        check(pool["BudgetBytes"] == percent_of_ram(3) and pool["CapBytes"] == percent_of_ram(50), f"pool: {pool}")
+        with open(os.path.join(env.runtime_dir, "zram-pool.state")) as f:
+            check(f"device={dev}" in f.read(), "device not recorded")
+        r = env.ctl(check_rc=0)
+        check(f"Pool: zram{dev}" in r.stdout, f"status:\n{r.stdout}")
+        env.stop_engine()  # device gone, swap gone
+        for line in env.read_log().splitlines():
+            if line.startswith(("Created zram", "Removed zram")):
+                print(line)
+
+
+def case_pool_roundtrip():
+    with Env() as env:
+        dev = pool_device(env)
+        with workload(512, "mixed", seed=7) as w:
+            advised = process_madvise_pageout(w.pid, w.addr, w.len)
+            check(advised == w.len, f"advised {advised} of {w.len}")
+            swap_kib = w.status()["vm_swap_kib"]
+            check(swap_kib * 1024 >= 0.9 * w.len, f"VmSwap only {swap_kib} KiB")
+            mm = mm_stat(dev)
+            pool = pool_stats(env)
+            check(pool["OriginalBytes"] == mm["orig"] and pool["CompressedBytes"] == mm["compr"],
+                  f"pool {pool} vs mm_stat {mm}")
+            # Three quarters are not zero pages: those are stored in zram.
+            check(mm["orig"] >= 0.7 * w.len, f"only {mm['orig']} bytes in zram")
+            print(f"512 MiB mixed: {mm['orig'] / MIB:.0f} MiB stored in {mm['compr'] / MIB:.0f} MiB compressed, "
+                  f"{mm['mem_used'] / MIB:.0f} MiB RAM, ratio {mm['orig'] / max(1, mm['compr']):.2f}")
+            res = w.verify()
+            check(res["ok"], f"checksum changed: {res}")
+            check(w.status()["vm_swap_kib"] == 0, "pages still in swap after reading all back")
+        env.stop_engine()
+
+
+def case_pool_grow_shrink():
+    cfg = "[Zram]\ninitial_percent=1\nmax_percent=3\n"
+    with Env(config=cfg) as env:
+        dev = pool_device(env)
+        initial, cap = percent_of_ram(1), percent_of_ram(3)
+        check(pool_stats(env)["BudgetBytes"] == initial, "initial budget")
+        budgets = []
+        # Random data does not compress: the pool's RAM follows what is paged
+        # out, chunk by chunk, so the engine has time to grow the budget.
+        with workload(1024, "random", seed=3) as w:
+            chunk = 64 * MIB
+            for off in range(0, w.len, chunk):
+                process_madvise_pageout(w.pid, w.addr + off, chunk)
+                time.sleep(0.6)
+                budgets.append(pool_stats(env)["BudgetBytes"])
+                check(mm_stat(dev)["mem_used"] <= cap, f"pool RAM {mm_stat(dev)['mem_used']} above cap {cap}")
+            wait_for(lambda: pool_stats(env)["BudgetBytes"] == cap, 10, f"budget to reach the cap; saw {budgets}")
+            check(max(budgets) <= cap, f"budget above cap: {budgets}")
+            # zram records its peak before it refuses an allocation past the
+            # limit, so the peak may show one zspage (at most 16 pages) more.
+            check(mm_stat(dev)["mem_used_max"] <= cap + 16 * PAGE,
+                  f"peak pool RAM {mm_stat(dev)['mem_used_max']} above cap {cap}")
+            print(f"budgets while paging out 1 GiB of random data: {[b // MIB for b in budgets]} MiB, "
+                  f"cap {cap // MIB} MiB, peak {mm_stat(dev)['mem_used_max'] // MIB} MiB")
+            check(w.verify()["ok"], "checksum changed")
+        # The workload is gone: its swap is freed, the pool shrinks back.
+        wait_for(lambda: pool_stats(env)["BudgetBytes"] == initial, 15, "budget to shrink back to the initial size")
+        env.stop_engine()
+
+
+def case_pool_sigkill_adopt():
+    with Env() as env:
+        dev = pool_device(env)
+        with workload(128, "text", seed=5) as w:
+            process_madvise_pageout(w.pid, w.addr, w.len)
+            env.kill_engine()
+            # No engine: swap stays on and keeps working both ways.
+            check(f"/dev/zram{dev}" in swap_devices(), "swap gone with the engine")
+            check(w.verify()["ok"], "checksum changed while the engine was dead")
+            process_madvise_pageout(w.pid, w.addr, w.len)
+            check(w.status()["vm_swap_kib"] > 0, "nothing paged out while the engine was dead")
+            devices = zram_devices()
+            env.start_engine()
+            check(zram_devices() == devices, f"restart made a new device: {devices} -> {zram_devices()}")
+            check(f"Adopted zram{dev}" in env.read_log(), "no adoption in the log")
+            check(pool_stats(env)["Devices"] == [f"zram{dev}"], "adopted device not in the pool")
+            check(w.verify()["ok"], "checksum changed after adoption")
+        env.stop_engine()
+
+
+def case_pool_stop_kept():
+    """Stop while the pool holds more than the margin allows: the device stays,
+    nothing is lost, the log and the next start say why."""
+    with Env(config="[Zram]\nswapoff_margin_mib=1048576\n") as env:
+        dev = pool_device(env)
+        with workload(64, "text", seed=9) as w:
+            process_madvise_pageout(w.pid, w.addr, w.len)
+            env.stop_engine(expect_pool_removed=False)
+            check(f"/dev/zram{dev}" in swap_devices(), "the device was turned off")
+            check(f"zram{dev} kept as swap" in env.read_log(), f"log:\n{env.read_log()}")
+            with open(os.path.join(env.runtime_dir, "zram-pool.state")) as f:
+                check(f"device={dev}" in f.read(), "kept device no longer recorded")
+            check(w.verify()["ok"], "checksum changed")
+            env.write_config("")
+            env.start_engine()
+            check(pool_stats(env)["Devices"] == [f"zram{dev}"], "kept device not adopted")
+            check(f"zram{dev}" in pool_stats(env)["Note"], f"note: {pool_stats(env)['Note']}")
+        env.stop_engine()
+
+
+def case_pool_zswap():
+    before = read_zswap()
+    check(before is not None, "this kernel has no zswap")
+    write_zswap("Y")
+    try:
+        with Env() as env:
+            check(read_zswap() == "N", "zswap still on with the pool active")
+            env.stop_engine()
+            check(read_zswap() == "Y", "zswap not restored")
+    finally:
+        write_zswap(before)
+
+
+def case_pool_zswap_pinned():
+    """zswap.enabled= on the kernel command line: left alone, and said so."""
+    before = read_zswap()
+    check(before is not None, "this kernel has no zswap")
+    enter_private_mount_namespace()
+    write_zswap("Y")
+    try:
+        with Env(engine=False) as env:
+            cmdline = os.path.join(env.tmp, "cmdline")
+            with open("/proc/cmdline") as f:
+                text = f.read().strip()
+            with open(cmdline, "w") as out:
+                out.write("zswap.enabled=1 " + text + "\n")
+            subprocess.run(["mount", "--bind", cmdline, "/proc/cmdline"], check=True)
+            env.start_engine()
+            check(read_zswap() == "Y", "zswap turned off although pinned")
+            check("kernel command line" in pool_stats(env)["Note"], f"note: {pool_stats(env)['Note']}")
+            env.stop_engine()
+            check(read_zswap() == "Y", "zswap changed")
+    finally:
+        write_zswap(before)
 
 
 CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}

@@ -46,6 +46,7 @@ static void test_defaults(void) {
         ASSERT_EQ_U64(c.zram_max_percent, 50);
         ASSERT_EQ_U64(c.zram_grow_at_percent, 80);
         ASSERT_EQ_U64(c.zram_shrink_at_percent, 40);
+        ASSERT_EQ_U64(c.zram_swapoff_margin_mib, 256);
         ASSERT_EQ_INT(c.zram_swap_priority, 100);
         ASSERT_TRUE(c.ksm_enabled);
         ASSERT_EQ_U64(c.ksm_max_cpu_percent, 20);
@@ -102,18 +103,19 @@ static void test_every_key(void) {
                 { "Zram", "max_percent", 21 },
                 { "Zram", "grow_at_percent", 22 },
                 { "Zram", "shrink_at_percent", 23 },
-                { "Zram", "swap_priority", 24 },
-                { "KSM", "enabled", 27 },
-                { "KSM", "max_cpu_percent", 28 },
-                { "Tuning", "enabled", 31 },
-                { "Tuning", "swappiness", 32 },
-                { "Tuning", "page_cluster", 33 },
-                { "Tuning", "vfs_cache_pressure", 34 },
-                { "Tuning", "compaction_proactiveness", 35 },
-                { "Tuning", "watermark_boost_factor", 36 },
-                { "Tuning", "watermark_scale_factor", 37 },
-                { "Exclude", "excluded_names", 40 },
-                { "Exclude", "excluded_cgroups", 41 },
+                { "Zram", "swapoff_margin_mib", 24 },
+                { "Zram", "swap_priority", 25 },
+                { "KSM", "enabled", 28 },
+                { "KSM", "max_cpu_percent", 29 },
+                { "Tuning", "enabled", 32 },
+                { "Tuning", "swappiness", 33 },
+                { "Tuning", "page_cluster", 34 },
+                { "Tuning", "vfs_cache_pressure", 35 },
+                { "Tuning", "compaction_proactiveness", 36 },
+                { "Tuning", "watermark_boost_factor", 37 },
+                { "Tuning", "watermark_scale_factor", 38 },
+                { "Exclude", "excluded_names", 41 },
+                { "Exclude", "excluded_cgroups", 42 },
         };
         char *text, expected[128];
         size_t n_keys = 0;
@@ -144,6 +146,7 @@ static void test_every_key(void) {
         ASSERT_EQ_U64(c.zram_max_percent, 60);
         ASSERT_EQ_U64(c.zram_grow_at_percent, 90);
         ASSERT_EQ_U64(c.zram_shrink_at_percent, 30);
+        ASSERT_EQ_U64(c.zram_swapoff_margin_mib, 512);
         ASSERT_EQ_INT(c.zram_swap_priority, 50);
         ASSERT_FALSE(c.ksm_enabled);
         ASSERT_EQ_U64(c.ksm_max_cpu_percent, 10);
@@ -473,7 +476,8 @@ static void test_print(void) {
         load_root("config-every-key", &c);
         text = print_to_string(&c);
         assert_printed(text, "cold_threshold=0.123456789", MAIN_FILE ":8");
-        assert_printed(text, "watermark_scale_factor=200", MAIN_FILE ":37");
+        assert_printed(text, "watermark_scale_factor=200", MAIN_FILE ":38");
+        assert_printed(text, "swapoff_margin_mib=512", MAIN_FILE ":24");
         assert_printed(text, "dry_run=yes", MAIN_FILE ":12");
         assert_printed(text, "algorithm=lz4", MAIN_FILE ":19");
         free(text);
@@ -500,6 +504,7 @@ static void assert_config_equal(const Config *a, const Config *b) {
         ASSERT_EQ_U64(a->zram_max_percent, b->zram_max_percent);
         ASSERT_EQ_U64(a->zram_grow_at_percent, b->zram_grow_at_percent);
         ASSERT_EQ_U64(a->zram_shrink_at_percent, b->zram_shrink_at_percent);
+        ASSERT_EQ_U64(a->zram_swapoff_margin_mib, b->zram_swapoff_margin_mib);
         ASSERT_EQ_INT(a->zram_swap_priority, b->zram_swap_priority);
         ASSERT_EQ_INT(a->ksm_enabled, b->ksm_enabled);
         ASSERT_EQ_U64(a->ksm_max_cpu_percent, b->ksm_max_cpu_percent);
