@@ -11,12 +11,15 @@
 
 #include "build-config.h"
 #include "bus-json.h"
+#include "ctl-processes.h"
 #include "format.h"
 #include "macro.h"
 #include "wolfram-bus.h"
 
 static bool arg_json = false;
 static bool arg_ask_password = true;
+static ProcessSort arg_sort = SORT_ANON;
+static unsigned arg_top = 0;
 
 static void help(void) {
         printf("%s [OPTIONS...] [COMMAND]\n\n"
@@ -25,11 +28,14 @@ static void help(void) {
                "  status               Show what the engine sees and does (default)\n"
                "  pause                Pause the engine\n"
                "  resume               Resume the engine\n"
-               "  reload               Make the engine read its configuration again\n\n"
+               "  reload               Make the engine read its configuration again\n"
+               "  processes            The processes the engine looked at, largest first\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
-               "     --json            Print status as JSON\n"
+               "     --json            Print status or processes as JSON\n"
+               "     --sort=KEY        Sort processes by anon, swap, idle, pageout or pid\n"
+               "     --top=N           Show only the first N processes\n"
                "     --no-ask-password Do not ask for a password to authorize\n",
                program_invocation_short_name);
 }
@@ -95,6 +101,26 @@ static void print_tuning(json_object *stats) {
         }
 }
 
+static void print_cycles(json_object *stats) {
+        json_object *last;
+        char a[32], b[32];
+
+        printf("     Idle: %s tracking", get_str(stats, "IdleBackend"));
+        if (json_object_object_get_ex(stats, "LastCycle", &last) && get_u64(last, "Cycle") > 0)
+                printf(", cycle %" PRIu64 " looked at %" PRIu64
+                       " processes in %.1f s, paged out %s, made cold %s%s\n",
+                       get_u64(last, "Cycle"), get_u64(last, "Processes"),
+                       (double) get_u64(last, "DurationUsec") / 1e6,
+                       format_bytes(a, sizeof(a), get_u64(last, "PagedOutBytes")),
+                       format_bytes(b, sizeof(b), get_u64(last, "ColdBytes")),
+                       get_bool(last, "DryRun") ? " (dry run: planned only)" : "");
+        else
+                printf(", no cycle finished yet\n");
+        printf("    Saved: %s paged out, %s made cold since start\n",
+               format_bytes(a, sizeof(a), get_u64(stats, "TotalPagedOutBytes")),
+               format_bytes(b, sizeof(b), get_u64(stats, "TotalColdBytes")));
+}
+
 static void print_pool(json_object *stats) {
         json_object *pool, *devices;
         char a[32], b[32], c[32], d[32];
@@ -154,6 +180,7 @@ static void print_status(json_object *stats) {
                        swap ? ", swap" : ", not swap");
         }
 
+        print_cycles(stats);
         print_pool(stats);
         print_tuning(stats);
         if (get_bool(stats, "KsmAvailable"))
@@ -200,12 +227,14 @@ static int verb_simple_call(sd_bus *bus, const char *method, const char *what) {
 }
 
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_ASK_PASSWORD };
+        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_ASK_PASSWORD, ARG_SORT, ARG_TOP };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "json", no_argument, NULL, ARG_JSON },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
+                { "sort", required_argument, NULL, ARG_SORT },
+                { "top", required_argument, NULL, ARG_TOP },
                 {},
         };
         int c;
@@ -224,12 +253,42 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_ASK_PASSWORD:
                         arg_ask_password = false;
                         break;
+                case ARG_SORT:
+                        arg_sort = process_sort_from_string(optarg);
+                        if (arg_sort == _SORT_INVALID) {
+                                fprintf(stderr, "Invalid --sort=%s: use anon, swap, idle, pageout or pid.\n",
+                                        optarg);
+                                return -EINVAL;
+                        }
+                        break;
+                case ARG_TOP: {
+                        char *end;
+                        unsigned long v;
+
+                        errno = 0;
+                        v = strtoul(optarg, &end, 10);
+                        if (errno || end == optarg || *end || v > 1000000 || optarg[0] == '-') {
+                                fprintf(stderr, "Invalid --top=%s: use a number of processes.\n", optarg);
+                                return -EINVAL;
+                        }
+                        arg_top = (unsigned) v;
+                        break;
+                }
                 case '?':
                         return -EINVAL;
                 default:
                         abort();
                 }
         return 1;
+}
+
+static bool verb_known(const char *verb) {
+        static const char *const verbs[] = { "status", "pause", "resume", "reload", "processes" };
+
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i], verb))
+                        return true;
+        return false;
 }
 
 int main(int argc, char *argv[]) {
@@ -246,8 +305,7 @@ int main(int argc, char *argv[]) {
                 fprintf(stderr, "Too many arguments after '%s'; see --help.\n", verb);
                 return EXIT_FAILURE;
         }
-        if (!streq(verb, "status") && !streq(verb, "pause") && !streq(verb, "resume") &&
-            !streq(verb, "reload")) {
+        if (!verb_known(verb)) {
                 fprintf(stderr, "Unknown command '%s'; see --help.\n", verb);
                 return EXIT_FAILURE;
         }
@@ -262,6 +320,8 @@ int main(int argc, char *argv[]) {
                 r = verb_simple_call(bus, "Pause", "pause");
         else if (streq(verb, "resume"))
                 r = verb_simple_call(bus, "Resume", "resume");
+        else if (streq(verb, "processes"))
+                r = verb_processes(bus, arg_sort, arg_top, arg_json);
         else
                 r = verb_simple_call(bus, "Reload", "reload");
 

@@ -113,6 +113,7 @@ static const Setting settings[] = {
 
         LIST("Exclude", "excluded_names", excluded_names, COMM_MAX),
         LIST("Exclude", "excluded_cgroups", excluded_cgroups, 0),
+        LIST("Exclude", "only_cgroups", only_cgroups, 0),
 };
 
 #define N_SETTINGS ELEMENTSOF(settings)
@@ -342,6 +343,7 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
 static void config_free_lists(Config *c) {
         list_free(&c->excluded_names, &c->n_excluded_names);
         list_free(&c->excluded_cgroups, &c->n_excluded_cgroups);
+        list_free(&c->only_cgroups, &c->n_only_cgroups);
 }
 
 static const Setting *setting_find(const char *section, const char *key, size_t key_len) {

@@ -73,6 +73,9 @@ typedef struct Config {
         size_t n_excluded_names;
         char **excluded_cgroups;
         size_t n_excluded_cgroups;
+        /* When not empty, processes outside these cgroups are excluded. */
+        char **only_cgroups;
+        size_t n_only_cgroups;
 
         /* Where each setting came from: "default", "profile desktop",
          * "/etc/wolfram/wolfram.conf:12", "command line". Indexed like the

@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <assert.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build-config.h"
 #include "engine.h"
@@ -77,6 +80,7 @@ static int on_pool_timer(sd_event_source *s, uint64_t usec, void *userdata) {
         if (e->pool_started && zram_pool_adjust(&e->pool, &e->config) > 0)
                 engine_notify(e, ENGINE_CHANGED_POOL);
         (void) sd_event_source_set_time_relative(s, ENGINE_POOL_CHECK_USEC);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
 }
 
@@ -109,8 +113,113 @@ static int engine_sync_pool(Engine *e) {
         return 0;
 }
 
+static void engine_finish_job(Engine *e) {
+        CycleJob *job = e->job;
+
+        if (!job)
+                return;
+        cycle_job_finish(job);
+        e->job_source = sd_event_source_disable_unref(e->job_source);
+        e->job = NULL;
+
+        if (!job->stats.cancelled) {
+                process_table_done(&e->processes);
+                e->processes = job->table;
+                e->cycle_count++;
+                e->last_cycle = job->stats;
+                if (!job->stats.dry_run) {
+                        e->total_cold_bytes += job->stats.cold_bytes;
+                        e->total_pageout_bytes += job->stats.pageout_bytes;
+                }
+                log_info("Cycle %" PRIu64 ": %u processes, %" PRIu64 " MiB scanned, %s%" PRIu64
+                         " MiB made cold, %" PRIu64 " MiB paged out, %.1f ms (CPU %.1f ms).",
+                         e->cycle_count, job->stats.processes, job->stats.scanned_bytes >> 20,
+                         job->stats.dry_run ? "dry run: would have " : "", job->stats.cold_bytes >> 20,
+                         job->stats.pageout_bytes >> 20, (double) job->stats.duration_usec / 1000.0,
+                         (double) job->stats.cpu_usec / 1000.0);
+        } else {
+                process_table_done(&job->table);
+                log_info("Cycle cancelled.");
+        }
+        bool finished = !job->stats.cancelled;
+        free(job);
+        if (finished)
+                engine_notify(e, ENGINE_CHANGED_CYCLE);
+}
+
+static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        engine_finish_job(userdata);
+        return 0;
+}
+
+static int engine_start_cycle(Engine *e) {
+        CycleJob *job;
+        int r;
+
+        if (e->job || e->state != ENGINE_RUNNING || !e->backend || !e->reclaim.have_process_madvise)
+                return 0;
+        job = calloc(1, sizeof(CycleJob));
+        if (!job)
+                return log_oom();
+        r = proc_scan(&e->config, getpid(), &job->scan);
+        if (r < 0) {
+                free(job);
+                return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
+        }
+        job->previous = &e->processes;
+        job->backend = e->backend;
+        job->reclaim = &e->reclaim;
+        job->policy = (PolicySettings){
+                .cold_threshold = e->config.cold_threshold,
+                .pageout_threshold = e->config.pageout_threshold,
+                .pageout_after_cycles = e->config.pageout_after_cycles,
+                .min_region_bytes = (uint64_t) e->config.min_region_kib * 1024,
+        };
+        job->idle_sample_secs = e->config.idle_sample_secs;
+        job->dry_run = e->config.dry_run;
+
+        r = cycle_job_start(job);
+        if (r < 0) {
+                proc_scan_done(&job->scan);
+                free(job);
+                return log_error_errno(r, "Failed to start the cycle's thread: %m");
+        }
+        e->job = job;
+        r = sd_event_add_io(e->event, &e->job_source, job->done_fd, EPOLLIN, on_job_done, e);
+        if (r < 0) {
+                log_error_errno(r, "Failed to watch the cycle: %m");
+                cycle_job_cancel(job);
+                engine_finish_job(e);
+                return r;
+        }
+        return 0;
+}
+
+static int on_cycle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Engine *e = userdata;
+
+        (void) engine_start_cycle(e);
+        (void) sd_event_source_set_time_relative(s, (uint64_t) e->config.cycle_secs * 1000000ULL);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+/* Stops the cycle in progress, if any, and waits for its thread. */
+static void engine_cancel_cycle(Engine *e) {
+        if (!e->job)
+                return;
+        cycle_job_cancel(e->job);
+        engine_finish_job(e);
+}
+
 int engine_start(Engine *e) {
         int r;
+
+        reclaim_probe(&e->reclaim);
+        e->backend = idle_backend_pick(&e->config);
+        if (!e->backend)
+                return -EOPNOTSUPP;
+        log_info("Idle tracking: %s.", e->backend->name);
 
         r = tuning_apply(&e->tuning, &e->config);
         if (r < 0)
@@ -122,7 +231,13 @@ int engine_start(Engine *e) {
                                        on_pool_timer, e);
         if (r < 0)
                 return log_error_errno(r, "Failed to start the pool timer: %m");
-        return sd_event_source_set_enabled(e->pool_timer, SD_EVENT_ON);
+
+        /* The first cycle soon, then one every cycle_secs. */
+        r = sd_event_add_time_relative(e->event, &e->cycle_timer, CLOCK_MONOTONIC, ENGINE_FIRST_CYCLE_USEC,
+                                       0, on_cycle_timer, e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the cycle timer: %m");
+        return 0;
 }
 
 static bool tuning_differs(const Tuning *a, const long values[], const bool applied[]) {
@@ -133,6 +248,7 @@ static bool tuning_differs(const Tuning *a, const long values[], const bool appl
 }
 
 int engine_reload(Engine *e, char **ret_error) {
+        const IdleBackend *backend;
         Config new_config = {};
         long old_values[_KNOB_MAX];
         bool old_applied[_KNOB_MAX];
@@ -144,6 +260,21 @@ int engine_reload(Engine *e, char **ret_error) {
                 log_error("Reload failed, the previous configuration stays in force: %s",
                           *ret_error ?: strerror(-r));
                 return r;
+        }
+
+        backend = idle_backend_pick(&new_config);
+        if (!backend) {
+                config_done(&new_config);
+                if (asprintf(ret_error, "idle_backend=%s is not available on this kernel",
+                             config_idle_backend(&new_config)) < 0)
+                        *ret_error = NULL;
+                return -EINVAL;
+        }
+        if (backend != e->backend) {
+                /* A cycle in progress belongs to the old backend. */
+                engine_cancel_cycle(e);
+                e->backend = backend;
+                changes |= ENGINE_CHANGED_BACKEND;
         }
 
         if (new_config.profile != e->config.profile)
@@ -170,6 +301,8 @@ int engine_reload(Engine *e, char **ret_error) {
 }
 
 void engine_stop(Engine *e) {
+        e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
+        engine_cancel_cycle(e);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
         if (e->pool_started && zram_pool_stop(&e->pool, &e->config) == 0)
                 e->pool_started = false;
@@ -177,6 +310,9 @@ void engine_stop(Engine *e) {
 }
 
 void engine_done(Engine *e) {
+        e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
+        engine_cancel_cycle(e);
+        process_table_done(&e->processes);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
         zram_pool_done(&e->pool);
         tuning_done(&e->tuning);
@@ -191,6 +327,9 @@ int engine_pause(Engine *e) {
         if (e->state == ENGINE_PAUSED)
                 return 0;
         e->state = ENGINE_PAUSED;
+        /* Paused means no advice from now on, also not from a cycle that
+         * already started. */
+        engine_cancel_cycle(e);
         log_info("Paused.");
         return 1;
 }

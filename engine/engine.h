@@ -5,6 +5,7 @@
 #include <systemd/sd-event.h>
 
 #include "config.h"
+#include "cycle.h"
 #include "tuning.h"
 #include "zram-pool.h"
 
@@ -20,7 +21,12 @@ typedef enum EngineChange {
         ENGINE_CHANGED_DRY_RUN = 1 << 1,
         ENGINE_CHANGED_TUNING = 1 << 2,
         ENGINE_CHANGED_POOL = 1 << 3,
+        ENGINE_CHANGED_CYCLE = 1 << 4, /* a cycle finished: figures and CycleFinished */
+        ENGINE_CHANGED_BACKEND = 1 << 5,
 } EngineChange;
+
+/* When the first cycle starts after the engine did. */
+#define ENGINE_FIRST_CYCLE_USEC (1ULL * 1000000ULL)
 
 /* How often the pool's budget follows its use. */
 #define ENGINE_POOL_CHECK_USEC (2ULL * 1000000ULL)
@@ -42,6 +48,19 @@ struct Engine {
         bool pool_started;
         sd_event_source *pool_timer;
         char *runtime_dir;
+
+        /* Finding cold memory */
+        Reclaim reclaim;
+        const IdleBackend *backend;
+        sd_event_source *cycle_timer;
+        sd_event_source *job_source;
+        CycleJob *job; /* the cycle in progress, or NULL */
+        ProcessTable processes; /* as of the last finished cycle */
+        uint64_t cycle_count;
+        CycleStats last_cycle;
+        uint64_t total_cold_bytes;
+        uint64_t total_pageout_bytes;
+
         /* Told about changes made outside a method call (timer, SIGHUP), so
          * the bus adapter can announce them. */
         void (*on_change)(Engine *e, int changes);

@@ -21,6 +21,7 @@ static const char *arg_config_file;
 static char **arg_set;
 static size_t arg_n_set;
 static bool arg_print_config;
+static bool arg_no_bus;
 
 static int arg_set_add(const char *assignment) {
         char **l = realloc(arg_set, (arg_n_set + 1) * sizeof(char *));
@@ -53,6 +54,8 @@ static void help(void) {
                "     --profile=NAME      Same as --set=Engine.profile=NAME\n"
                "     --dry-run           Same as --set=Engine.dry_run=yes\n"
                "     --print-config      Show the effective settings and where each came from\n"
+               "     --no-bus            Work without the system bus (tests, diagnostics): no\n"
+               "                         D-Bus API, everything else as usual\n"
                "     --root=DIR          Read /proc, /sys and /etc under DIR (for tests)\n",
                program_invocation_short_name);
 }
@@ -67,6 +70,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_PROFILE,
                 ARG_DRY_RUN,
                 ARG_PRINT_CONFIG,
+                ARG_NO_BUS,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -78,6 +82,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "profile", required_argument, NULL, ARG_PROFILE },
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "print-config", no_argument, NULL, ARG_PRINT_CONFIG },
+                { "no-bus", no_argument, NULL, ARG_NO_BUS },
                 {},
         };
         _cleanup_free_ char *profile = NULL;
@@ -129,6 +134,9 @@ static int parse_argv(int argc, char *argv[]) {
                         break;
                 case ARG_PRINT_CONFIG:
                         arg_print_config = true;
+                        break;
+                case ARG_NO_BUS:
+                        arg_no_bus = true;
                         break;
                 case '?':
                         return -EINVAL;
@@ -220,7 +228,7 @@ static int run(int argc, char *argv[]) {
         if (r < 0)
                 return log_error_errno(r, "Failed to watch SIGTERM/SIGINT/SIGHUP: %m");
 
-        r = bus_server_start(&engine);
+        r = arg_no_bus ? 0 : bus_server_start(&engine);
         if (r < 0)
                 return r;
 
@@ -232,7 +240,10 @@ static int run(int argc, char *argv[]) {
         }
 
         (void) sd_notify(false, "READY=1\nSTATUS=Running.");
-        log_info("wolframd %s running, serving %s.", PACKAGE_VERSION, "org.wolfram.Memory1");
+        if (arg_no_bus)
+                log_info("wolframd %s running without the bus.", PACKAGE_VERSION);
+        else
+                log_info("wolframd %s running, serving %s.", PACKAGE_VERSION, "org.wolfram.Memory1");
 
         r = sd_event_loop(event);
         if (r < 0)

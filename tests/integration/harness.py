@@ -361,6 +361,49 @@ def restore_vm_knobs(values):
     return changed
 
 
+def cgroup2_root():
+    with open("/proc/self/mounts") as f:
+        for line in f:
+            fields = line.split()
+            if fields[2] == "cgroup2":
+                return fields[1]
+    raise TestFailure("no cgroup2 hierarchy is mounted")
+
+
+class TestCgroup:
+    """A cgroup (v2) of the test's own, so the engine can be told to work on
+    the test's processes only; removed afterwards."""
+
+    def __init__(self, name):
+        self.root = cgroup2_root()
+        self.name = f"/wolfram-test-{os.getpid()}-{name}"
+        self.path = self.root + self.name
+
+    def __enter__(self):
+        os.mkdir(self.path)
+        return self
+
+    def add(self, pid):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def __exit__(self, *exc):
+        # Whatever is still inside goes back to the root, then the group goes.
+        try:
+            with open(os.path.join(self.path, "cgroup.procs")) as f:
+                pids = f.read().split()
+            for pid in pids:
+                try:
+                    with open(os.path.join(self.root, "cgroup.procs"), "w") as f:
+                        f.write(pid)
+                except OSError:
+                    pass
+            os.rmdir(self.path)
+        except FileNotFoundError:
+            pass
+        return False
+
+
 def zram_devices():
     return sorted(int(d[4:]) for d in os.listdir("/sys/block") if d.startswith("zram"))
 

@@ -116,6 +116,7 @@ static void test_every_key(void) {
                 { "Tuning", "watermark_scale_factor", 38 },
                 { "Exclude", "excluded_names", 41 },
                 { "Exclude", "excluded_cgroups", 42 },
+                { "Exclude", "only_cgroups", 43 },
         };
         char *text, expected[128];
         size_t n_keys = 0;
@@ -162,6 +163,7 @@ static void test_every_key(void) {
                     STRV("postgres", "redis-server"));
         assert_list(c.excluded_cgroups, c.n_excluded_cgroups, NULL,
                     STRV("/system.slice/backup.service", "/machine.slice"));
+        assert_list(c.only_cgroups, c.n_only_cgroups, NULL, STRV("/user.slice"));
 
         for (size_t i = 0; i < ELEMENTSOF(lines); i++) {
                 if (streq(lines[i].key, "excluded_names"))
@@ -514,6 +516,9 @@ static void assert_config_equal(const Config *a, const Config *b) {
         ASSERT_EQ_U64(a->n_excluded_names, b->n_excluded_names);
         for (size_t i = 0; i < a->n_excluded_names; i++)
                 ASSERT_STREQ(a->excluded_names[i], b->excluded_names[i]);
+        ASSERT_EQ_U64(a->n_only_cgroups, b->n_only_cgroups);
+        for (size_t i = 0; i < a->n_only_cgroups; i++)
+                ASSERT_STREQ(a->only_cgroups[i], b->only_cgroups[i]);
         ASSERT_EQ_U64(a->n_excluded_cgroups, b->n_excluded_cgroups);
         for (size_t i = 0; i < a->n_excluded_cgroups; i++)
                 ASSERT_STREQ(a->excluded_cgroups[i], b->excluded_cgroups[i]);

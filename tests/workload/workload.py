@@ -5,9 +5,16 @@
         process_madvise_pageout(w.pid, w.addr, w.len)
         assert w.verify()["ok"]
 
+For idle tracking, a hot thread reads part of the memory every interval:
+
+    with Workload(exe, 64, hot_percent=50) as w:
+        process_madvise_pageout(w.pid, w.cold_addr, w.cold_len)
+        pages = pagemap_swapped_pages(w.pid, w.addr, w.len)
+
 Only the standard library, so that integration tests run anywhere python3 does.
 """
 
+import array
 import ctypes
 import json
 import os
@@ -65,19 +72,92 @@ def process_madvise_pageout(pid, addr, length):
         os.close(fd)
 
 
+def parse_smaps(text):
+    """The VMAs of an smaps text: dicts with start, end (addresses), perms,
+    name, and rss, anonymous, swap, referenced in bytes."""
+    fields = {"Rss": "rss", "Anonymous": "anonymous", "Swap": "swap", "Referenced": "referenced"}
+    regions = []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts:
+            continue
+        if not parts[0].endswith(":"):  # "start-end perms offset dev inode [name]"
+            start, end = (int(x, 16) for x in parts[0].split("-"))
+            regions.append({"start": start, "end": end, "perms": parts[1],
+                            "name": parts[5] if len(parts) > 5 else "",
+                            "rss": 0, "anonymous": 0, "swap": 0, "referenced": 0})
+        elif parts[0][:-1] in fields and regions and parts[-1] == "kB":
+            regions[-1][fields[parts[0][:-1]]] = int(parts[1]) * 1024
+    return regions
+
+
+def smaps_regions(pid):
+    """parse_smaps() of /proc/pid/smaps."""
+    with open(f"/proc/{pid}/smaps") as f:
+        return parse_smaps(f.read())
+
+
+def region_of(regions, addr):
+    """The region of smaps_regions() that contains addr, or None."""
+    return next((r for r in regions if r["start"] <= addr < r["end"]), None)
+
+
+PAGEMAP_PRESENT = 1 << 63
+PAGEMAP_SWAPPED = 1 << 62
+
+
+def pagemap_swapped_pages(pid, addr, length):
+    """Per page of [addr, addr+length) of process pid: "present" (in RAM),
+    "swapped" (in swap, zram included) or "none" (never touched or dropped).
+
+    Reads /proc/pid/pagemap, which needs root (or ptrace rights over pid)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    first, last = addr // page, (addr + length + page - 1) // page
+    want = (last - first) * 8
+    data = bytearray()
+    fd = os.open(f"/proc/{pid}/pagemap", os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        while len(data) < want:
+            chunk = os.pread(fd, min(want - len(data), 1 << 20), first * 8 + len(data))
+            if not chunk:
+                raise OSError(f"short read of /proc/{pid}/pagemap at page {first + len(data) // 8:#x}")
+            data += chunk
+    finally:
+        os.close(fd)
+    entries = array.array("Q")  # native order, as the kernel writes it
+    entries.frombytes(bytes(data))
+    return ["present" if e & PAGEMAP_PRESENT else "swapped" if e & PAGEMAP_SWAPPED else "none"
+            for e in entries]
+
+
 class Workload:
     """A running wolfram-workload holding size_mib MiB of known content.
 
-    Attributes from its first line: pid, addr, len, checksum (16 hex digits,
-    updated by write()), content, page_size, hot_len."""
+    Attributes from its first line:
+      pid, checksum (16 hex digits, updated by write()), content, page_size;
+      addr, len: the whole mapping, including the PROT_NONE guard page that
+        separates the hot and the cold part when hot_pattern is "block" and
+        both are non-empty (len is then size_mib MiB plus one page);
+      hot_pattern: "block" or "interleave";
+      hot_len, cold_len: how many bytes are hot (read by the hot thread every
+        hot_interval_ms) and cold (never touched after the fill);
+      hot_addr, cold_addr: where the hot and the cold part start ("block");
+        None with "interleave", where neither is one range;
+      hot_runs: None with "block"; with "interleave", {"addr", "run_bytes",
+        "runs"}: run k is [addr + k*run_bytes, +run_bytes) within len, hot
+        for even k and cold for odd k. See is_hot(), hot_ranges(),
+        cold_ranges()."""
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
-                 hot_interval_ms=100, timeout=120):
+                 hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64):
         self.timeout = timeout
         self._lines = queue.Queue()
         args = [exe, f"--size-mib={size_mib}", f"--content={content}",
                 f"--seed={seed}", f"--hot-percent={hot_percent}",
                 f"--hot-interval-ms={hot_interval_ms}"]
+        # Only when asked for, so the default command line stays as it was.
+        if hot_pattern != "block" or hot_run_kib != 64:
+            args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         # stderr is inherited so that its messages land in the test log.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
@@ -96,6 +176,35 @@ class Workload:
         self.content = first["content"]
         self.page_size = first.get("page_size", 4096)
         self.hot_len = first.get("hot_len", 0)
+        self.hot_pattern = first.get("hot_pattern", "block")
+        self.hot_addr = first.get("hot_addr", self.addr)
+        self.cold_addr = first.get("cold_addr", self.addr + self.hot_len)
+        self.cold_len = first.get("cold_len", self.len - self.hot_len)
+        self.hot_runs = first.get("hot_runs")
+
+    def is_hot(self, addr):
+        """Whether the hot thread reads the page at addr."""
+        if self.hot_runs is None:
+            return self.hot_addr <= addr < self.hot_addr + self.hot_len
+        offset = addr - self.hot_runs["addr"]
+        return 0 <= offset < self.len and offset // self.hot_runs["run_bytes"] % 2 == 0
+
+    def _runs(self, parity):
+        base, run = self.hot_runs["addr"], self.hot_runs["run_bytes"]
+        return [(base + off, min(run, self.len - off))
+                for off in range(parity * run, self.len, 2 * run)]
+
+    def hot_ranges(self):
+        """[(addr, length)] of the hot pages, for either pattern."""
+        if self.hot_runs is not None:
+            return self._runs(0)
+        return [(self.hot_addr, self.hot_len)] if self.hot_len else []
+
+    def cold_ranges(self):
+        """[(addr, length)] of the cold pages, for either pattern."""
+        if self.hot_runs is not None:
+            return self._runs(1)
+        return [(self.cold_addr, self.cold_len)] if self.cold_len else []
 
     def _read_lines(self):
         for line in self.proc.stdout:
@@ -124,15 +233,28 @@ class Workload:
         return self._command("verify")
 
     def status(self):
-        """{"vm_swap_kib": N, "vm_rss_kib": N} of the workload."""
+        """{"vm_swap_kib": N, "vm_rss_kib": N, "hot_majflt": N} of the
+        workload; hot_majflt as in faults()."""
         return self._command("status")
 
+    def faults(self):
+        """What the hot thread measured: {"hot_majflt": major faults it took
+        since its first pass (refaults of hot pages paged out), "hot_passes",
+        "samples": how many timed accesses (every 64th page, a uniform
+        reservoir of at most 65536 over its lifetime) the percentiles come
+        from, "p50_ns", "p99_ns", "p999_ns", "max_ns": their latency,
+        "pass_page_p50_ns", "pass_page_max_ns": a whole pass's time per page
+        over the last 4096 passes}. All 0 without hot pages."""
+        return self._command("faults")
+
     def pageout(self):
-        """process_madvise(MADV_PAGEOUT) from inside; returns bytes advised."""
+        """process_madvise(MADV_PAGEOUT) from inside on the hot and the cold
+        part, not the guard page; returns bytes advised."""
         return self._command("pageout")["advised_bytes"]
 
     def write(self):
-        """Dirties every page; returns (and remembers) the new checksum."""
+        """Dirties every page but the guard; returns (and remembers) the new
+        checksum."""
         self.checksum = self._command("write")["checksum"]
         return self.checksum
 

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+/* What /proc/PID/stat tells about a process. */
+typedef struct ProcStat {
+        char comm[16];
+        char state;
+        pid_t ppid;
+        unsigned flags; /* PF_* */
+        uint64_t start_time; /* clock ticks after boot: with the pid, the process's identity */
+} ProcStat;
+
+#define PF_KTHREAD 0x00200000U
+
+/* Parses /proc/PID/stat. The comm may hold spaces and parentheses; it ends
+ * at the last ')'. -EBADMSG on anything else. */
+int proc_stat_parse(const char *buf, size_t len, ProcStat *ret);
+
+/* The /proc/PID/status figures the engine uses, in bytes. */
+typedef struct ProcStatus {
+        uint64_t rss_anon_bytes;
+        uint64_t vm_swap_bytes;
+        bool kthread; /* "Kthread: 1" (6.x) */
+} ProcStatus;
+
+/* Parses /proc/PID/status; a kernel thread has no RssAnon and that is not
+ * an error. */
+int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
+
+/* Reads and parses /proc/PID/status; -ESRCH when the process is gone. */
+int proc_read_status(pid_t pid, ProcStatus *ret);
+
+/* Extracts the cgroup v2 path ("0::/system.slice/sshd.service") from
+ * /proc/PID/cgroup; the v1 "name=systemd" line when there is no v2 line.
+ * Returns a newly allocated path, or NULL with -ENOENT. */
+int proc_cgroup_parse(const char *buf, size_t len, char **ret);
+
+/* Whether the cgroup path matches an exclusion: equal to it, or one of its
+ * path components equals it ("sshd.service", "docker-1234.scope"), or it
+ * is a prefix ending at a component boundary ("/system.slice"). */
+bool cgroup_matches(const char *cgroup, const char *pattern);
+
+/* A process the engine may work on this cycle. */
+typedef struct ProcTarget {
+        pid_t pid;
+        int pidfd; /* opened before anything else was read */
+        uint64_t start_time;
+        char comm[16];
+        char *cgroup;
+        uint64_t rss_anon_bytes;
+        uint64_t vm_swap_bytes;
+        bool excluded; /* by name or cgroup: reported, never touched */
+} ProcTarget;
+
+typedef struct ProcScan {
+        ProcTarget *targets;
+        size_t n_targets;
+} ProcScan;
+
+/* Walks /proc (root prefix honoured) for processes with at least
+ * min_process_anon_mib of anonymous memory, other than 'self' and kernel
+ * threads. Each gets a pidfd (when the root prefix is real) opened before
+ * its files are read, and its identity (start time) recorded. Excluded
+ * ones are kept with excluded set, without a pidfd. Processes that exit
+ * meanwhile are dropped quietly. */
+int proc_scan(const Config *c, pid_t self, ProcScan *ret);
+
+/* Closes the pidfds and frees. */
+void proc_scan_done(ProcScan *s);
+
+/* Whether the process behind t->pidfd is still the one scanned: alive, and
+ * /proc/PID/stat shows the same start time. Returns 1, 0 when it is gone or
+ * the pid was reused, or a negative errno. */
+int proc_target_check(const ProcTarget *t);
