@@ -17,6 +17,9 @@ typedef struct Row {
         uint64_t anon, swap, cold, pageout;
         double idle;
         uint32_t cycles_idle;
+        uint64_t ksm_merging;
+        int64_t ksm_profit;
+        int merge_any;
 } Row;
 
 static const char *const sort_names[_SORT_MAX] = { "anon", "swap", "idle", "pageout", "pid" };
@@ -61,6 +64,9 @@ static void print_json(const Row *rows, size_t n) {
                 json_object_object_add(o, "cold_bytes", json_object_new_uint64(rows[i].cold));
                 json_object_object_add(o, "paged_out_bytes", json_object_new_uint64(rows[i].pageout));
                 json_object_object_add(o, "state", json_object_new_string(rows[i].state));
+                json_object_object_add(o, "ksm_merging_bytes", json_object_new_uint64(rows[i].ksm_merging));
+                json_object_object_add(o, "ksm_profit_bytes", json_object_new_int64(rows[i].ksm_profit));
+                json_object_object_add(o, "ksm_merge_any", json_object_new_boolean(rows[i].merge_any));
                 json_object_array_add(arr, o);
         }
         printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
@@ -69,15 +75,16 @@ static void print_json(const Row *rows, size_t n) {
 }
 
 static void print_table(const Row *rows, size_t n) {
-        char a[32], b[32], c[32];
+        char a[32], b[32], c[32], d[32];
 
-        printf("%8s %-15s %10s %10s %5s %6s %10s %-8s %s\n", "PID", "NAME", "ANON", "SWAP", "IDLE", "CYCLES",
-               "PAGED OUT", "STATE", "CGROUP");
+        printf("%8s %-15s %10s %10s %5s %6s %10s %10s %-8s %s\n", "PID", "NAME", "ANON", "SWAP", "IDLE",
+               "CYCLES", "PAGED OUT", "KSM", "STATE", "CGROUP");
         for (size_t i = 0; i < n; i++)
-                printf("%8" PRIu32 " %-15s %10s %10s %4.0f%% %6" PRIu32 " %10s %-8s %s\n", rows[i].pid,
+                printf("%8" PRIu32 " %-15s %10s %10s %4.0f%% %6" PRIu32 " %10s %10s %-8s %s\n", rows[i].pid,
                        rows[i].name, format_bytes(a, sizeof(a), rows[i].anon),
                        format_bytes(b, sizeof(b), rows[i].swap), rows[i].idle * 100.0, rows[i].cycles_idle,
-                       format_bytes(c, sizeof(c), rows[i].pageout), rows[i].state, rows[i].cgroup);
+                       format_bytes(c, sizeof(c), rows[i].pageout),
+                       format_bytes(d, sizeof(d), rows[i].ksm_merging), rows[i].state, rows[i].cgroup);
         if (n == 0)
                 printf("(no processes yet: the first cycle has not finished, or none is large enough)\n");
 }
@@ -100,10 +107,11 @@ int verb_processes(sd_bus *bus, ProcessSort sort, unsigned top, bool json) {
                         fprintf(stderr, "Failed to list processes: %s\n", error.message ?: strerror(-r));
                 return r;
         }
-        r = sd_bus_message_enter_container(reply, 'a', "(ussttdutts)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussttdutts)", &row.pid, &row.name, &row.cgroup,
+        r = sd_bus_message_enter_container(reply, 'a', "(ussttduttstxb)");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussttduttstxb)", &row.pid, &row.name, &row.cgroup,
                                                   &row.anon, &row.swap, &row.idle, &row.cycles_idle,
-                                                  &row.cold, &row.pageout, &row.state)) > 0) {
+                                                  &row.cold, &row.pageout, &row.state, &row.ksm_merging,
+                                                  &row.ksm_profit, &row.merge_any)) > 0) {
                 Row *l = realloc(rows, (n + 1) * sizeof(Row));
                 if (!l)
                         return -ENOMEM;

@@ -149,6 +149,24 @@ static void print_pool(json_object *stats) {
                 printf("     Note: %s\n", note);
 }
 
+static void print_ksm(json_object *stats) {
+        json_object *ksm, *saved;
+        char a[32];
+
+        if (!get_bool(stats, "KsmAvailable") || !json_object_object_get_ex(stats, "Ksm", &ksm)) {
+                printf("      KSM: not available\n");
+                return;
+        }
+        json_object_object_get_ex(ksm, "SavedBytes", &saved);
+        printf("      KSM: %s, %" PRIu64 " pages sharing, saves %s, ksmd %.1f%% CPU\n", get_str(ksm, "Mode"),
+               get_u64(ksm, "PagesSharing"),
+               format_bytes(a, sizeof(a),
+                            saved && json_object_get_int64(saved) > 0
+                                    ? (uint64_t) json_object_get_int64(saved)
+                                    : 0),
+               json_object_object_get_ex(ksm, "CpuPercent", &saved) ? json_object_get_double(saved) : 0.0);
+}
+
 static void print_status(json_object *stats) {
         char a[32], b[32], c[32];
         json_object *zram;
@@ -183,10 +201,7 @@ static void print_status(json_object *stats) {
         print_cycles(stats);
         print_pool(stats);
         print_tuning(stats);
-        if (get_bool(stats, "KsmAvailable"))
-                printf("      KSM: %" PRIu64 " pages sharing\n", get_u64(stats, "KsmPagesSharing"));
-        else
-                printf("      KSM: not available\n");
+        print_ksm(stats);
 }
 
 static int verb_status(sd_bus *bus) {

@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 
 #include "build-config.h"
+#include "bus-members.h"
 #include "bus-polkit.h"
 #include "bus-server.h"
 #include "log.h"
@@ -21,30 +22,6 @@ struct BusServer {
 
 static int reply_stats_error(sd_bus_error *error, int r, const char *what) {
         return sd_bus_error_setf(error, WOLFRAM_ERROR_FAILED, "Failed to read %s: %s", what, strerror(-r));
-}
-
-static int append_cycle_summary(sd_bus_message *m, Engine *e) {
-        const CycleStats *c = &e->last_cycle;
-
-        return sd_bus_message_append(m, "a{sv}", 10, "Cycle", "t", e->cycle_count, "Timestamp", "t",
-                                     c->started_usec, "DurationUsec", "t", c->duration_usec, "CpuUsec", "t",
-                                     c->cpu_usec, "Processes", "u", c->processes, "ScannedBytes", "t",
-                                     c->scanned_bytes, "ColdBytes", "t", c->cold_bytes, "PagedOutBytes", "t",
-                                     c->pageout_bytes, "DryRun", "b", c->dry_run, "Backend", "s",
-                                     e->backend ? e->backend->name : "");
-}
-
-static int emit_cycle_finished(Engine *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r;
-
-        r = sd_bus_message_new_signal(e->bus_server->bus, &m, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
-                                      "CycleFinished");
-        if (r >= 0)
-                r = append_cycle_summary(m, e);
-        if (r >= 0)
-                r = sd_bus_send(e->bus_server->bus, m, NULL);
-        return r;
 }
 
 static int property_get_version(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -200,49 +177,6 @@ static int property_get_pool_string(sd_bus *bus, const char *path, const char *i
         return sd_bus_message_append(reply, "s", strempty(e->pool.note));
 }
 
-static int property_get_idle_backend(sd_bus *bus, const char *path, const char *interface,
-                                     const char *property, sd_bus_message *reply, void *userdata,
-                                     sd_bus_error *error) {
-        Engine *e = userdata;
-        return sd_bus_message_append(reply, "s", e->backend ? e->backend->name : "");
-}
-
-static int property_get_cycle_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
-                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
-        uint64_t v;
-
-        if (streq(property, "CycleCount"))
-                v = e->cycle_count;
-        else if (streq(property, "LastCycleTimestamp"))
-                v = e->last_cycle.started_usec;
-        else if (streq(property, "LastCycleDurationUsec"))
-                v = e->last_cycle.duration_usec;
-        else if (streq(property, "LastCycleColdBytes"))
-                v = e->last_cycle.cold_bytes;
-        else if (streq(property, "LastCyclePagedOutBytes"))
-                v = e->last_cycle.pageout_bytes;
-        else if (streq(property, "TotalColdBytes"))
-                v = e->total_cold_bytes;
-        else {
-                assert(streq(property, "TotalPagedOutBytes"));
-                v = e->total_pageout_bytes;
-        }
-        return sd_bus_message_append(reply, "t", v);
-}
-
-static int property_get_ksm_pages_sharing(sd_bus *bus, const char *path, const char *interface,
-                                          const char *property, sd_bus_message *reply, void *userdata,
-                                          sd_bus_error *error) {
-        KsmCounters c = {};
-        int r;
-
-        r = ksm_read_counters(&c);
-        if (r < 0 && r != -ENOENT)
-                return reply_stats_error(error, r, "KSM counters");
-        return sd_bus_message_append(reply, "t", c.pages_sharing);
-}
-
 static int append_swap_devices(sd_bus_message *m, const void *userdata) {
         const StatsSnapshot *s = userdata;
         int r;
@@ -391,6 +325,8 @@ static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
                 r = append_list_entry(m, "Tuning", append_tuning, &e->tuning);
         if (r >= 0)
                 r = append_pool(m, e);
+        if (r >= 0)
+                r = append_ksm(m, e);
         if (r < 0)
                 return r;
 
@@ -478,6 +414,10 @@ static int method_resume(sd_bus_message *call, void *userdata, sd_bus_error *err
         return method_set_state(call, userdata, engine_resume, error);
 }
 
+sd_bus *bus_server_bus(Engine *e) {
+        return e->bus_server->bus;
+}
+
 void bus_server_emit_changes(Engine *e, int changes) {
         const char *names[24];
         size_t n = 0;
@@ -491,6 +431,8 @@ void bus_server_emit_changes(Engine *e, int changes) {
                 names[n++] = "DryRun";
         if (changes & ENGINE_CHANGED_TUNING)
                 names[n++] = "Tuning";
+        if (changes & ENGINE_CHANGED_KSM)
+                names[n++] = "KsmMode";
         if (changes & ENGINE_CHANGED_BACKEND)
                 names[n++] = "IdleBackend";
         if (changes & ENGINE_CHANGED_CYCLE) {
@@ -541,37 +483,6 @@ static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *err
         return sd_bus_reply_method_return(call, NULL);
 }
 
-static const char *process_state(const ProcessRecord *p) {
-        return p->excluded ? "excluded" : policy_action_to_string(p->last_action);
-}
-
-static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        Engine *e = userdata;
-        int r;
-
-        r = sd_bus_message_new_method_return(call, &reply);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ussttdutts)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < e->processes.n_records; i++) {
-                const ProcessRecord *p = &e->processes.records[i];
-
-                r = sd_bus_message_append(reply, "(ussttdutts)", (uint32_t) p->pid, p->comm,
-                                          strempty(p->cgroup), p->rss_anon_bytes, p->swap_bytes,
-                                          p->idle_share, p->cycles_idle, p->cold_bytes, p->pageout_bytes,
-                                          process_state(p));
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
-                return r;
-        return sd_bus_send(NULL, reply, NULL);
-}
-
 static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_VTABLE_START(0),
 
@@ -611,7 +522,15 @@ static const sd_bus_vtable memory1_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("TotalPagedOutBytes", "t", property_get_cycle_u64, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
-        SD_BUS_PROPERTY("KsmPagesSharing", "t", property_get_ksm_pages_sharing, 0, 0),
+        SD_BUS_PROPERTY("KsmPagesSharing", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmPagesShared", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmPagesUnshared", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmPagesVolatile", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmZeroPages", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmFullScans", "t", property_get_ksm_u64, 0, 0),
+        SD_BUS_PROPERTY("KsmSavedBytes", "x", property_get_ksm_misc, 0, 0),
+        SD_BUS_PROPERTY("KsmCpuPercent", "d", property_get_ksm_misc, 0, 0),
+        SD_BUS_PROPERTY("KsmMode", "s", property_get_ksm_misc, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("GetStats", SD_BUS_NO_ARGS, SD_BUS_RESULT("a{sv}", stats), method_get_stats,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
@@ -619,8 +538,9 @@ static const sd_bus_vtable memory1_vtable[] = {
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD_WITH_ARGS("ListProcesses", SD_BUS_NO_ARGS, SD_BUS_RESULT("a(ussttdutts)", processes),
-                                method_list_processes, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListProcesses", SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ussttduttstxb)", processes), method_list_processes,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("CycleFinished", SD_BUS_ARGS("a{sv}", summary), 0),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),

@@ -190,8 +190,8 @@ static void *cycle_thread(void *userdata) {
                         continue;
                 r = job->backend->mark(t, &states[i]);
                 if (r < 0 && r != -ESRCH)
-                        log_debug_errno(r, "Failed to mark %s[%d] idle, skipping it: %m", t->comm,
-                                        (int) t->pid);
+                        log_full_errno(LOG_NOTICE, r, "Failed to mark %s[%d] idle, skipping it: %m", t->comm,
+                                       (int) t->pid);
                 marked[i] = r >= 0;
         }
 
@@ -202,7 +202,8 @@ static void *cycle_thread(void *userdata) {
                                               .start_time = t->start_time,
                                               .rss_anon_bytes = t->rss_anon_bytes,
                                               .swap_bytes = t->vm_swap_bytes,
-                                              .excluded = t->excluded };
+                                              .excluded = t->excluded,
+                                              .ksm = t->ksm };
                         int r = 0;
 
                         memcpy(rec.comm, t->comm, sizeof(rec.comm));

@@ -64,6 +64,8 @@ int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
         r = tuning_init(&e->tuning, e->runtime_dir);
         if (r >= 0)
                 r = zram_pool_init(&e->pool, e->runtime_dir);
+        if (r >= 0)
+                r = ksm_control_init(&e->ksm, e->runtime_dir);
         if (r < 0)
                 return log_oom();
         return 0;
@@ -79,6 +81,7 @@ static int on_pool_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (e->pool_started && zram_pool_adjust(&e->pool, &e->config) > 0)
                 engine_notify(e, ENGINE_CHANGED_POOL);
+        (void) ksm_control_tick(&e->ksm, &e->config);
         (void) sd_event_source_set_time_relative(s, ENGINE_POOL_CHECK_USEC);
         (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
         return 0;
@@ -212,6 +215,27 @@ static void engine_cancel_cycle(Engine *e) {
         engine_finish_job(e);
 }
 
+/* Starts or stops KSM as the configuration says. */
+static int engine_sync_ksm(Engine *e) {
+        int r;
+
+        if (e->config.ksm_enabled && !e->config.dry_run && !e->ksm.started) {
+                r = ksm_control_start(&e->ksm, &e->config);
+                if (r == -ENOENT)
+                        log_info("The kernel has no KSM; deduplication is off.");
+                else if (r < 0)
+                        log_warning_errno(r, "Failed to start KSM, continuing without it: %m");
+                return r >= 0 ? ENGINE_CHANGED_KSM : 0;
+        }
+        if ((!e->config.ksm_enabled || e->config.dry_run) && e->ksm.started) {
+                (void) ksm_control_stop(&e->ksm);
+                return ENGINE_CHANGED_KSM;
+        }
+        if (e->config.dry_run && e->config.ksm_enabled)
+                log_info("Dry run: would start KSM.");
+        return 0;
+}
+
 int engine_start(Engine *e) {
         int r;
 
@@ -227,6 +251,7 @@ int engine_start(Engine *e) {
                                        "Failed to save the kernel's settings before tuning, not tuning: %m");
 
         (void) engine_sync_pool(e);
+        (void) engine_sync_ksm(e);
         r = sd_event_add_time_relative(e->event, &e->pool_timer, CLOCK_MONOTONIC, ENGINE_POOL_CHECK_USEC, 0,
                                        on_pool_timer, e);
         if (r < 0)
@@ -295,6 +320,9 @@ int engine_reload(Engine *e, char **ret_error) {
         r = engine_sync_pool(e);
         if (r > 0)
                 changes |= r;
+        r = engine_sync_ksm(e);
+        if (r > 0)
+                changes |= r;
 
         log_info("Configuration reloaded.");
         return changes;
@@ -306,6 +334,7 @@ void engine_stop(Engine *e) {
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
         if (e->pool_started && zram_pool_stop(&e->pool, &e->config) == 0)
                 e->pool_started = false;
+        (void) ksm_control_stop(&e->ksm);
         (void) tuning_restore(&e->tuning);
 }
 
@@ -315,6 +344,7 @@ void engine_done(Engine *e) {
         process_table_done(&e->processes);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
         zram_pool_done(&e->pool);
+        ksm_control_done(&e->ksm);
         tuning_done(&e->tuning);
         config_done(&e->config);
         free(e->runtime_dir);

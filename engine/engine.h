@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "cycle.h"
+#include "ksm-control.h"
 #include "tuning.h"
 #include "zram-pool.h"
 
@@ -23,6 +24,7 @@ typedef enum EngineChange {
         ENGINE_CHANGED_POOL = 1 << 3,
         ENGINE_CHANGED_CYCLE = 1 << 4, /* a cycle finished: figures and CycleFinished */
         ENGINE_CHANGED_BACKEND = 1 << 5,
+        ENGINE_CHANGED_KSM = 1 << 6,
 } EngineChange;
 
 /* When the first cycle starts after the engine did. */
@@ -45,6 +47,7 @@ struct Engine {
         Config config;
         Tuning tuning;
         ZramPool pool;
+        KsmControl ksm;
         bool pool_started;
         sd_event_source *pool_timer;
         char *runtime_dir;

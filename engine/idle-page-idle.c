@@ -123,10 +123,19 @@ static int bitmap_io(int fd, WordSet *w, bool write_bits) {
                         n = pwrite(fd, w->bits + i, (j - i) * 8, (off_t) (w->index[i] * 8));
                 else
                         n = pread(fd, w->bits + i, (j - i) * 8, (off_t) (w->index[i] * 8));
-                if (n < 0)
+                /* The kernel stops at the last PFN (max_pfn), which need not
+                 * end a word: a short transfer or ENXIO there is the end of
+                 * memory, and the bits past it are no pages of ours. */
+                if (n < 0 && errno != ENXIO)
                         return -errno;
-                if ((size_t) n != (j - i) * 8)
-                        return -EIO;
+                if (n < 0)
+                        n = 0;
+                if ((size_t) n < (j - i) * 8) {
+                        if (n % 8 != 0)
+                                return -EIO;
+                        if (!write_bits)
+                                memset(w->bits + i + n / 8, 0, (j - i) * 8 - (size_t) n);
+                }
                 i = j;
         }
         return 0;
@@ -169,6 +178,23 @@ static int read_anon_vmas(const ProcTarget *t, SmapsVma **ret, size_t *ret_n) {
         return 0;
 }
 
+/* What both steps start from: the VMAs worth a look and the pagemap. */
+static int open_target(const ProcTarget *t, SmapsVma **ret_vmas, size_t *ret_n, int *ret_pagemap) {
+        int r, fd;
+
+        r = read_anon_vmas(t, ret_vmas, ret_n);
+        if (r < 0)
+                return r;
+        fd = open_proc(t, "pagemap", O_RDONLY);
+        if (fd < 0) {
+                free(*ret_vmas);
+                *ret_vmas = NULL;
+                return fd;
+        }
+        *ret_pagemap = fd;
+        return 0;
+}
+
 static int page_idle_mark(const ProcTarget *t, void **state) {
         _cleanup_close_ int pagemap = -EBADF, bitmap = -EBADF;
         _cleanup_free_ char *bpath = bitmap_path();
@@ -178,12 +204,9 @@ static int page_idle_mark(const ProcTarget *t, void **state) {
         WordSet w;
         int r;
 
-        r = read_anon_vmas(t, &vmas, &n_vmas);
+        r = open_target(t, &vmas, &n_vmas, &pagemap);
         if (r < 0)
                 return r;
-        pagemap = open_proc(t, "pagemap", O_RDONLY);
-        if (pagemap < 0)
-                return pagemap;
         for (size_t i = 0; i < n_vmas; i++) {
                 r = collect_pfns(pagemap, vmas[i].start, vmas[i].end, page_size, &pfns, &n_pfns, &allocated);
                 if (r < 0)
@@ -229,12 +252,9 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
         WordSet w = {};
         int r;
 
-        r = read_anon_vmas(t, &vmas, &n_vmas);
+        r = open_target(t, &vmas, &n_vmas, &pagemap);
         if (r < 0)
                 return r;
-        pagemap = open_proc(t, "pagemap", O_RDONLY);
-        if (pagemap < 0)
-                return pagemap;
         if (!bpath)
                 return -ENOMEM;
         bitmap = open(bpath, O_RDONLY | O_CLOEXEC);

@@ -44,6 +44,8 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                         break;
                 case 4:
                 case 9:
+                case 14:
+                case 15:
                 case 22:
                         if (parse_u64(f, fl, &v) < 0)
                                 return -EBADMSG;
@@ -55,7 +57,11 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                                 if (v > UINT_MAX)
                                         return -EBADMSG;
                                 s.flags = (unsigned) v;
-                        } else
+                        } else if (field == 14)
+                                s.utime_ticks = v;
+                        else if (field == 15)
+                                s.stime_ticks = v;
+                        else
                                 s.start_time = v;
                         break;
                 default:
@@ -107,6 +113,44 @@ int proc_status_parse(const char *buf, size_t len, ProcStatus *ret) {
                 }
         }
         *ret = s;
+        return 0;
+}
+
+int proc_ksm_stat_parse(const char *buf, size_t len, ProcKsmStat *ret) {
+        ProcKsmStat k = { .present = true };
+        const char *line;
+        size_t pos = 0, line_len;
+
+        while (next_line(buf, len, &pos, &line, &line_len)) {
+                const char *p = line, *end = line + line_len, *key, *val;
+                size_t key_len, val_len;
+                int64_t v;
+
+                if (!next_field(&p, end, &key, &key_len))
+                        continue;
+                /* 6.6 and later print "ksm_merge_any: yes". */
+                if (key_len > 0 && key[key_len - 1] == ':')
+                        key_len--;
+#define KEY(s) (key_len == strlen(s) && memcmp(key, s, key_len) == 0)
+                if (!KEY("ksm_merging_pages") && !KEY("ksm_process_profit") && !KEY("ksm_merge_any"))
+                        continue;
+                if (!next_field(&p, end, &val, &val_len))
+                        return -EBADMSG;
+                if (KEY("ksm_merge_any") && (val_len == 3 && memcmp(val, "yes", 3) == 0))
+                        v = 1;
+                else if (KEY("ksm_merge_any") && (val_len == 2 && memcmp(val, "no", 2) == 0))
+                        v = 0;
+                else if (parse_i64(val, val_len, &v) < 0)
+                        return -EBADMSG;
+                if (KEY("ksm_merging_pages"))
+                        k.merging_pages = v < 0 ? 0 : (uint64_t) v;
+                else if (KEY("ksm_process_profit"))
+                        k.profit_bytes = v;
+                else
+                        k.merge_any = v != 0;
+#undef KEY
+        }
+        *ret = k;
         return 0;
 }
 
@@ -205,6 +249,34 @@ static int pidfd_open_pid(pid_t pid) {
         return fd < 0 ? -errno : fd;
 }
 
+int proc_find_ksmd(pid_t *ret_pid, ProcStat *ret_stat) {
+        _cleanup_free_ char *proc = root_path("/proc");
+        struct dirent *de;
+        DIR *d;
+        int r = -ENOENT;
+
+        if (!proc)
+                return -ENOMEM;
+        d = opendir(proc);
+        if (!d)
+                return -errno;
+        while ((de = readdir(d))) {
+                uint64_t pid;
+                ProcStat s;
+
+                if (parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid > INT_MAX)
+                        continue;
+                if (read_stat((pid_t) pid, &s) < 0 || !(s.flags & PF_KTHREAD) || !streq(s.comm, "ksmd"))
+                        continue;
+                *ret_pid = (pid_t) pid;
+                *ret_stat = s;
+                r = 0;
+                break;
+        }
+        closedir(d);
+        return r;
+}
+
 int proc_target_check(const ProcTarget *t) {
         ProcStat s;
         int r;
@@ -227,7 +299,7 @@ static void target_free(ProcTarget *t) {
 
 /* Looks at one /proc entry; 1 when it became a target, 0 when not. */
 static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
-        _cleanup_free_ char *status = NULL, *cgroup_text = NULL;
+        _cleanup_free_ char *status = NULL, *cgroup_text = NULL, *ksm_text = NULL;
         ProcTarget t = { .pid = pid, .pidfd = -EBADF };
         ProcStatus st;
         ProcStat s;
@@ -251,6 +323,8 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
 
         if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0)
                 (void) proc_cgroup_parse(cgroup_text, size, &t.cgroup);
+        if (read_proc_file(pid, "ksm_stat", &ksm_text, &size) >= 0)
+                (void) proc_ksm_stat_parse(ksm_text, size, &t.ksm);
 
         memcpy(t.comm, s.comm, sizeof(t.comm));
         t.start_time = s.start_time;

@@ -14,6 +14,8 @@ typedef struct ProcStat {
         char state;
         pid_t ppid;
         unsigned flags; /* PF_* */
+        uint64_t utime_ticks; /* CPU time, clock ticks */
+        uint64_t stime_ticks;
         uint64_t start_time; /* clock ticks after boot: with the pid, the process's identity */
 } ProcStat;
 
@@ -47,6 +49,21 @@ int proc_cgroup_parse(const char *buf, size_t len, char **ret);
  * is a prefix ending at a component boundary ("/system.slice"). */
 bool cgroup_matches(const char *cgroup, const char *pattern);
 
+/* /proc/PID/ksm_stat (kernel 6.1 and later; fields added up to 6.6). */
+typedef struct ProcKsmStat {
+        uint64_t merging_pages; /* ksm_merging_pages */
+        int64_t profit_bytes; /* ksm_process_profit */
+        bool merge_any; /* PR_SET_MEMORY_MERGE in force */
+        bool present; /* the file exists */
+} ProcKsmStat;
+
+/* Parses ksm_stat ("ksm_merging_pages 123" lines); unknown lines are
+ * skipped, a known one with a bad number is -EBADMSG. */
+int proc_ksm_stat_parse(const char *buf, size_t len, ProcKsmStat *ret);
+
+/* Finds the kernel's ksmd thread and reads its stat. -ENOENT without KSM. */
+int proc_find_ksmd(pid_t *ret_pid, ProcStat *ret_stat);
+
 /* A process the engine may work on this cycle. */
 typedef struct ProcTarget {
         pid_t pid;
@@ -57,6 +74,7 @@ typedef struct ProcTarget {
         uint64_t rss_anon_bytes;
         uint64_t vm_swap_bytes;
         bool excluded; /* by name or cgroup: reported, never touched */
+        ProcKsmStat ksm;
 } ProcTarget;
 
 typedef struct ProcScan {

@@ -9,7 +9,9 @@ packages=(
         dbus-daemon dbus-bin polkitd util-linux
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
         clang-format
+        qemu-system-x86 busybox-static
 )
+# tools/vm/build-kernel.sh installs what building the test kernel needs.
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: a -Werror build and an ASan+UBSan build, unit
-# and integration tests in both, and the formatting check. A skipped test
-# counts as a failure. Run as root from the repository.
+# and integration tests in both, the VM tests (tools/vm) in the first, and
+# the formatting check. A skipped test counts as a failure. Run as root from
+# the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh
+# The VM tests boot a kernel with page_idle; a cached one comes back at once,
+# a first build takes about 10 minutes.
+tools/vm/build-kernel.sh >/dev/null
 
 # Where CI set nothing, this still treats a missing prerequisite as failure.
 export CI="${CI:-true}"

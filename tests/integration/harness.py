@@ -127,6 +127,7 @@ class Env:
         self.vm_before = read_vm_knobs()
         self.zram_before = zram_devices()
         self.zswap_before = read_zswap()
+        self.ksm_before = read_ksm_knobs()
         self.config_file = os.path.join(self.tmp, "wolfram.conf")
         self.write_config(self.config_text)
         self.runtime_dir = os.path.join(self.tmp, "run")
@@ -247,6 +248,8 @@ class Env:
             check(not [s for s in swap_devices() if s.startswith("/dev/zram")],
                   f"zram swap left after stop: {swap_devices()}")
             check(read_zswap() == self.zswap_before, "zswap not restored on stop")
+        check(read_ksm_knobs() == self.ksm_before,
+              f"KSM settings not restored on stop: before {self.ksm_before}, after {read_ksm_knobs()}")
 
     def kill_engine(self):
         """SIGKILL: the engine gets no chance to clean up."""
@@ -287,6 +290,7 @@ class Env:
                         sys.stderr.write(f"--- {log} ---\n{f.read()}")
         # The bind mounts go with the namespace when this process exits.
         cleanup_zram(self.zram_before)
+        restore_ksm_knobs(self.ksm_before)
         if self.zswap_before is not None and read_zswap() != self.zswap_before:
             write_zswap(self.zswap_before)
         left = restore_vm_knobs(self.vm_before)
@@ -402,6 +406,32 @@ class TestCgroup:
         except FileNotFoundError:
             pass
         return False
+
+
+KSM_KNOBS = ("run", "pages_to_scan", "sleep_millisecs", "advisor_mode", "advisor_max_cpu",
+             "advisor_target_scan_time")
+
+
+def read_ksm_knobs():
+    out = {}
+    for k in KSM_KNOBS:
+        try:
+            with open(f"/sys/kernel/mm/ksm/{k}") as f:
+                text = f.read().strip()
+        except FileNotFoundError:
+            continue
+        # advisor_mode reads "[none] scan-time"; the bracketed one is in force.
+        out[k] = text[text.index("[") + 1:text.index("]")] if "[" in text else text
+    return out
+
+
+def restore_ksm_knobs(values):
+    now = read_ksm_knobs()
+    for k in ("advisor_mode", "advisor_target_scan_time", "advisor_max_cpu", "sleep_millisecs", "pages_to_scan",
+              "run"):
+        if k in values and now.get(k) != values[k]:
+            with open(f"/sys/kernel/mm/ksm/{k}", "w") as f:
+                f.write(values[k])
 
 
 def zram_devices():

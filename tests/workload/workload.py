@@ -152,7 +152,9 @@ class Workload:
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64):
         self.timeout = timeout
         self._lines = queue.Queue()
-        args = [exe, f"--size-mib={size_mib}", f"--content={content}",
+        # exe may be a command that runs the workload (a launcher).
+        args = (list(exe) if isinstance(exe, (list, tuple)) else [exe]) + [
+                f"--size-mib={size_mib}", f"--content={content}",
                 f"--seed={seed}", f"--hot-percent={hot_percent}",
                 f"--hot-interval-ms={hot_interval_ms}"]
         # Only when asked for, so the default command line stays as it was.
@@ -236,6 +238,12 @@ class Workload:
         """{"vm_swap_kib": N, "vm_rss_kib": N, "hot_majflt": N} of the
         workload; hot_majflt as in faults()."""
         return self._command("status")
+
+    def residency(self):
+        """Where its pages are, hot and cold apart, from its own pagemap:
+        {"hot_present", "hot_swapped", "hot_other", "cold_present",
+        "cold_swapped", "cold_other"} in pages."""
+        return self._command("residency")
 
     def faults(self):
         """What the hot thread measured: {"hot_majflt": major faults it took

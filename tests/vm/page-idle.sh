@@ -1,0 +1,136 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+#
+# vm-page-idle: runs inside the test VM (busybox sh, as /scenario.sh) on a
+# kernel with CONFIG_IDLE_PAGE_TRACKING. wolframd (without the bus) picks the
+# page_idle backend by itself and runs the hot/cold scenario of the refs
+# test on the host, plus one the refs backend cannot do: hot and cold pages
+# interleaved in 64 KiB runs of one region. Asserted: only idle pages went
+# to swap, the hot ones stayed resident, the hot thread took (almost) no
+# major faults, every checksum is intact, and the engine stops cleanly with
+# its pool removed. One PASS or FAIL line per check.
+set -u
+
+failures=0
+pass() { echo "PASS: $*"; }
+fail() {
+        echo "FAIL: $*"
+        failures=$((failures + 1))
+}
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+
+# --- workloads, driven through FIFOs --------------------------------------
+# start_workload NAME ARGS...: starts one; its answers go to /tmp/NAME.out.
+# The shell keeps each FIFO open read-write (inter on fd 4, block on fd 5),
+# so the workload never sees end-of-file between commands.
+start_workload() {
+        name=$1
+        shift
+        mkfifo "/tmp/$name.in"
+        : >"/tmp/$name.out"
+        if [ "$name" = inter ]; then exec 4<>/tmp/inter.in; else exec 5<>/tmp/block.in; fi
+        wolfram-workload "$@" <"/tmp/$name.in" >"/tmp/$name.out" 2>"/tmp/$name.err" &
+        eval "${name}_pid=$!"
+        eval "${name}_n=0"
+}
+# ask NAME COMMAND: sends a command, waits for the answer (120 s), sets $reply.
+ask() {
+        name=$1
+        eval "n=\$${name}_n"
+        if [ -n "$2" ]; then
+                if [ "$name" = inter ]; then echo "$2" >&4; else echo "$2" >&5; fi
+        fi
+        n=$((n + 1))
+        eval "${name}_n=$n"
+        tries=0
+        while [ "$(wc -l <"/tmp/$name.out")" -lt "$n" ]; do
+                tries=$((tries + 1))
+                [ "$tries" -gt 1200 ] && { reply=; return 1; }
+                sleep 0.1
+        done
+        reply=$(sed -n "${n}p" "/tmp/$name.out")
+}
+num() { echo "$reply" | sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p"; }
+
+echo "page-idle: kernel $(uname -r)"
+[ -w /sys/kernel/mm/page_idle/bitmap ] && pass "page_idle bitmap present" || fail "no page_idle bitmap"
+
+start_workload inter --size-mib=64 --content=text --seed=3 --hot-pattern=interleave --hot-run-kib=64
+ask inter "" && pass "interleaved workload ready" || fail "interleaved workload did not start"
+start_workload block --size-mib=64 --content=text --seed=4 --hot-percent=50
+ask block "" && pass "block workload ready" || fail "block workload did not start"
+
+# --- the engine -----------------------------------------------------------
+mkdir -p /run/wolfram /etc/wolfram
+cat >/etc/wolfram/test.conf <<'CONF'
+[Engine]
+cycle_secs=10
+idle_sample_secs=3
+min_process_anon_mib=16
+; Half of the interleaved region is idle: page it out, idle pages only.
+cold_threshold=0.3
+pageout_threshold=0.4
+pageout_after_cycles=1
+[KSM]
+enabled=no
+CONF
+RUNTIME_DIRECTORY=/run/wolfram wolframd --no-bus --config=/etc/wolfram/test.conf 2>/tmp/engine.log &
+engine_pid=$!
+
+tries=0
+while ! grep -q "^Cycle 1:" /tmp/engine.log; do
+        tries=$((tries + 1))
+        if [ "$tries" -gt 1800 ] || ! kill -0 "$engine_pid" 2>/dev/null; then
+                fail "no cycle finished within 180 s"
+                break
+        fi
+        sleep 0.1
+done
+cat /tmp/engine.log
+grep -q "Idle tracking: page_idle" /tmp/engine.log && pass "the engine chose page_idle by itself" ||
+        fail "the engine did not pick page_idle"
+
+# --- outcomes ---------------------------------------------------------------
+for w in inter block; do
+        ask "$w" residency
+        echo "page-idle: $w residency $reply"
+        hot_swapped=$(num hot_swapped)
+        hot_present=$(num hot_present)
+        cold_swapped=$(num cold_swapped)
+        cold_present=$(num cold_present)
+        total_cold=$((cold_swapped + cold_present))
+        if [ -n "$hot_swapped" ] && [ "$hot_swapped" -eq 0 ] && [ "$hot_present" -gt 0 ]; then
+                pass "$w: no hot page in swap ($hot_present present)"
+        else
+                fail "$w: hot pages in swap: $reply"
+        fi
+        if [ -n "$cold_swapped" ] && [ "$total_cold" -gt 0 ] && [ $((cold_swapped * 10)) -ge $((total_cold * 9)) ]; then
+                pass "$w: $cold_swapped of $total_cold idle pages in swap"
+        else
+                fail "$w: idle pages not paged out: $reply"
+        fi
+        ask "$w" faults
+        majflt=$(num hot_majflt)
+        if [ -n "$majflt" ] && [ "$majflt" -le 16 ]; then
+                pass "$w: hot thread major faults $majflt"
+        else
+                fail "$w: hot thread faulted: $reply"
+        fi
+        ask "$w" verify
+        echo "$reply" | grep -q '"ok":true' && pass "$w: checksum intact" || fail "$w: verify said $reply"
+done
+
+# --- stop -------------------------------------------------------------------
+for w in inter block; do
+        ask "$w" exit >/dev/null 2>&1
+        eval "wait \$${w}_pid"
+done
+kill -TERM "$engine_pid"
+wait "$engine_pid"
+rc=$?
+[ "$rc" -eq 0 ] && pass "the engine stopped cleanly" || fail "the engine exited with $rc"
+tail -5 /tmp/engine.log
+if grep -q zram /proc/swaps; then fail "zram swap left: $(cat /proc/swaps)"; else pass "no zram swap left"; fi
+
+echo "page-idle: $failures failure(s), done at $(uptime_s) s of uptime"
+[ "$failures" -eq 0 ]
