@@ -801,7 +801,7 @@ def case_ksm_merge():
         ws = merge_launched("prctl", 4, 21)
         try:
             expected = 3 * PAGE_PAGES_64M
-            wait_for(lambda: env.get_property("KsmPagesSharing") - base >= 0.9 * expected, 60,
+            wait_for(lambda: env.get_property("KsmPagesSharing") - base >= 0.9 * expected, 150,
                      "pages_sharing near 3 x 64 MiB")
             for w in ws:
                 wait_for(lambda: ksm_stat(w.pid)["ksm_merging_pages"] >= 0.9 * PAGE_PAGES_64M, 30,
@@ -857,7 +857,7 @@ def case_ksm_preload():
         base = ksm_counter("pages_sharing")
         ws = merge_launched("preload", 2, 22)
         try:
-            wait_for(lambda: ksm_counter("pages_sharing") - base >= 0.9 * PAGE_PAGES_64M, 60,
+            wait_for(lambda: ksm_counter("pages_sharing") - base >= 0.9 * PAGE_PAGES_64M, 150,
                      "pages_sharing near 64 MiB")
             for w in ws:
                 st = ksm_stat(w.pid)
