@@ -165,7 +165,10 @@ static void ksm_measure(KsmControl *k) {
         uint64_t now = now_usec();
         ProcStat s;
 
-        if (proc_find_ksmd(&k->ksmd_pid, &s) < 0)
+        /* ksmd keeps its pid; /proc is searched only when it is not known
+         * or gone. */
+        if ((k->ksmd_pid <= 0 || proc_read_stat(k->ksmd_pid, &s) < 0 || !streq(s.comm, "ksmd")) &&
+            proc_find_ksmd(&k->ksmd_pid, &s) < 0)
                 return;
         if (k->sample_usec > 0 && now > k->sample_usec) {
                 uint64_t ticks = s.utime_ticks + s.stime_ticks - k->ksmd_ticks;

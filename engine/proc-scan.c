@@ -217,7 +217,7 @@ static int read_proc_file(pid_t pid, const char *name, char **ret, size_t *ret_s
         return read_full_file(path, ret, ret_size);
 }
 
-static int read_stat(pid_t pid, ProcStat *ret) {
+int proc_read_stat(pid_t pid, ProcStat *ret) {
         _cleanup_free_ char *buf = NULL;
         size_t size;
         int r;
@@ -266,7 +266,7 @@ int proc_find_ksmd(pid_t *ret_pid, ProcStat *ret_stat) {
 
                 if (parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid > INT_MAX)
                         continue;
-                if (read_stat((pid_t) pid, &s) < 0 || !(s.flags & PF_KTHREAD) || !streq(s.comm, "ksmd"))
+                if (proc_read_stat((pid_t) pid, &s) < 0 || !(s.flags & PF_KTHREAD) || !streq(s.comm, "ksmd"))
                         continue;
                 *ret_pid = (pid_t) pid;
                 *ret_stat = s;
@@ -283,7 +283,7 @@ int proc_target_check(const ProcTarget *t) {
 
         if (t->pidfd >= 0 && syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
                 return errno == ESRCH ? 0 : -errno;
-        r = read_stat(t->pid, &s);
+        r = proc_read_stat(t->pid, &s);
         if (r == -ENOENT || r == -ESRCH)
                 return 0;
         if (r < 0)
@@ -312,7 +312,7 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
         if (t.pidfd < 0 && t.pidfd != -EBADF)
                 return 0;
 
-        r = read_stat(pid, &s);
+        r = proc_read_stat(pid, &s);
         if (r < 0 || (s.flags & PF_KTHREAD) || s.state == 'Z' || s.state == 'X' || pid == 2 || s.ppid == 2)
                 goto skip;
         r = read_proc_file(pid, "status", &status, &size);

@@ -36,6 +36,9 @@ typedef struct ProcStatus {
  * an error. */
 int proc_status_parse(const char *buf, size_t len, ProcStatus *ret);
 
+/* Reads and parses /proc/PID/stat. */
+int proc_read_stat(pid_t pid, ProcStat *ret);
+
 /* Reads and parses /proc/PID/status; -ESRCH when the process is gone. */
 int proc_read_status(pid_t pid, ProcStatus *ret);
 
