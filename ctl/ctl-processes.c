@@ -1,29 +1,36 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <inttypes.h>
-#include <json-c/json.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ctl-processes.h"
-#include "format.h"
 #include "macro.h"
+#include "table.h"
 #include "wolfram-bus.h"
 
-typedef struct Row {
-        uint32_t pid;
-        const char *name, *cgroup, *state;
-        uint64_t anon, swap, cold, pageout;
-        double idle;
-        uint32_t cycles_idle;
-        uint64_t ksm_merging;
-        int64_t ksm_profit;
-        int merge_any;
-} Row;
-
 static const char *const sort_names[_SORT_MAX] = { "anon", "swap", "idle", "pageout", "pid" };
-static ProcessSort sort_key;
+
+/* The members of one ListProcesses struct, in the order of its signature
+ * (ussttduttstxb), named as --json prints them. */
+static const struct {
+        const char *name;
+        json_type type;
+} process_fields[] = {
+        { "pid", json_type_int },
+        { "name", json_type_string },
+        { "cgroup", json_type_string },
+        { "anon_rss_bytes", json_type_int },
+        { "swap_bytes", json_type_int },
+        { "idle_share", json_type_double },
+        { "cycles_idle", json_type_int },
+        { "cold_bytes", json_type_int },
+        { "paged_out_bytes", json_type_int },
+        { "state", json_type_string },
+        { "ksm_merging_bytes", json_type_int },
+        { "ksm_profit_bytes", json_type_int },
+        { "ksm_merge_any", json_type_boolean },
+};
 
 ProcessSort process_sort_from_string(const char *s) {
         for (int i = 0; i < _SORT_MAX; i++)
@@ -32,105 +39,173 @@ ProcessSort process_sort_from_string(const char *s) {
         return _SORT_INVALID;
 }
 
-static int cmp_rows(const void *a, const void *b) {
-        const Row *x = a, *y = b;
+int processes_from_bus(json_object *bus_rows, json_object **ret) {
+        json_object *rows;
 
-        switch (sort_key) {
+        if (!json_object_is_type(bus_rows, json_type_array))
+                return -EBADMSG;
+        rows = json_object_new_array();
+        if (!rows)
+                return -ENOMEM;
+        for (size_t i = 0; i < json_object_array_length(bus_rows); i++) {
+                json_object *in = json_object_array_get_idx(bus_rows, i), *out;
+
+                if (!json_object_is_type(in, json_type_array) ||
+                    json_object_array_length(in) != ELEMENTSOF(process_fields))
+                        goto bad;
+                out = json_object_new_object();
+                if (!out || json_object_array_add(rows, out) < 0) {
+                        json_object_put(out);
+                        json_object_put(rows);
+                        return -ENOMEM;
+                }
+                for (size_t j = 0; j < ELEMENTSOF(process_fields); j++) {
+                        json_object *v = json_object_array_get_idx(in, j);
+
+                        if (!json_object_is_type(v, process_fields[j].type))
+                                goto bad;
+                        json_object_object_add(out, process_fields[j].name, json_object_get(v));
+                }
+        }
+        *ret = rows;
+        return 0;
+bad:
+        json_object_put(rows);
+        return -EBADMSG;
+}
+
+static int cmp_u64(uint64_t a, uint64_t b) {
+        return a < b ? 1 : a > b ? -1 : 0;
+}
+
+static int cmp_rows(const void *a, const void *b, void *userdata) {
+        json_object *x = *(json_object *const *) a, *y = *(json_object *const *) b;
+        ProcessSort sort = *(const ProcessSort *) userdata;
+        double dx, dy;
+        int r = 0;
+
+        switch (sort) {
+        case SORT_ANON:
+                r = cmp_u64(json_get_u64(x, "anon_rss_bytes", 0), json_get_u64(y, "anon_rss_bytes", 0));
+                break;
         case SORT_SWAP:
-                return x->swap < y->swap ? 1 : x->swap > y->swap ? -1 : 0;
+                r = cmp_u64(json_get_u64(x, "swap_bytes", 0), json_get_u64(y, "swap_bytes", 0));
+                break;
         case SORT_IDLE:
-                return x->idle < y->idle ? 1 : x->idle > y->idle ? -1 : 0;
+                dx = json_get_double(x, "idle_share", 0);
+                dy = json_get_double(y, "idle_share", 0);
+                r = dx < dy ? 1 : dx > dy ? -1 : 0;
+                break;
         case SORT_PAGEOUT:
-                return x->pageout < y->pageout ? 1 : x->pageout > y->pageout ? -1 : 0;
-        case SORT_PID:
-                return x->pid > y->pid ? 1 : x->pid < y->pid ? -1 : 0;
+                r = cmp_u64(json_get_u64(x, "paged_out_bytes", 0), json_get_u64(y, "paged_out_bytes", 0));
+                break;
         default:
-                return x->anon < y->anon ? 1 : x->anon > y->anon ? -1 : 0;
+                break;
         }
+        /* qsort is not stable: the pid decides between equals. */
+        return r != 0 ? r : -cmp_u64(json_get_u64(x, "pid", 0), json_get_u64(y, "pid", 0));
 }
 
-static void print_json(const Row *rows, size_t n) {
-        json_object *arr = json_object_new_array();
+int processes_select(json_object *rows, ProcessSort sort, unsigned top, json_object **ret) {
+        size_t n = json_object_array_length(rows);
+        _cleanup_free_ json_object **v = calloc(n ?: 1, sizeof(json_object *));
+        json_object *out;
 
-        for (size_t i = 0; i < n; i++) {
-                json_object *o = json_object_new_object();
-                json_object_object_add(o, "pid", json_object_new_int64(rows[i].pid));
-                json_object_object_add(o, "name", json_object_new_string(rows[i].name));
-                json_object_object_add(o, "cgroup", json_object_new_string(rows[i].cgroup));
-                json_object_object_add(o, "anon_rss_bytes", json_object_new_uint64(rows[i].anon));
-                json_object_object_add(o, "swap_bytes", json_object_new_uint64(rows[i].swap));
-                json_object_object_add(o, "idle_share", json_object_new_double(rows[i].idle));
-                json_object_object_add(o, "cycles_idle", json_object_new_int64(rows[i].cycles_idle));
-                json_object_object_add(o, "cold_bytes", json_object_new_uint64(rows[i].cold));
-                json_object_object_add(o, "paged_out_bytes", json_object_new_uint64(rows[i].pageout));
-                json_object_object_add(o, "state", json_object_new_string(rows[i].state));
-                json_object_object_add(o, "ksm_merging_bytes", json_object_new_uint64(rows[i].ksm_merging));
-                json_object_object_add(o, "ksm_profit_bytes", json_object_new_int64(rows[i].ksm_profit));
-                json_object_object_add(o, "ksm_merge_any", json_object_new_boolean(rows[i].merge_any));
-                json_object_array_add(arr, o);
-        }
-        printf("%s\n", json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PRETTY |
-                                                                   JSON_C_TO_STRING_NOSLASHESCAPE));
-        json_object_put(arr);
-}
-
-static void print_table(const Row *rows, size_t n) {
-        char a[32], b[32], c[32], d[32];
-
-        printf("%8s %-15s %10s %10s %5s %6s %10s %10s %-8s %s\n", "PID", "NAME", "ANON", "SWAP", "IDLE",
-               "CYCLES", "PAGED OUT", "KSM", "STATE", "CGROUP");
+        if (!v)
+                return -ENOMEM;
         for (size_t i = 0; i < n; i++)
-                printf("%8" PRIu32 " %-15s %10s %10s %4.0f%% %6" PRIu32 " %10s %10s %-8s %s\n", rows[i].pid,
-                       rows[i].name, format_bytes(a, sizeof(a), rows[i].anon),
-                       format_bytes(b, sizeof(b), rows[i].swap), rows[i].idle * 100.0, rows[i].cycles_idle,
-                       format_bytes(c, sizeof(c), rows[i].pageout),
-                       format_bytes(d, sizeof(d), rows[i].ksm_merging), rows[i].state, rows[i].cgroup);
-        if (n == 0)
-                printf("(no processes yet: the first cycle has not finished, or none is large enough)\n");
+                v[i] = json_object_array_get_idx(rows, i);
+        qsort_r(v, n, sizeof(json_object *), cmp_rows, &sort);
+        if (top > 0 && n > top)
+                n = top;
+
+        out = json_object_new_array_ext((int) n);
+        if (!out)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                if (json_object_array_add(out, json_object_get(v[i])) < 0) {
+                        json_object_put(v[i]);
+                        json_object_put(out);
+                        return -ENOMEM;
+                }
+        *ret = out;
+        return 0;
 }
 
-int verb_processes(sd_bus *bus, ProcessSort sort, unsigned top, bool json) {
+int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
+        static const char *const headers[] = { "PID",    "NAME",      "ANON", "SWAP",  "IDLE",
+                                               "CYCLES", "PAGED OUT", "KSM",  "STATE", "CGROUP" };
+        _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
+        size_t n = json_object_array_length(rows);
+        int r = 0;
+
+        if (!t)
+                return -ENOMEM;
+        /* Numbers right, words left. */
+        for (size_t c = 0; c < ELEMENTSOF(headers); c++)
+                if (!streq(headers[c], "NAME") && !streq(headers[c], "STATE") &&
+                    !streq(headers[c], "CGROUP"))
+                        table_align_right(t, c);
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                json_object *p = json_object_array_get_idx(rows, i);
+                char pid[32], idle[16], cycles[32], a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX],
+                        c[FORMAT_SIZE_MAX], d[FORMAT_SIZE_MAX];
+
+                snprintf(pid, sizeof(pid), "%" PRIu64, json_get_u64(p, "pid", 0));
+                snprintf(idle, sizeof(idle), "%.0f%%", json_get_double(p, "idle_share", 0) * 100.0);
+                snprintf(cycles, sizeof(cycles), "%" PRIu64, json_get_u64(p, "cycles_idle", 0));
+                const char *cells[] = {
+                        pid,
+                        json_get_str(p, "name", "?"),
+                        format_size(a, json_get_u64(p, "anon_rss_bytes", 0), o),
+                        format_size(b, json_get_u64(p, "swap_bytes", 0), o),
+                        idle,
+                        cycles,
+                        format_size(c, json_get_u64(p, "paged_out_bytes", 0), o),
+                        format_size(d, json_get_u64(p, "ksm_merging_bytes", 0), o),
+                        json_get_str(p, "state", "?"),
+                        json_get_str(p, "cgroup", "?"),
+                };
+                for (size_t k = 0; k < ELEMENTSOF(cells) && r >= 0; k++)
+                        r = table_add_cell(t, cells[k]);
+        }
+        if (r < 0)
+                return r;
+        r = table_print(t, f, o);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                fputs("(no processes yet: the first cycle has not finished, or none is large enough)\n", f);
+        return ferror(f) ? -EIO : 0;
+}
+
+int verb_processes(sd_bus *bus, const CtlContext *c, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        _cleanup_free_ Row *rows = NULL;
-        size_t n = 0;
-        Row row;
+        json_object *bus_rows = NULL, *rows = NULL, *selected = NULL;
         int r;
 
+        (void) args;
         r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
                                "ListProcesses", &error, &reply, NULL);
-        if (r < 0) {
-                if (sd_bus_error_has_names(&error, SD_BUS_ERROR_SERVICE_UNKNOWN,
-                                           SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                        fprintf(stderr, "Failed to list processes: wolframd is not running.\n");
-                else
-                        fprintf(stderr, "Failed to list processes: %s\n", error.message ?: strerror(-r));
+        if (r < 0)
+                return ctl_report_error(c, "list processes", &error, r);
+        r = ctl_reply_to_json(reply, "process list", &bus_rows);
+        if (r != CTL_EXIT_SUCCESS)
                 return r;
-        }
-        r = sd_bus_message_enter_container(reply, 'a', "(ussttduttstxb)");
-        while (r >= 0 && (r = sd_bus_message_read(reply, "(ussttduttstxb)", &row.pid, &row.name, &row.cgroup,
-                                                  &row.anon, &row.swap, &row.idle, &row.cycles_idle,
-                                                  &row.cold, &row.pageout, &row.state, &row.ksm_merging,
-                                                  &row.ksm_profit, &row.merge_any)) > 0) {
-                Row *l = realloc(rows, (n + 1) * sizeof(Row));
-                if (!l)
-                        return -ENOMEM;
-                rows = l;
-                rows[n++] = row;
+
+        r = processes_from_bus(bus_rows, &rows);
+        json_object_put(bus_rows);
+        if (r >= 0) {
+                r = processes_select(rows, c->sort, c->top, &selected);
+                json_object_put(rows);
         }
         if (r < 0) {
                 fprintf(stderr, "Failed to parse the process list: %s\n", strerror(-r));
-                return r;
+                return CTL_EXIT_FAILED;
         }
-
-        sort_key = sort;
-        if (n > 0)
-                qsort(rows, n, sizeof(Row), cmp_rows);
-        if (top > 0 && n > top)
-                n = top;
-        if (json)
-                print_json(rows, n);
-        else
-                print_table(rows, n);
-        return 0;
+        r = c->json ? print_json(stdout, selected, true) : processes_print(stdout, selected, &c->output);
+        json_object_put(selected);
+        return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_SUCCESS;
 }

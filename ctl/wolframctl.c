@@ -10,251 +10,122 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "bus-json.h"
+#include "ctl-bus.h"
+#include "ctl-control.h"
+#include "ctl-monitor.h"
 #include "ctl-processes.h"
+#include "ctl-stats.h"
 #include "format.h"
 #include "macro.h"
-#include "wolfram-bus.h"
 
-static bool arg_json = false;
-static bool arg_ask_password = true;
-static ProcessSort arg_sort = SORT_ANON;
-static unsigned arg_top = 0;
+typedef struct Verb {
+        const char *name;
+        unsigned min_args, max_args;
+        int (*run)(sd_bus *bus, const CtlContext *c, char **args);
+} Verb;
+
+static const Verb verbs[] = {
+        { "status", 0, 0, verb_status },       { "stats", 0, 0, verb_stats },
+        { "processes", 0, 0, verb_processes }, { "pause", 0, 0, verb_pause },
+        { "resume", 0, 0, verb_resume },       { "exclude", 1, 1, verb_exclude },
+        { "include", 1, 1, verb_include },     { "exclusions", 0, 0, verb_exclusions },
+        { "reclaim", 1, 1, verb_reclaim },     { "set", 2, 2, verb_set },
+        { "reload", 0, 0, verb_reload },       { "monitor", 0, 0, verb_monitor },
+};
+
+static const char *const policy_names[] = { "compression", "ksm", "tuning" };
+
+static CtlContext arg = {
+        .ask_password = true,
+        .sort = SORT_ANON,
+        .reclaim_mode = NULL,
+};
+static bool arg_sort_set = false, arg_top_set = false;
 
 static void help(void) {
         printf("%s [OPTIONS...] [COMMAND]\n\n"
                "Show and steer the wolfram memory saver.\n\n"
                "Commands:\n"
                "  status               Show what the engine sees and does (default)\n"
+               "  stats                Show every figure of the engine's snapshot\n"
+               "  processes            The processes the engine looked at, largest first\n"
+               "  exclusions           List what the engine never touches\n"
+               "  exclude PATTERN      Never touch processes matching PATTERN\n"
+               "  include PATTERN      Remove an exclusion added with exclude\n"
+               "  reclaim PID          Page out (or with --cold, make cold) a process now\n"
+               "  set POLICY on|off    Turn compression, ksm or tuning on or off\n"
                "  pause                Pause the engine\n"
                "  resume               Resume the engine\n"
                "  reload               Make the engine read its configuration again\n"
-               "  processes            The processes the engine looked at, largest first\n\n"
+               "  monitor              Follow cycles and changes as they happen\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
-               "     --json            Print status or processes as JSON\n"
+               "     --json            Print JSON (status, stats, processes, exclusions,\n"
+               "                       reclaim, monitor)\n"
+               "     --bytes           Print sizes in bytes, not KiB, MiB, GiB\n"
                "     --sort=KEY        Sort processes by anon, swap, idle, pageout or pid\n"
                "     --top=N           Show only the first N processes\n"
+               "     --cold            reclaim: mark memory cold (MADV_COLD)\n"
+               "     --pageout         reclaim: page memory out (MADV_PAGEOUT, the default)\n"
+               "  -H --host=[USER@]HOST\n"
+               "                       Talk to the engine of another machine over ssh\n"
                "     --no-ask-password Do not ask for a password to authorize\n",
                program_invocation_short_name);
 }
 
-/* Says why a call failed in words a person can act on. */
-static int report_bus_error(const char *what, const sd_bus_error *error, int r) {
-        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
-                fprintf(stderr,
-                        "Failed to %s: wolframd is not running (%s has no owner on the system bus).\n", what,
-                        WOLFRAM_BUS_NAME);
-        else if (sd_bus_error_is_set(error))
-                fprintf(stderr, "Failed to %s: %s\n", what, error->message ?: error->name);
-        else
-                fprintf(stderr, "Failed to %s: %s\n", what, strerror(-r));
-        return r;
-}
+static int parse_top(const char *s) {
+        char *end;
+        unsigned long v;
 
-static int connect_bus(sd_bus **ret) {
-        int r = sd_bus_default_system(ret);
-        if (r < 0) {
-                fprintf(stderr, "Failed to connect to the system bus: %s\n", strerror(-r));
-                return r;
+        errno = 0;
+        v = strtoul(s, &end, 10);
+        if (errno || end == s || *end || v > 1000000 || s[0] < '0' || s[0] > '9') {
+                fprintf(stderr, "Invalid --top=%s: use a number of processes.\n", s);
+                return -EINVAL;
         }
-        /* Interactive authorization only makes sense where a person can
-         * answer a password prompt. */
-        (void) sd_bus_set_allow_interactive_authorization(*ret, arg_ask_password && isatty(STDIN_FILENO));
+        arg.top = (unsigned) v;
         return 0;
 }
 
-static uint64_t get_u64(json_object *o, const char *key) {
-        json_object *v;
-        return json_object_object_get_ex(o, key, &v) ? json_object_get_uint64(v) : 0;
-}
-
-static const char *get_str(json_object *o, const char *key) {
-        json_object *v;
-        return json_object_object_get_ex(o, key, &v) ? json_object_get_string(v) : "?";
-}
-
-static bool get_bool(json_object *o, const char *key) {
-        json_object *v;
-        return json_object_object_get_ex(o, key, &v) && json_object_get_boolean(v);
-}
-
-static void print_tuning(json_object *stats) {
-        json_object *tuning;
-        size_t n = 0;
-
-        if (json_object_object_get_ex(stats, "Tuning", &tuning))
-                n = json_object_array_length(tuning);
-        if (n == 0) {
-                printf("   Tuning: none\n");
-                return;
+static int set_reclaim_mode(const char *mode) {
+        if (arg.reclaim_mode && !streq(arg.reclaim_mode, mode)) {
+                fprintf(stderr, "--cold and --pageout exclude each other.\n");
+                return -EINVAL;
         }
-        for (size_t i = 0; i < n; i++) {
-                json_object *t = json_object_array_get_idx(tuning, i), *orig, *value;
-
-                if (!json_object_object_get_ex(t, "Original", &orig) ||
-                    !json_object_object_get_ex(t, "Value", &value))
-                        continue;
-                printf("%s vm.%s %" PRId64 " (was %" PRId64 ")\n", i == 0 ? "   Tuning:" : "          ",
-                       get_str(t, "Name"), json_object_get_int64(value), json_object_get_int64(orig));
-        }
-}
-
-static void print_cycles(json_object *stats) {
-        json_object *last;
-        char a[32], b[32];
-
-        printf("     Idle: %s tracking", get_str(stats, "IdleBackend"));
-        if (json_object_object_get_ex(stats, "LastCycle", &last) && get_u64(last, "Cycle") > 0)
-                printf(", cycle %" PRIu64 " looked at %" PRIu64
-                       " processes in %.1f s, paged out %s, made cold %s%s\n",
-                       get_u64(last, "Cycle"), get_u64(last, "Processes"),
-                       (double) get_u64(last, "DurationUsec") / 1e6,
-                       format_bytes(a, sizeof(a), get_u64(last, "PagedOutBytes")),
-                       format_bytes(b, sizeof(b), get_u64(last, "ColdBytes")),
-                       get_bool(last, "DryRun") ? " (dry run: planned only)" : "");
-        else
-                printf(", no cycle finished yet\n");
-        printf("    Saved: %s paged out, %s made cold since start\n",
-               format_bytes(a, sizeof(a), get_u64(stats, "TotalPagedOutBytes")),
-               format_bytes(b, sizeof(b), get_u64(stats, "TotalColdBytes")));
-}
-
-static void print_pool(json_object *stats) {
-        json_object *pool, *devices;
-        char a[32], b[32], c[32], d[32];
-        const char *note;
-
-        if (!json_object_object_get_ex(stats, "Pool", &pool) ||
-            !json_object_object_get_ex(pool, "Devices", &devices) ||
-            json_object_array_length(devices) == 0) {
-                printf("     Pool: none\n");
-                return;
-        }
-        printf("     Pool:");
-        for (size_t i = 0; i < json_object_array_length(devices); i++)
-                printf(" %s", json_object_get_string(json_object_array_get_idx(devices, i)));
-        printf(" (%s), %s stored in %s, ratio %.2f\n", get_str(pool, "Algorithm"),
-               format_bytes(a, sizeof(a), get_u64(pool, "OriginalBytes")),
-               format_bytes(b, sizeof(b), get_u64(pool, "MemoryUsedBytes")),
-               get_u64(pool, "CompressedBytes") > 0
-                       ? (double) get_u64(pool, "OriginalBytes") / (double) get_u64(pool, "CompressedBytes")
-                       : 0.0);
-        printf("           budget %s of RAM, cap %s\n",
-               format_bytes(c, sizeof(c), get_u64(pool, "BudgetBytes")),
-               format_bytes(d, sizeof(d), get_u64(pool, "CapBytes")));
-        note = get_str(pool, "Note");
-        if (*note && !streq(note, "?"))
-                printf("     Note: %s\n", note);
-}
-
-static void print_ksm(json_object *stats) {
-        json_object *ksm, *saved;
-        char a[32];
-
-        if (!get_bool(stats, "KsmAvailable") || !json_object_object_get_ex(stats, "Ksm", &ksm)) {
-                printf("      KSM: not available\n");
-                return;
-        }
-        json_object_object_get_ex(ksm, "SavedBytes", &saved);
-        printf("      KSM: %s, %" PRIu64 " pages sharing, saves %s, ksmd %.1f%% CPU\n", get_str(ksm, "Mode"),
-               get_u64(ksm, "PagesSharing"),
-               format_bytes(a, sizeof(a),
-                            saved && json_object_get_int64(saved) > 0
-                                    ? (uint64_t) json_object_get_int64(saved)
-                                    : 0),
-               json_object_object_get_ex(ksm, "CpuPercent", &saved) ? json_object_get_double(saved) : 0.0);
-}
-
-static void print_status(json_object *stats) {
-        char a[32], b[32], c[32];
-        json_object *zram;
-        size_t n_zram = 0;
-
-        printf("wolframd %s: %s\n", get_str(stats, "Version"), get_str(stats, "State"));
-        printf("  Profile: %s (%s)\n", get_str(stats, "Profile"), get_str(stats, "ProfileReason"));
-        if (get_bool(stats, "DryRun"))
-                printf("  Dry run: yes, nothing is changed\n");
-        printf("   Memory: %s total, %s available\n",
-               format_bytes(a, sizeof(a), get_u64(stats, "MemoryTotalBytes")),
-               format_bytes(b, sizeof(b), get_u64(stats, "MemoryAvailableBytes")));
-        printf("     Swap: %s used of %s\n", format_bytes(a, sizeof(a), get_u64(stats, "SwapUsedBytes")),
-               format_bytes(b, sizeof(b), get_u64(stats, "SwapTotalBytes")));
-
-        if (json_object_object_get_ex(stats, "ZramDevices", &zram))
-                n_zram = json_object_array_length(zram);
-        if (n_zram == 0)
-                printf("     zram: no devices\n");
-        for (size_t i = 0; i < n_zram; i++) {
-                json_object *d = json_object_array_get_idx(zram, i), *is_swap;
-                bool swap =
-                        json_object_object_get_ex(d, "IsSwap", &is_swap) && json_object_get_boolean(is_swap);
-
-                printf("%s %s: %s stored in %s (%s of RAM)%s\n", i == 0 ? "     zram:" : "          ",
-                       get_str(d, "Name"), format_bytes(a, sizeof(a), get_u64(d, "OriginalBytes")),
-                       format_bytes(b, sizeof(b), get_u64(d, "CompressedBytes")),
-                       format_bytes(c, sizeof(c), get_u64(d, "MemoryUsedBytes")),
-                       swap ? ", swap" : ", not swap");
-        }
-
-        print_cycles(stats);
-        print_pool(stats);
-        print_tuning(stats);
-        print_ksm(stats);
-}
-
-static int verb_status(sd_bus *bus) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        json_object *stats = NULL;
-        int r;
-
-        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, "GetStats",
-                               &error, &reply, NULL);
-        if (r < 0)
-                return report_bus_error("get status", &error, r);
-
-        r = bus_message_read_json(reply, &stats);
-        if (r < 0) {
-                fprintf(stderr, "Failed to parse the engine's statistics: %s\n", strerror(-r));
-                return r;
-        }
-
-        if (arg_json)
-                printf("%s\n", json_object_to_json_string_ext(
-                                       stats, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
-        else
-                print_status(stats);
-        json_object_put(stats);
+        arg.reclaim_mode = mode;
         return 0;
 }
 
-static int verb_simple_call(sd_bus *bus, const char *method, const char *what) {
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r;
-
-        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, method,
-                               &error, NULL, NULL);
-        if (r < 0)
-                return report_bus_error(what, &error, r);
-        return 0;
-}
-
+/* Returns 1 to go on, 0 to exit successfully (help, version), or -EINVAL
+ * after saying what was wrong. */
 static int parse_argv(int argc, char *argv[]) {
-        enum { ARG_VERSION = 0x100, ARG_JSON, ARG_NO_ASK_PASSWORD, ARG_SORT, ARG_TOP };
+        enum {
+                ARG_VERSION = 0x100,
+                ARG_JSON,
+                ARG_BYTES,
+                ARG_NO_ASK_PASSWORD,
+                ARG_SORT,
+                ARG_TOP,
+                ARG_COLD,
+                ARG_PAGEOUT,
+        };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
                 { "json", no_argument, NULL, ARG_JSON },
+                { "bytes", no_argument, NULL, ARG_BYTES },
                 { "no-ask-password", no_argument, NULL, ARG_NO_ASK_PASSWORD },
                 { "sort", required_argument, NULL, ARG_SORT },
                 { "top", required_argument, NULL, ARG_TOP },
+                { "cold", no_argument, NULL, ARG_COLD },
+                { "pageout", no_argument, NULL, ARG_PAGEOUT },
+                { "host", required_argument, NULL, 'H' },
                 {},
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "h", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -263,32 +134,43 @@ static int parse_argv(int argc, char *argv[]) {
                         printf("wolframctl %s\n", PACKAGE_VERSION);
                         return 0;
                 case ARG_JSON:
-                        arg_json = true;
+                        arg.json = true;
+                        break;
+                case ARG_BYTES:
+                        arg.output.bytes = true;
                         break;
                 case ARG_NO_ASK_PASSWORD:
-                        arg_ask_password = false;
+                        arg.ask_password = false;
                         break;
                 case ARG_SORT:
-                        arg_sort = process_sort_from_string(optarg);
-                        if (arg_sort == _SORT_INVALID) {
+                        arg.sort = process_sort_from_string(optarg);
+                        if (arg.sort == _SORT_INVALID) {
                                 fprintf(stderr, "Invalid --sort=%s: use anon, swap, idle, pageout or pid.\n",
                                         optarg);
                                 return -EINVAL;
                         }
+                        arg_sort_set = true;
                         break;
-                case ARG_TOP: {
-                        char *end;
-                        unsigned long v;
-
-                        errno = 0;
-                        v = strtoul(optarg, &end, 10);
-                        if (errno || end == optarg || *end || v > 1000000 || optarg[0] == '-') {
-                                fprintf(stderr, "Invalid --top=%s: use a number of processes.\n", optarg);
+                case ARG_TOP:
+                        if (parse_top(optarg) < 0)
+                                return -EINVAL;
+                        arg_top_set = true;
+                        break;
+                case ARG_COLD:
+                        if (set_reclaim_mode("cold") < 0)
+                                return -EINVAL;
+                        break;
+                case ARG_PAGEOUT:
+                        if (set_reclaim_mode("pageout") < 0)
+                                return -EINVAL;
+                        break;
+                case 'H':
+                        if (!*optarg) {
+                                fprintf(stderr, "Invalid --host=: name a host, as [USER@]HOST.\n");
                                 return -EINVAL;
                         }
-                        arg_top = (unsigned) v;
+                        arg.host = optarg;
                         break;
-                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -297,48 +179,93 @@ static int parse_argv(int argc, char *argv[]) {
         return 1;
 }
 
-static bool verb_known(const char *verb) {
-        static const char *const verbs[] = { "status", "pause", "resume", "reload", "processes" };
-
+static const Verb *verb_find(const char *name) {
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i], verb))
-                        return true;
-        return false;
+                if (streq(verbs[i].name, name))
+                        return &verbs[i];
+        return NULL;
+}
+
+/* Everything that can be checked without the engine, so that bad usage is
+ * exit status 2 and never reaches the bus. */
+static int check_arguments(const Verb *v, char **args, unsigned n_args) {
+        if (n_args < v->min_args) {
+                fprintf(stderr, "'%s' needs %s; see --help.\n", v->name,
+                        streq(v->name, "set")       ? "a policy and on or off"
+                        : streq(v->name, "reclaim") ? "a process id"
+                                                    : "a pattern");
+                return -EINVAL;
+        }
+        if (n_args > v->max_args) {
+                fprintf(stderr, "Too many arguments after '%s'; see --help.\n", v->name);
+                return -EINVAL;
+        }
+        if ((arg_sort_set || arg_top_set) && !streq(v->name, "processes")) {
+                fprintf(stderr, "--sort and --top only apply to 'processes'.\n");
+                return -EINVAL;
+        }
+        if (arg.reclaim_mode && !streq(v->name, "reclaim")) {
+                fprintf(stderr, "--cold and --pageout only apply to 'reclaim'.\n");
+                return -EINVAL;
+        }
+        if (streq(v->name, "reclaim")) {
+                uint32_t pid;
+
+                if (parse_pid(args[0], &pid) < 0) {
+                        _cleanup_free_ char *e = escape_text(args[0]);
+                        fprintf(stderr, "Invalid process id '%s': use a number above 0.\n", e ?: "?");
+                        return -EINVAL;
+                }
+        }
+        if (streq(v->name, "set")) {
+                bool known = false;
+
+                for (size_t i = 0; i < ELEMENTSOF(policy_names); i++)
+                        known = known || streq(policy_names[i], args[0]);
+                if (!known) {
+                        _cleanup_free_ char *e = escape_text(args[0]);
+                        fprintf(stderr, "Unknown policy '%s': use compression, ksm or tuning.\n", e ?: "?");
+                        return -EINVAL;
+                }
+                if (!streq(args[1], "on") && !streq(args[1], "off")) {
+                        _cleanup_free_ char *e = escape_text(args[1]);
+                        fprintf(stderr, "Invalid value '%s' for %s: use on or off.\n", e ?: "?", args[0]);
+                        return -EINVAL;
+                }
+        }
+        return 0;
 }
 
 int main(int argc, char *argv[]) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        const char *verb;
+        const Verb *v;
+        const char *name;
+        char **args;
+        unsigned n_args;
         int r;
 
         r = parse_argv(argc, argv);
         if (r <= 0)
-                return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+                return r < 0 ? CTL_EXIT_USAGE : CTL_EXIT_SUCCESS;
 
-        verb = optind < argc ? argv[optind] : "status";
-        if (optind + 1 < argc) {
-                fprintf(stderr, "Too many arguments after '%s'; see --help.\n", verb);
-                return EXIT_FAILURE;
+        name = optind < argc ? argv[optind] : "status";
+        v = verb_find(name);
+        if (!v) {
+                _cleanup_free_ char *e = escape_text(name);
+                fprintf(stderr, "Unknown command '%s'; see --help.\n", e ?: "?");
+                return CTL_EXIT_USAGE;
         }
-        if (!verb_known(verb)) {
-                fprintf(stderr, "Unknown command '%s'; see --help.\n", verb);
-                return EXIT_FAILURE;
-        }
+        args = optind < argc ? argv + optind + 1 : argv + argc;
+        n_args = optind < argc ? (unsigned) (argc - optind - 1) : 0;
+        if (check_arguments(v, args, n_args) < 0)
+                return CTL_EXIT_USAGE;
+        if (!arg.reclaim_mode)
+                arg.reclaim_mode = "pageout";
 
-        r = connect_bus(&bus);
-        if (r < 0)
-                return EXIT_FAILURE;
+        arg.output.colour = colour_wanted(isatty(STDOUT_FILENO), getenv("NO_COLOR"), getenv("TERM"));
 
-        if (streq(verb, "status"))
-                r = verb_status(bus);
-        else if (streq(verb, "pause"))
-                r = verb_simple_call(bus, "Pause", "pause");
-        else if (streq(verb, "resume"))
-                r = verb_simple_call(bus, "Resume", "resume");
-        else if (streq(verb, "processes"))
-                r = verb_processes(bus, arg_sort, arg_top, arg_json);
-        else
-                r = verb_simple_call(bus, "Reload", "reload");
-
-        return r < 0 ? EXIT_FAILURE : EXIT_SUCCESS;
+        r = ctl_connect(&arg, &bus);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        return v->run(bus, &arg, args);
 }

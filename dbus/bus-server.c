@@ -20,6 +20,10 @@ struct BusServer {
         PolkitRegistry *polkit;
 };
 
+static double pool_ratio(const ZramPoolStats *st) {
+        return st->compr_data_bytes > 0 ? (double) st->orig_data_bytes / (double) st->compr_data_bytes : 0.0;
+}
+
 static int reply_stats_error(sd_bus_error *error, int r, const char *what) {
         return sd_bus_error_setf(error, WOLFRAM_ERROR_FAILED, "Failed to read %s: %s", what, strerror(-r));
 }
@@ -82,6 +86,45 @@ static int property_get_zram_devices(sd_bus *bus, const char *path, const char *
                         return r;
         }
         return sd_bus_message_close_container(reply);
+}
+
+static int property_get_paused(sd_bus *bus, const char *path, const char *interface, const char *property,
+                               sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+
+        return sd_bus_message_append(reply, "b", e->state == ENGINE_PAUSED);
+}
+
+static int property_get_engine_u64(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
+        Engine *e = userdata;
+        uint64_t v;
+
+        if (streq(property, "StartTimestamp"))
+                v = e->start_realtime_usec;
+        else if (streq(property, "LifetimePagedOutBytes"))
+                v = e->runtime.lifetime_pageout_bytes;
+        else if (streq(property, "PoolSavedBytes"))
+                v = engine_pool_saved_bytes(e);
+        else {
+                assert(streq(property, "SavedBytes"));
+                v = engine_saved_bytes(e);
+        }
+        return sd_bus_message_append(reply, "t", v);
+}
+
+static int property_get_pool_ratio(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
+        Engine *e = userdata;
+        ZramPoolStats st = {};
+        int r;
+
+        r = zram_pool_stats(&e->pool, &st);
+        if (r < 0)
+                return reply_stats_error(error, r, "the pool's zram devices");
+        return sd_bus_message_append(reply, "d", pool_ratio(&st));
 }
 
 static int property_get_profile(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -287,10 +330,8 @@ static int append_pool(sd_bus_message *m, Engine *e) {
                         e->pool_started ? zram_pool_cap_bytes(&e->pool, &e->config) : (uint64_t) 0,
                         "OriginalBytes", "t", st.orig_data_bytes, "CompressedBytes", "t",
                         st.compr_data_bytes, "MemoryUsedBytes", "t", st.mem_used_bytes, "SamePages", "t",
-                        st.same_pages, "CompressionRatio", "d",
-                        st.compr_data_bytes > 0 ? (double) st.orig_data_bytes / (double) st.compr_data_bytes
-                                                : 0.0,
-                        "SwapPriority", "i", e->pool.swap_priority, "Note", "s", strempty(e->pool.note));
+                        st.same_pages, "CompressionRatio", "d", pool_ratio(&st), "SwapPriority", "i",
+                        e->pool.swap_priority, "Note", "s", strempty(e->pool.note));
         if (r >= 0)
                 r = sd_bus_message_close_container(m);
         if (r >= 0)
@@ -362,6 +403,38 @@ static int append_stats(sd_bus_message *m, Engine *e, const StatsSnapshot *s) {
         if (r < 0)
                 return r;
 
+        r = sd_bus_message_append(m, "{sv}{sv}{sv}{sv}{sv}{sv}", "Paused", "b", e->state == ENGINE_PAUSED,
+                                  "SavedBytes", "t", engine_saved_bytes(e), "PoolSavedBytes", "t",
+                                  engine_pool_saved_bytes(e), "LifetimePagedOutBytes", "t",
+                                  e->runtime.lifetime_pageout_bytes, "StartTimestamp", "t",
+                                  e->start_realtime_usec, "UptimeUsec", "t", engine_uptime_usec(e));
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "Policies");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "a{sb}");
+        if (r >= 0)
+                r = append_policies(m, e);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'e', "sv");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", "Exclusions");
+        if (r >= 0)
+                r = sd_bus_message_open_container(m, 'v', "a(sss)");
+        if (r >= 0)
+                r = append_exclusions(m, e);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r >= 0)
+                r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+
         return sd_bus_message_close_container(m);
 }
 
@@ -399,7 +472,7 @@ static int method_set_state(sd_bus_message *call, Engine *e, int (*change)(Engin
                 return r;
         if (r > 0) {
                 r = sd_bus_emit_properties_changed(sd_bus_message_get_bus(call), WOLFRAM_BUS_PATH,
-                                                   WOLFRAM_BUS_INTERFACE, "State", NULL);
+                                                   WOLFRAM_BUS_INTERFACE, "State", "Paused", NULL);
                 if (r < 0)
                         log_warning_errno(r, "Failed to emit PropertiesChanged for State, ignoring: %m");
         }
@@ -418,8 +491,12 @@ sd_bus *bus_server_bus(Engine *e) {
         return e->bus_server->bus;
 }
 
+PolkitRegistry *bus_server_polkit(Engine *e) {
+        return e->bus_server->polkit;
+}
+
 void bus_server_emit_changes(Engine *e, int changes) {
-        const char *names[24];
+        const char *names[32];
         size_t n = 0;
         int r;
 
@@ -435,6 +512,10 @@ void bus_server_emit_changes(Engine *e, int changes) {
                 names[n++] = "KsmMode";
         if (changes & ENGINE_CHANGED_BACKEND)
                 names[n++] = "IdleBackend";
+        if (changes & ENGINE_CHANGED_EXCLUSIONS)
+                names[n++] = "Exclusions";
+        if (changes & ENGINE_CHANGED_POLICIES)
+                names[n++] = "Policies";
         if (changes & ENGINE_CHANGED_CYCLE) {
                 names[n++] = "CycleCount";
                 names[n++] = "LastCycleTimestamp";
@@ -443,6 +524,7 @@ void bus_server_emit_changes(Engine *e, int changes) {
                 names[n++] = "LastCyclePagedOutBytes";
                 names[n++] = "TotalColdBytes";
                 names[n++] = "TotalPagedOutBytes";
+                names[n++] = "LifetimePagedOutBytes";
                 r = emit_cycle_finished(e);
                 if (r < 0)
                         log_warning_errno(r, "Failed to emit CycleFinished, ignoring: %m");
@@ -488,6 +570,15 @@ static const sd_bus_vtable memory1_vtable[] = {
 
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Paused", "b", property_get_paused, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("StartTimestamp", "t", property_get_engine_u64, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+        SD_BUS_PROPERTY("Policies", "a{sb}", property_get_policies, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("Exclusions", "a(sss)", property_get_exclusions, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("SavedBytes", "t", property_get_engine_u64, 0, 0),
+        SD_BUS_PROPERTY("PoolSavedBytes", "t", property_get_engine_u64, 0, 0),
+        SD_BUS_PROPERTY("LifetimePagedOutBytes", "t", property_get_engine_u64, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Profile", "s", property_get_profile, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("DryRun", "b", property_get_dry_run, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Tuning", "a(sxx)", property_get_tuning, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -507,6 +598,7 @@ static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_PROPERTY("PoolCompressedBytes", "t", property_get_pool_u64, 0, 0),
         SD_BUS_PROPERTY("PoolMemoryUsedBytes", "t", property_get_pool_u64, 0, 0),
         SD_BUS_PROPERTY("PoolNote", "s", property_get_pool_string, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PoolCompressionRatio", "d", property_get_pool_ratio, 0, 0),
         SD_BUS_PROPERTY("IdleBackend", "s", property_get_idle_backend, 0,
                         SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("CycleCount", "t", property_get_cycle_u64, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -544,6 +636,15 @@ static const sd_bus_vtable memory1_vtable[] = {
         SD_BUS_SIGNAL_WITH_ARGS("CycleFinished", SD_BUS_ARGS("a{sv}", summary), 0),
         SD_BUS_METHOD_WITH_ARGS("Reload", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_reload,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AddExclusion", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
+                                method_add_exclusion, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveExclusion", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
+                                method_remove_exclusion, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ReclaimProcess", SD_BUS_ARGS("u", pid, "s", mode),
+                                SD_BUS_RESULT("a{sv}", result), method_reclaim_process,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetPolicy", SD_BUS_ARGS("s", name, "b", enabled), SD_BUS_NO_RESULT,
+                                method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
 
         SD_BUS_VTABLE_END,
 };

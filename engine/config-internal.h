@@ -1,13 +1,51 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* Shared between config.c (the settings and how they combine) and
- * config-files.c (where the text comes from). Not for other modules. */
+/* Shared between config.c (the settings and how they combine),
+ * config-files.c (where the text comes from) and config-print.c (writing
+ * them back). Not for other modules. */
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "macro.h"
+
+/* One key of the configuration and what it accepts. */
+typedef enum SettingType {
+        T_BOOL,
+        T_UINT,
+        T_INT,
+        T_RATIO,
+        T_ENUM,
+        T_LIST,
+        T_KNOB,
+        T_PROFILE,
+        T_PATH,
+} SettingType;
+
+/* T_PATH: what else the path may be. */
+typedef enum PathFlags {
+        PATH_DIRECTORY = 1 << 0, /* a trailing slash is fine */
+        PATH_MAY_BE_NO = 1 << 1, /* "no" turns the feature off: NULL */
+} PathFlags;
+
+typedef struct Setting {
+        const char *section;
+        const char *key;
+        SettingType type;
+        size_t offset; /* of the value in Config */
+        size_t count_offset; /* T_LIST: of the size_t count */
+        int64_t min, max; /* T_UINT, T_INT, T_KNOB */
+        const char *const *choices; /* T_ENUM, NULL-terminated */
+        unsigned item_max_len; /* T_LIST: 0 for no limit */
+        PathFlags path_flags; /* T_PATH */
+} Setting;
+
+/* Every key wolfram reads, in the order config_print() shows them; Config's
+ * sources are indexed the same way. */
+extern const Setting config_settings[];
+extern const size_t config_n_settings;
 
 /* The longest line read, in characters without the newline: inih's line
  * buffer holds 200 bytes, the newline and the NUL included. */

@@ -18,28 +18,6 @@
 #include "parse-util.h"
 #include "paths.h"
 
-typedef enum SettingType {
-        T_BOOL,
-        T_UINT,
-        T_INT,
-        T_RATIO,
-        T_ENUM,
-        T_LIST,
-        T_KNOB,
-        T_PROFILE,
-} SettingType;
-
-typedef struct Setting {
-        const char *section;
-        const char *key;
-        SettingType type;
-        size_t offset; /* of the value in Config */
-        size_t count_offset; /* T_LIST: of the size_t count */
-        int64_t min, max; /* T_UINT, T_INT, T_KNOB */
-        const char *const *choices; /* T_ENUM, NULL-terminated */
-        unsigned item_max_len; /* T_LIST: 0 for no limit */
-} Setting;
-
 static const char *const idle_backend_names[] = { "auto", "page_idle", "refs", NULL };
 static const char *const zram_algorithm_names[] = { "auto", "zstd",    "lz4", "lz4hc", "lzo-rle",
                                                     "lzo",  "deflate", "842", NULL };
@@ -68,10 +46,12 @@ static const char *const knob_sysctl_names[_KNOB_MAX] = {
                 .section = sec, .key = k, .type = T_LIST, .offset = O(field), .count_offset = O(n_##field), \
                 .item_max_len = maxlen                                                                      \
         }
+#define PATH(sec, k, field, flags) \
+        { .section = sec, .key = k, .type = T_PATH, .offset = O(field), .path_flags = flags }
 
 /* Every key wolfram reads, with what it accepts. docs/wolfram.conf.5
  * describes each; a unit test checks that the two agree. */
-static const Setting settings[] = {
+const Setting config_settings[] = {
         { .section = "Engine", .key = "profile", .type = T_PROFILE },
         UINT("Engine", "cycle_secs", cycle_secs, 10, 86400),
         UINT("Engine", "idle_sample_secs", idle_sample_secs, 1, 3600),
@@ -85,6 +65,8 @@ static const Setting settings[] = {
         BOOL("Engine", "enable_hibernation", enable_hibernation),
         UINT("Engine", "hibernate_after_cycles", hibernate_after_cycles, 1, 100000),
         BOOL("Engine", "enable_port_proxy", enable_port_proxy),
+        PATH("Engine", "stats_file", stats_file, PATH_MAY_BE_NO),
+        PATH("Engine", "prometheus_textfile_dir", prometheus_textfile_dir, PATH_DIRECTORY),
 
         BOOL("Zram", "enabled", zram_enabled),
         ENUM("Zram", "algorithm", zram_algorithm, zram_algorithm_names),
@@ -116,7 +98,8 @@ static const Setting settings[] = {
         LIST("Exclude", "only_cgroups", only_cgroups, 0),
 };
 
-#define N_SETTINGS ELEMENTSOF(settings)
+const size_t config_n_settings = ELEMENTSOF(config_settings);
+#define N_SETTINGS ELEMENTSOF(config_settings)
 /* NULL-terminated for join_choices(). */
 static const char *const sections[] = { "Engine", "Zram", "KSM", "Tuning", "Exclude", NULL };
 
@@ -131,6 +114,22 @@ const char *config_zram_algorithm(const Config *c) {
 
 const char *config_idle_backend(const Config *c) {
         return idle_backend_names[c->idle_backend];
+}
+
+int config_stats_file_path(const Config *c, const char *state_dir, char **ret) {
+        assert(c);
+        assert(state_dir);
+        assert(ret);
+
+        if (!c->stats_file) {
+                *ret = NULL;
+                return 0;
+        }
+        if (*c->stats_file)
+                *ret = strdup(c->stats_file);
+        else if (asprintf(ret, "%s/stats.json", state_dir) < 0)
+                *ret = NULL;
+        return *ret ? 0 : -ENOMEM;
 }
 
 /* One key=value as read, kept until the profile is known. */
@@ -221,6 +220,49 @@ static void list_free(char ***list, size_t *n) {
         free(*list);
         *list = NULL;
         *n = 0;
+}
+
+/* Why 'value' is no path for 's', or NULL when it is one. It must read
+ * back the same from the file config_print() writes: one line, no blank
+ * before a ';' (a comment starts there). */
+static const char *path_refusal(const Setting *s, const char *value) {
+        size_t len = strlen(value);
+
+        if (value[0] != '/')
+                return (s->path_flags & PATH_MAY_BE_NO)
+                               ? "not an absolute path; use one, nothing for the default, or no for none"
+                               : "not an absolute path; use one, or nothing for none";
+        if (strlen(s->key) + 1 + len > CONFIG_LINE_MAX)
+                return "longer than a configuration line holds";
+        for (size_t i = 0; i < len; i++) {
+                if ((unsigned char) value[i] < ' ' || value[i] == 0x7f)
+                        return "not allowed: it has a control character";
+                if (value[i] == ';' && i > 0 && value[i - 1] == ' ')
+                        return "not allowed: a ';' after a blank starts a comment";
+        }
+        if (!(s->path_flags & PATH_DIRECTORY) && value[len - 1] == '/')
+                return "a directory; name the file";
+        return NULL;
+}
+
+/* Stores a copy of 'value' in '*field'; "" is the default (stats_file: the
+ * state directory's, prometheus_textfile_dir: none), "no" where allowed is
+ * NULL. */
+static int path_apply(const Setting *s, char **field, const char *value, char **ret_msg) {
+        const char *refusal;
+        char *copy = NULL;
+
+        if (!(s->path_flags & PATH_MAY_BE_NO) || parse_bool(value) != 0) {
+                refusal = *value ? path_refusal(s, value) : NULL;
+                if (refusal)
+                        return asprintf(ret_msg, "'%s' is %s", value, refusal) < 0 ? -ENOMEM : -EINVAL;
+                copy = strdup(value);
+                if (!copy)
+                        return -ENOMEM;
+        }
+        free(*field);
+        *field = copy;
+        return 0;
 }
 
 /* Stores 'value' for 's' in 'c'. On a bad value returns -EINVAL and a
@@ -335,22 +377,31 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
                 }
                 return 0;
         }
+
+        case T_PATH:
+                return path_apply(s, field, value, ret_msg);
         }
         assert(false);
         return -EINVAL;
 }
 
-static void config_free_lists(Config *c) {
+/* Frees what the settings' values hold: lists and paths. */
+static void config_free_values(Config *c) {
         list_free(&c->excluded_names, &c->n_excluded_names);
         list_free(&c->excluded_cgroups, &c->n_excluded_cgroups);
         list_free(&c->only_cgroups, &c->n_only_cgroups);
+        free(c->stats_file);
+        c->stats_file = NULL;
+        free(c->prometheus_textfile_dir);
+        c->prometheus_textfile_dir = NULL;
 }
 
 static const Setting *setting_find(const char *section, const char *key, size_t key_len) {
         for (size_t i = 0; i < N_SETTINGS; i++)
-                if (streq(settings[i].section, section) && strlen(settings[i].key) == key_len &&
-                    strncmp(settings[i].key, key, key_len) == 0)
-                        return &settings[i];
+                if (streq(config_settings[i].section, section) &&
+                    strlen(config_settings[i].key) == key_len &&
+                    strncmp(config_settings[i].key, key, key_len) == 0)
+                        return &config_settings[i];
         return NULL;
 }
 
@@ -359,8 +410,8 @@ static char *section_keys(const char *section) {
         size_t n = 0;
 
         for (size_t i = 0; i < N_SETTINGS; i++)
-                if (streq(settings[i].section, section))
-                        names[n++] = settings[i].key;
+                if (streq(config_settings[i].section, section))
+                        names[n++] = config_settings[i].key;
         names[n] = NULL;
         return join_choices(names, ", ");
 }
@@ -396,7 +447,7 @@ section_ok:
         }
 
         r = setting_apply(s, &scratch, value, &msg);
-        config_free_lists(&scratch);
+        config_free_values(&scratch);
         if (r == -ENOMEM)
                 return r;
         if (r < 0)
@@ -424,7 +475,7 @@ void strv_free(char **l, size_t n) {
         free(l);
 }
 
-static void config_set_defaults(Config *c) {
+static int config_set_defaults(Config *c) {
         const ProfileDefaults *server = profile_defaults(PROFILE_SERVER);
 
         *c = (Config){
@@ -451,11 +502,14 @@ static void config_set_defaults(Config *c) {
                 .tuning_enabled = true,
         };
         memcpy(c->knobs, server->knobs, sizeof(c->knobs));
+        c->stats_file = strdup("");
+        c->prometheus_textfile_dir = strdup("");
+        return c->stats_file && c->prometheus_textfile_dir ? 0 : -ENOMEM;
 }
 
 static size_t setting_index(const char *key) {
         for (size_t i = 0; i < N_SETTINGS; i++)
-                if (streq(settings[i].key, key))
+                if (streq(config_settings[i].key, key))
                         return i;
         assert(false);
         return 0;
@@ -549,7 +603,9 @@ static int config_build(const Parser *p, Config *c, char **ret_error) {
         Profile profile;
         int r;
 
-        config_set_defaults(c);
+        r = config_set_defaults(c);
+        if (r < 0)
+                return r;
         c->sources = calloc(N_SETTINGS, sizeof(char *));
         if (!c->sources)
                 return -ENOMEM;
@@ -587,7 +643,7 @@ static int config_build(const Parser *p, Config *c, char **ret_error) {
         for (size_t i = 0; i < p->n_assignments; i++) {
                 const Assignment *a = &p->assignments[i];
                 _cleanup_free_ char *msg = NULL;
-                size_t index = (size_t) (a->setting - settings);
+                size_t index = (size_t) (a->setting - config_settings);
                 bool list_had_items;
 
                 if (a->setting->type == T_PROFILE)
@@ -650,7 +706,7 @@ int config_load(const ConfigLoadArgs *args, Config *ret, char **ret_error) {
 }
 
 void config_done(Config *c) {
-        config_free_lists(c);
+        config_free_values(c);
         if (c->sources)
                 strv_free(c->sources, N_SETTINGS);
         c->sources = NULL;
@@ -663,101 +719,4 @@ bool config_name_excluded(const Config *c, const char *comm) {
                 if (strstr(comm, c->excluded_names[i]))
                         return true;
         return false;
-}
-
-/* Ends a line of 'col' characters with 'source' as a comment, cut short
- * where the line would grow too long to be read back. Only ';' starts a
- * comment after a value; '#' would be read as part of it. */
-static void print_source(FILE *f, int col, const char *source) {
-        int pad = col < 40 ? 40 - col : 1, room = CONFIG_LINE_MAX - col - pad - (int) strlen("; ");
-
-        if (room < (int) strlen("x..."))
-                fputc('\n', f);
-        else if (strlen(source) > (size_t) room)
-                fprintf(f, "%*s; %.*s...\n", pad, "", room - (int) strlen("..."), source);
-        else
-                fprintf(f, "%*s; %s\n", pad, "", source);
-}
-
-/* The shortest form of 'd' that reads back as the same number: "0.7", not
- * %g's six digits, which would change 0.1234567 on the way back. */
-static void format_ratio(double d, char *buf, size_t size) {
-        for (int precision = 1; precision <= 17; precision++) {
-                snprintf(buf, size, "%.*g", precision, d);
-                if (strtod(buf, NULL) == d)
-                        return;
-        }
-}
-
-static void print_value(const Setting *s, const Config *c, FILE *f, const char *source) {
-        const void *field = (const char *) c + s->offset;
-        char ratio[32];
-        int col;
-
-        switch (s->type) {
-        case T_PROFILE:
-                col = fprintf(f, "%s=%s", s->key, profile_to_string(c->profile));
-                break;
-        case T_BOOL:
-                col = fprintf(f, "%s=%s", s->key, *(const bool *) field ? "yes" : "no");
-                break;
-        case T_UINT:
-                col = fprintf(f, "%s=%u", s->key, *(const unsigned *) field);
-                break;
-        case T_INT:
-                col = fprintf(f, "%s=%d", s->key, *(const int *) field);
-                break;
-        case T_KNOB:
-                if (*(const int *) field == KNOB_SKIP)
-                        col = fprintf(f, "%s=skip", s->key);
-                else
-                        col = fprintf(f, "%s=%d", s->key, *(const int *) field);
-                break;
-        case T_RATIO:
-                format_ratio(*(const double *) field, ratio, sizeof(ratio));
-                col = fprintf(f, "%s=%s", s->key, ratio);
-                break;
-        case T_ENUM:
-                col = fprintf(f, "%s=%s", s->key, s->choices[*(const unsigned *) field]);
-                break;
-        case T_LIST: {
-                char *const *list = *(char *const *const *) field;
-                size_t n = *(const size_t *) ((const char *) c + s->count_offset);
-
-                /* A reset with the source, then the items on lines short
-                 * enough for the parser to read back. */
-                col = fprintf(f, "%s=", s->key);
-                print_source(f, col, source);
-                col = 0;
-                for (size_t i = 0; i < n; i++) {
-                        if (col > 0 && col + 1 + strlen(list[i]) > 150) {
-                                fputc('\n', f);
-                                col = 0;
-                        }
-                        if (col == 0)
-                                col = fprintf(f, "%s=%s", s->key, list[i]);
-                        else
-                                col += fprintf(f, " %s", list[i]);
-                }
-                if (col > 0)
-                        fputc('\n', f);
-                return;
-        }
-        default:
-                col = 0;
-        }
-        print_source(f, col, source);
-}
-
-void config_print(const Config *c, FILE *f) {
-        const char *section = NULL;
-
-        fprintf(f, "# The effective wolfram configuration; each comment says where the value came from.\n");
-        for (size_t i = 0; i < N_SETTINGS; i++) {
-                if (!section || !streq(section, settings[i].section)) {
-                        section = settings[i].section;
-                        fprintf(f, "%s[%s]\n", i > 0 ? "\n" : "", section);
-                }
-                print_value(&settings[i], c, f, c->sources[i]);
-        }
 }

@@ -49,6 +49,13 @@ typedef struct Config {
         bool enable_hibernation;
         unsigned hibernate_after_cycles;
         bool enable_port_proxy;
+        /* Where stats.json goes: an absolute path, "" for the state
+         * directory's (see config_stats_file_path()), NULL for nowhere
+         * (stats_file=no). */
+        char *stats_file;
+        /* node_exporter's textfile directory to write wolfram.prom into, ""
+         * for none. */
+        char *prometheus_textfile_dir;
 
         /* [Zram] */
         bool zram_enabled;
@@ -118,6 +125,11 @@ const char *config_zram_algorithm(const Config *c);
 
 /* "auto", "page_idle" or "refs". */
 const char *config_idle_backend(const Config *c);
+
+/* The stats.json to write: [Engine] stats_file, else 'state_dir'/stats.json
+ * ('state_dir' is $STATE_DIRECTORY or its default). Sets *ret to a newly
+ * allocated path, or NULL when stats_file=no; returns 0 or -ENOMEM. */
+int config_stats_file_path(const Config *c, const char *state_dir, char **ret);
 
 /* Built-in values of one profile; config-profiles.c. */
 typedef struct ProfileDefaults {

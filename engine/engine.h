@@ -7,6 +7,8 @@
 #include "config.h"
 #include "cycle.h"
 #include "ksm-control.h"
+#include "reclaim-process.h"
+#include "runtime-state.h"
 #include "tuning.h"
 #include "zram-pool.h"
 
@@ -25,7 +27,20 @@ typedef enum EngineChange {
         ENGINE_CHANGED_CYCLE = 1 << 4, /* a cycle finished: figures and CycleFinished */
         ENGINE_CHANGED_BACKEND = 1 << 5,
         ENGINE_CHANGED_KSM = 1 << 6,
+        ENGINE_CHANGED_EXCLUSIONS = 1 << 7,
+        ENGINE_CHANGED_POLICIES = 1 << 8,
+        ENGINE_CHANGED_LIFETIME = 1 << 9,
 } EngineChange;
+
+/* What the configuration files (and profile) said before the runtime
+ * state was laid over them: their exclusions come first in the lists. */
+typedef struct ConfigOrigin {
+        size_t n_names;
+        size_t n_cgroups;
+        bool zram_enabled;
+        bool ksm_enabled;
+        bool tuning_enabled;
+} ConfigOrigin;
 
 /* When the first cycle starts after the engine did. */
 #define ENGINE_FIRST_CYCLE_USEC (1ULL * 1000000ULL)
@@ -44,13 +59,31 @@ struct Engine {
         EngineState state;
         BusServer *bus_server;
         ConfigLoadArgs config_args;
-        Config config;
+        Config config; /* the files' settings with the runtime state laid over them */
+        ConfigOrigin origin;
         Tuning tuning;
         ZramPool pool;
         KsmControl ksm;
         bool pool_started;
         sd_event_source *pool_timer;
         char *runtime_dir;
+        uint64_t start_realtime_usec;
+        uint64_t start_monotonic_usec;
+
+        /* Changed through the bus and kept across restarts in state_dir. */
+        char *state_dir;
+        char *runtime_state_path;
+        RuntimeState runtime;
+        bool compression_on;
+
+        /* ReclaimProcess in progress, or NULL; on_reclaim_done answers it. */
+        ReclaimProcessJob *reclaim_job;
+        sd_event_source *reclaim_source;
+        void (*on_reclaim_done)(Engine *e, ReclaimProcessJob *job);
+
+        /* A failing export is logged once, not every cycle. */
+        bool export_json_failed;
+        bool export_prometheus_failed;
 
         /* Finding cold memory */
         Reclaim reclaim;
@@ -100,3 +133,46 @@ int engine_pause(Engine *e);
 /* Resumes the engine's work. Returns 1 when the state changed, 0 when it was
  * already running. */
 int engine_resume(Engine *e);
+
+/* Adds a runtime exclusion (as exclusion_parse() reads it) and keeps it in
+ * the state directory. 1 when added, 0 when already excluded; -EINVAL with
+ * *ret_error (static) for a bad pattern, -E2BIG at the limit, another
+ * negative errno when it could not be saved (then nothing changed). */
+int engine_add_exclusion(Engine *e, const char *pattern, const char **ret_error);
+
+/* Removes a runtime exclusion. 1 when removed; -EINVAL (bad pattern, with
+ * *ret_error), -ENOENT when not excluded, -EPERM when it comes from the
+ * configuration files, another negative errno when it could not be saved. */
+int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_error);
+
+/* Switches a policy on or off, now and across restarts. Returns a mask of
+ * EngineChange (0: it was in force already); -EOPNOTSUPP when the kernel
+ * lacks it (KSM), another negative errno when it could not be saved. */
+int engine_set_policy(Engine *e, PolicyName p, bool enabled);
+
+/* Whether the policy is on. */
+bool engine_policy_enabled(const Engine *e, PolicyName p);
+
+/* Starts advising all of one process's anonymous memory ("cold" or
+ * "pageout"); on_reclaim_done is called when it ends, with 'userdata' in
+ * the job. Errors, with *ret_error (allocated) saying why: -EINVAL a bad
+ * mode, -EBUSY one runs already, -EOPNOTSUPP not possible here (dry run,
+ * no process_madvise), -ESRCH no such process, -EPERM a protected one. */
+int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, char **ret_error);
+
+/* The RAM the pool saves now: what it holds minus what it takes. */
+uint64_t engine_pool_saved_bytes(const Engine *e);
+
+/* The pool's saving plus KSM's (each only when positive). */
+uint64_t engine_saved_bytes(const Engine *e);
+
+/* Microseconds since the engine started. */
+uint64_t engine_uptime_usec(const Engine *e);
+
+/* Writes stats.json and the Prometheus textfile where the configuration
+ * says (engine-export.c); failures are logged, never fatal. */
+void engine_export_stats(Engine *e);
+
+struct StatsReport;
+/* The figures those files hold, read now. */
+void engine_stats_report(Engine *e, struct StatsReport *ret);

@@ -197,16 +197,21 @@ bool cgroup_matches(const char *cgroup, const char *pattern) {
         return false;
 }
 
-static bool target_excluded(const Config *c, const char *comm, const char *cgroup) {
-        if (config_name_excluded(c, comm))
-                return true;
+const char *proc_excluded_by(const Config *c, const char *comm, const char *cgroup) {
+        for (size_t i = 0; i < c->n_excluded_names; i++)
+                if (strstr(comm, c->excluded_names[i]))
+                        return c->excluded_names[i];
         for (size_t i = 0; i < c->n_excluded_cgroups; i++)
                 if (cgroup_matches(cgroup, c->excluded_cgroups[i]))
-                        return true;
+                        return c->excluded_cgroups[i];
         for (size_t i = 0; i < c->n_only_cgroups; i++)
                 if (cgroup_matches(cgroup, c->only_cgroups[i]))
-                        return false;
-        return c->n_only_cgroups > 0;
+                        return NULL;
+        return c->n_only_cgroups > 0 ? "only_cgroups" : NULL;
+}
+
+static bool target_excluded(const Config *c, const char *comm, const char *cgroup) {
+        return proc_excluded_by(c, comm, cgroup) != NULL;
 }
 
 static int read_proc_file(pid_t pid, const char *name, char **ret, size_t *ret_size) {
@@ -341,6 +346,49 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
 skip:
         target_free(&t);
         return 0;
+}
+
+int proc_target_open(const Config *c, pid_t pid, ProcTarget *ret, bool *ret_kernel_thread) {
+        _cleanup_free_ char *cgroup_text = NULL;
+        ProcTarget t = { .pid = pid, .pidfd = -EBADF };
+        ProcStatus st;
+        ProcStat s;
+        size_t size;
+        int r;
+
+        t.pidfd = pidfd_open_pid(pid);
+        if (t.pidfd < 0 && t.pidfd != -EBADF)
+                return t.pidfd == -EINVAL ? -ESRCH : t.pidfd;
+        r = proc_read_stat(pid, &s);
+        if (r == -ENOENT || (r >= 0 && (s.state == 'Z' || s.state == 'X')))
+                r = -ESRCH;
+        if (r < 0)
+                goto fail;
+        *ret_kernel_thread = (s.flags & PF_KTHREAD) || pid == 2 || s.ppid == 2;
+        r = proc_read_status(pid, &st);
+        if (r < 0)
+                goto fail;
+        if (st.kthread)
+                *ret_kernel_thread = true;
+        if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0)
+                (void) proc_cgroup_parse(cgroup_text, size, &t.cgroup);
+        memcpy(t.comm, s.comm, sizeof(t.comm));
+        t.start_time = s.start_time;
+        t.rss_anon_bytes = st.rss_anon_bytes;
+        t.vm_swap_bytes = st.vm_swap_bytes;
+        t.excluded = target_excluded(c, t.comm, t.cgroup);
+        *ret = t;
+        return 0;
+
+fail:
+        target_free(&t);
+        return r;
+}
+
+void proc_target_done(ProcTarget *t) {
+        target_free(t);
+        t->pidfd = -EBADF;
+        t->cgroup = NULL;
 }
 
 int proc_scan(const Config *c, pid_t self, ProcScan *ret) {

@@ -93,6 +93,19 @@ typedef struct ProcScan {
  * meanwhile are dropped quietly. */
 int proc_scan(const Config *c, pid_t self, ProcScan *ret);
 
+/* Opens one process as a request about it needs, whatever its size: its
+ * pidfd first, then its stat, status and cgroup. Sets *ret_kernel_thread
+ * for kernel threads. -ESRCH when no such process lives (zombies too). */
+int proc_target_open(const Config *c, pid_t pid, ProcTarget *ret, bool *ret_kernel_thread);
+
+/* Closes and frees what proc_target_open() gave. */
+void proc_target_done(ProcTarget *t);
+
+/* The pattern that excludes a process with this name and cgroup (cgroup
+ * may be NULL), "only_cgroups" when it is outside every only_cgroups
+ * entry, or NULL when it is not excluded. */
+const char *proc_excluded_by(const Config *c, const char *comm, const char *cgroup);
+
 /* Closes the pidfds and frees. */
 void proc_scan_done(ProcScan *s);
 

@@ -16,7 +16,12 @@ else
 fi
 ninja -C build >/dev/null
 meson install -C build --no-rebuild >/dev/null
-echo "Installed wolframd, wolframctl, the bus policy, the polkit action and the unit."
+echo "Installed wolframd, wolframctl, the bus policy, the polkit actions and rules, and the unit."
+# The polkit rules grant every action to this group (meson -Dpolkit_group=).
+if ! getent group wolfram >/dev/null; then
+        groupadd --system wolfram
+        echo "Created the group 'wolfram': its members may steer wolfram without a password."
+fi
 
 name_owned() {
         busctl --system status "$1" >/dev/null 2>&1

@@ -132,6 +132,8 @@ class Env:
         self.write_config(self.config_text)
         self.runtime_dir = os.path.join(self.tmp, "run")
         os.mkdir(self.runtime_dir)
+        # Where runtime exclusions, policies and stats.json are kept.
+        self.state_dir = os.path.join(self.tmp, "state")
         try:
             self._start_bus()
             self._mount_polkit_files()
@@ -208,7 +210,7 @@ class Env:
         return [self.wolframd, f"--config={self.config_file}"] + list(extra_args)
 
     def engine_env(self):
-        return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir)
+        return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir, STATE_DIRECTORY=self.state_dir)
 
     def start_engine(self, extra_args=()):
         self.engine_log = os.path.join(self.tmp, "wolframd.log")

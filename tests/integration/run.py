@@ -169,7 +169,7 @@ def case_pause_nobody_refused():
                                                  "org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
               f"interactive refusal was {res}")
         check(env.get_property("State") == "running", "State changed although refused")
-        r = env.ctl("pause", user=NOBODY, check_rc=1)
+        r = env.ctl("pause", user=NOBODY, check_rc=4)
         check(r.stderr.startswith("Failed to pause: "), f"wolframctl message: {r.stderr}")
         check(env.get_property("State") == "running", "State changed although refused")
 
@@ -221,10 +221,10 @@ def case_bus_policy_own():
 def case_ctl_not_running():
     """With no engine, wolframctl says so and fails; bad usage fails too."""
     with Env(engine=False) as env:
-        for verb in ("status", "pause", "resume"):
-            r = env.ctl(verb, check_rc=1)
+        for verb in ("status", "pause", "resume", "exclusions", "stats"):
+            r = env.ctl(verb, check_rc=3)
             check("wolframd is not running" in r.stderr, f"wolframctl {verb} said: {r.stderr}")
-        r = env.ctl("frobnicate", check_rc=1)
+        r = env.ctl("frobnicate", check_rc=2)
         check("Unknown command 'frobnicate'" in r.stderr, f"unknown verb: {r.stderr}")
         r = env.ctl("--version", check_rc=0)
         check(r.stdout.startswith("wolframctl "), f"--version: {r.stdout}")
@@ -646,7 +646,7 @@ def case_cold_refs():
                 rows = json.loads(env.ctl("processes", "--json", check_rc=0).stdout)
                 mine = next(p for p in rows if p["pid"] == w.pid)
                 check(mine["paged_out_bytes"] >= 0.9 * w.cold_len and mine["cgroup"] == cg.name, f"json: {mine}")
-                check("Invalid --sort" in env.ctl("processes", "--sort=size", check_rc=1).stderr, "bad --sort")
+                check("Invalid --sort" in env.ctl("processes", "--sort=size", check_rc=2).stderr, "bad --sort")
                 r = env.ctl(check_rc=0)
                 m = re.search(r"cycle 2 looked at \d+ processes in [\d.]+ s, paged out ([\d.]+) MiB", r.stdout)
                 check(m and float(m.group(1)) * MIB >= 0.9 * w.cold_len, f"status:\n{r.stdout}")
@@ -868,7 +868,10 @@ def case_ksm_preload():
         env.stop_engine()
 
 
-CASES = {name[5:].replace("_", "-"): fn for name, fn in globals().items() if name.startswith("case_")}
+import control  # noqa: E402
+
+CASES = {name[5:].replace("_", "-"): fn
+         for name, fn in list(globals().items()) + list(vars(control).items()) if name.startswith("case_")}
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in CASES:

@@ -124,12 +124,67 @@ static void test_bad_list_item(void) {
         config_done(&c);
 }
 
+/* Loads 'assignment' from the command line over an empty file and expects
+ * 'needle' in the error. */
+static void check_cli_fails(const char *assignment, const char *needle) {
+        char *cli[] = { (char *) assignment }, *dir = text_root("", 0), *error;
+
+        error = load_fails(&(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 1 });
+        ASSERT_CONTAINS(error, "command line");
+        ASSERT_CONTAINS(error, needle);
+        free(error);
+        fixture_root_reset();
+        tempdir_remove(dir);
+}
+
+static void test_bad_path(void) {
+        static const char *const not_absolute[] = { "stats.json", "./stats.json", "~/stats.json", "yes" };
+        char text[512], msg[128], *cli[1];
+        Config c;
+
+        for (size_t i = 0; i < ELEMENTSOF(not_absolute); i++) {
+                snprintf(text, sizeof(text), "[Engine]\n\nstats_file=%s\n", not_absolute[i]);
+                snprintf(msg, sizeof(msg), "'%s' is not an absolute path", not_absolute[i]);
+                check_text_fails(text, MAIN_FILE ":3: [Engine] stats_file=", msg,
+                                 "use one, nothing for the default, or no for none");
+        }
+        check_text_fails("[Engine]\nprometheus_textfile_dir=var/lib/prometheus\n",
+                         MAIN_FILE ":2: [Engine] prometheus_textfile_dir=var/lib/prometheus",
+                         "'var/lib/prometheus' is not an absolute path; use one, or nothing for none");
+        /* Turned off by leaving it empty, not with a boolean. */
+        check_text_fails("[Engine]\nprometheus_textfile_dir=no\n",
+                         MAIN_FILE ":2:", "'no' is not an absolute path");
+        check_text_fails("[Engine]\nstats_file=/var/lib/wolfram/\n",
+                         MAIN_FILE ":2:", "'/var/lib/wolfram/' is a directory; name the file");
+
+        /* What a file cannot hold comes only from the command line. */
+        check_cli_fails("Engine.stats_file=/srv/a\tb.json", "has a control character");
+        check_cli_fails("Engine.prometheus_textfile_dir=/srv/prom\n", "has a control character");
+        check_cli_fails("Engine.stats_file=/srv/a ;b.json", "a ';' after a blank starts a comment");
+        check_cli_fails("Engine.prometheus_textfile_dir=/srv/prom ;x",
+                        "a ';' after a blank starts a comment");
+
+        /* The longest path whose line fits, and one more. */
+        snprintf(text, sizeof(text), "[Engine]\nstats_file=/%0186d\n", 0);
+        load_text(text, &(ConfigLoadArgs){}, &c);
+        ASSERT_EQ_U64(strlen(c.stats_file), 187);
+        config_done(&c);
+        snprintf(text, sizeof(text), "Engine.stats_file=/%0187d", 0);
+        check_cli_fails(text, "is longer than a configuration line holds");
+        /* A ';' without a blank before it is part of the name. */
+        cli[0] = "Engine.stats_file=/srv/a;b.json";
+        load_text("", &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 1 }, &c);
+        ASSERT_STREQ(c.stats_file, "/srv/a;b.json");
+        config_done(&c);
+}
+
 static void test_unknown_key(void) {
         check_text_fails(
                 "[Engine]\ncycle_sec=60\n", MAIN_FILE ":2: unknown key 'cycle_sec' in [Engine]",
                 "known keys: profile, cycle_secs, idle_sample_secs, min_process_anon_mib, min_region_kib, "
                 "cold_threshold, pageout_threshold, pageout_after_cycles, idle_backend, dry_run, "
-                "enable_hibernation, hibernate_after_cycles, enable_port_proxy");
+                "enable_hibernation, hibernate_after_cycles, enable_port_proxy, stats_file, "
+                "prometheus_textfile_dir");
         /* The sysctl's own name is not the key. */
         check_text_fails("[Tuning]\npage-cluster=0\n",
                          MAIN_FILE ":2: unknown key 'page-cluster' in [Tuning]",
@@ -266,6 +321,7 @@ static const TestCase cases[] = {
         { "knob-skip", test_knob_skip },
         { "bad-knob", test_bad_knob },
         { "bad-list-item", test_bad_list_item },
+        { "bad-path", test_bad_path },
         { "unknown-key", test_unknown_key },
         { "unknown-section", test_unknown_section },
         { "key-outside-section", test_key_outside_section },

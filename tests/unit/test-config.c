@@ -6,6 +6,9 @@
 #include "config.h"
 #include "test-config-util.h"
 
+/* config-every-key's drop-in with the keys for other tools. */
+#define EXPORT_DROPIN "/etc/wolfram/wolfram.conf.d/50-export.conf"
+
 static void test_defaults(void) {
         static const char *const profile_keys[] = { "cycle_secs",
                                                     "idle_sample_secs",
@@ -40,6 +43,8 @@ static void test_defaults(void) {
         ASSERT_FALSE(c.enable_hibernation);
         ASSERT_EQ_U64(c.hibernate_after_cycles, 10);
         ASSERT_FALSE(c.enable_port_proxy);
+        ASSERT_STREQ(c.stats_file, "");
+        ASSERT_STREQ(c.prometheus_textfile_dir, "");
         ASSERT_TRUE(c.zram_enabled);
         ASSERT_STREQ(config_zram_algorithm(&c), "auto");
         ASSERT_EQ_U64(c.zram_initial_percent, 3);
@@ -79,10 +84,12 @@ static void test_defaults(void) {
 }
 
 static void test_every_key(void) {
-        /* The line of each key in config-every-key's wolfram.conf. */
+        /* The line of each key in config-every-key's wolfram.conf, or in
+         * the drop-in that holds the keys added later. */
         static const struct {
                 const char *section, *key;
                 unsigned line;
+                const char *file; /* NULL for the main file */
         } lines[] = {
                 { "Engine", "profile", 3 },
                 { "Engine", "cycle_secs", 4 },
@@ -97,6 +104,8 @@ static void test_every_key(void) {
                 { "Engine", "enable_hibernation", 13 },
                 { "Engine", "hibernate_after_cycles", 14 },
                 { "Engine", "enable_port_proxy", 15 },
+                { "Engine", "stats_file", 3, EXPORT_DROPIN },
+                { "Engine", "prometheus_textfile_dir", 4, EXPORT_DROPIN },
                 { "Zram", "enabled", 18 },
                 { "Zram", "algorithm", 19 },
                 { "Zram", "initial_percent", 20 },
@@ -141,6 +150,8 @@ static void test_every_key(void) {
         ASSERT_TRUE(c.enable_hibernation);
         ASSERT_EQ_U64(c.hibernate_after_cycles, 20);
         ASSERT_TRUE(c.enable_port_proxy);
+        ASSERT_STREQ(c.stats_file, "/srv/wolfram/stats.json");
+        ASSERT_STREQ(c.prometheus_textfile_dir, "/var/lib/prometheus/node-exporter");
         ASSERT_FALSE(c.zram_enabled);
         ASSERT_STREQ(config_zram_algorithm(&c), "lz4");
         ASSERT_EQ_U64(c.zram_initial_percent, 5);
@@ -170,7 +181,8 @@ static void test_every_key(void) {
                         snprintf(expected, sizeof(expected), "profile kubernetes + %s:%u", MAIN_FILE,
                                  lines[i].line);
                 else
-                        snprintf(expected, sizeof(expected), "%s:%u", MAIN_FILE, lines[i].line);
+                        snprintf(expected, sizeof(expected), "%s:%u", lines[i].file ?: MAIN_FILE,
+                                 lines[i].line);
                 ASSERT_SOURCE(&c, lines[i].section, lines[i].key, expected);
         }
         /* The fixture must grow with the settings table. */
@@ -466,6 +478,9 @@ static void test_print(void) {
         assert_printed(text, "cold_threshold=0.5", "default");
         assert_printed(text, "idle_backend=auto", "default");
         assert_printed(text, "dry_run=no", "default");
+        /* An empty path: the default place, or none. */
+        assert_printed(text, "stats_file=", "default");
+        assert_printed(text, "prometheus_textfile_dir=", "default");
         assert_printed(text, "swappiness=90", MAIN_FILE ":2");
         assert_printed(text, "watermark_scale_factor=125", "profile desktop");
         /* A list: a reset that names the source, then the items. */
@@ -482,6 +497,9 @@ static void test_print(void) {
         assert_printed(text, "swapoff_margin_mib=512", MAIN_FILE ":24");
         assert_printed(text, "dry_run=yes", MAIN_FILE ":12");
         assert_printed(text, "algorithm=lz4", MAIN_FILE ":19");
+        assert_printed(text, "stats_file=/srv/wolfram/stats.json", EXPORT_DROPIN ":3");
+        assert_printed(text, "prometheus_textfile_dir=/var/lib/prometheus/node-exporter",
+                       EXPORT_DROPIN ":4");
         free(text);
         config_done(&c);
 }
@@ -500,6 +518,10 @@ static void assert_config_equal(const Config *a, const Config *b) {
         ASSERT_EQ_INT(a->enable_hibernation, b->enable_hibernation);
         ASSERT_EQ_U64(a->hibernate_after_cycles, b->hibernate_after_cycles);
         ASSERT_EQ_INT(a->enable_port_proxy, b->enable_port_proxy);
+        ASSERT_EQ_INT(!a->stats_file, !b->stats_file);
+        if (a->stats_file)
+                ASSERT_STREQ(a->stats_file, b->stats_file);
+        ASSERT_STREQ(a->prometheus_textfile_dir, b->prometheus_textfile_dir);
         ASSERT_EQ_INT(a->zram_enabled, b->zram_enabled);
         ASSERT_EQ_U64(a->zram_algorithm, b->zram_algorithm);
         ASSERT_EQ_U64(a->zram_initial_percent, b->zram_initial_percent);
@@ -558,7 +580,8 @@ static void test_print_round_trip(void) {
                 "config-none",         "config-every-key",         "config-profile-desktop",
                 "config-dropin-order", "config-list-continuation", "config-list-reset",
         };
-        char *cli[] = { "Exclude.excluded_cgroups=/cli.slice", "Tuning.swappiness=skip" };
+        char *cli[] = { "Exclude.excluded_cgroups=/cli.slice", "Tuning.swappiness=skip",
+                        "Engine.stats_file=no", "Engine.prometheus_textfile_dir=/run/node exporter/" };
         char *text = NULL;
         size_t size = 0;
         Config c;
@@ -569,8 +592,10 @@ static void test_print_round_trip(void) {
                 check_round_trip(&c);
                 config_done(&c);
         }
-        load_args("config-dropin-order", &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 2 },
+        load_args("config-dropin-order", &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 4 },
                   &c);
+        ASSERT_NULL(c.stats_file);
+        ASSERT_STREQ(c.prometheus_textfile_dir, "/run/node exporter/");
         check_round_trip(&c);
         config_done(&c);
 
@@ -588,6 +613,50 @@ static void test_print_round_trip(void) {
         check_round_trip(&c);
         config_done(&c);
         free(text);
+}
+
+static void test_export_paths(void) {
+        char *cli[] = { "Engine.stats_file=off" }, *path = NULL;
+        Config c;
+
+        /* Later assignments win; an empty one goes back to the default. */
+        load_text("[Engine]\nstats_file=/srv/a.json\nprometheus_textfile_dir=/var/lib/prom\n"
+                  "[Engine]\nstats_file=/srv/b b.json ; a comment\n",
+                  &(ConfigLoadArgs){}, &c);
+        ASSERT_STREQ(c.stats_file, "/srv/b b.json");
+        ASSERT_SOURCE(&c, "Engine", "stats_file", MAIN_FILE ":5");
+        ASSERT_STREQ(c.prometheus_textfile_dir, "/var/lib/prom");
+        ASSERT_SOURCE(&c, "Engine", "prometheus_textfile_dir", MAIN_FILE ":3");
+        ASSERT_OK(config_stats_file_path(&c, "/var/lib/wolfram", &path));
+        ASSERT_STREQ(path, "/srv/b b.json");
+        free(path);
+        config_done(&c);
+
+        load_text("[Engine]\nstats_file=/srv/a.json\nstats_file=\nprometheus_textfile_dir=/p\n"
+                  "prometheus_textfile_dir=\n",
+                  &(ConfigLoadArgs){}, &c);
+        ASSERT_STREQ(c.stats_file, "");
+        ASSERT_SOURCE(&c, "Engine", "stats_file", MAIN_FILE ":3");
+        ASSERT_STREQ(c.prometheus_textfile_dir, "");
+        /* The engine's state directory then. */
+        ASSERT_OK(config_stats_file_path(&c, "/var/lib/wolfram", &path));
+        ASSERT_STREQ(path, "/var/lib/wolfram/stats.json");
+        free(path);
+        config_done(&c);
+
+        /* "no" (or another false boolean) writes no stats.json; the
+         * command line has the last word. */
+        load_text("[Engine]\nstats_file=no\n", &(ConfigLoadArgs){}, &c);
+        ASSERT_NULL(c.stats_file);
+        path = (char *) "not NULL";
+        ASSERT_OK(config_stats_file_path(&c, "/var/lib/wolfram", &path));
+        ASSERT_NULL(path);
+        config_done(&c);
+        load_text("[Engine]\nstats_file=/srv/a.json\n",
+                  &(ConfigLoadArgs){ .cli_assignments = cli, .n_cli_assignments = 1 }, &c);
+        ASSERT_NULL(c.stats_file);
+        ASSERT_SOURCE(&c, "Engine", "stats_file", "command line (Engine.stats_file=off)");
+        config_done(&c);
 }
 
 static void test_name_excluded(void) {
@@ -731,6 +800,7 @@ static const TestCase cases[] = {
         { "profile-auto-detects", test_profile_auto_detects },
         { "print", test_print },
         { "print-round-trip", test_print_round_trip },
+        { "export-paths", test_export_paths },
         { "name-excluded", test_name_excluded },
         { "man-page-lists-every-key", test_man_page_lists_every_key },
 };

@@ -497,7 +497,9 @@ static void cmd_residency(void) {
 /* Dirties every page, so a test can check that pages written after a
  * pageout are not lost or served stale from zram. */
 static uint64_t cmd_write(unsigned generation) {
-        uint64_t state = seed ^ ((uint64_t) generation << 32);
+        /* The pid makes each process's new content its own: identical workloads
+         * written alike would be merged again by KSM. */
+        uint64_t state = seed ^ ((uint64_t) generation << 32) ^ ((uint64_t) getpid() << 12);
         uint64_t mask = rng_next(&state) | 1;
 
         for (size_t p = 0; p < n_parts; p++)

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+#include "macro.h"
+#include "runtime-state.h"
+#include "test-tempdir.h"
+#include "test-util.h"
+
+static void assert_parses(const char *s, ExclusionKind kind, const char *pattern) {
+        const char *p = NULL, *error = NULL;
+        ExclusionKind k;
+
+        ASSERT_OK(exclusion_parse(s, &k, &p, &error));
+        ASSERT_EQ_INT(k, kind);
+        ASSERT_STREQ(p, pattern);
+}
+
+static void assert_refused(const char *s, const char *why) {
+        const char *p = NULL, *error = NULL;
+        ExclusionKind k;
+
+        ASSERT_ERRNO(exclusion_parse(s, &k, &p, &error), -EINVAL);
+        ASSERT_NOT_NULL(error);
+        ASSERT_NOT_NULL(strstr(error, why));
+}
+
+static void test_pattern_kinds(void) {
+        assert_parses("firefox", EXCLUSION_NAME, "firefox");
+        assert_parses("Web Content", EXCLUSION_NAME, "Web Content");
+        assert_parses("123456789012345", EXCLUSION_NAME, "123456789012345");
+        assert_parses("sshd.service", EXCLUSION_CGROUP, "sshd.service");
+        assert_parses("docker-abc.scope", EXCLUSION_CGROUP, "docker-abc.scope");
+        assert_parses("user.slice", EXCLUSION_CGROUP, "user.slice");
+        assert_parses("dbus.socket", EXCLUSION_CGROUP, "dbus.socket");
+        assert_parses("/system.slice", EXCLUSION_CGROUP, "/system.slice");
+        assert_parses("machine/vm1", EXCLUSION_CGROUP, "machine/vm1");
+        /* A suffix alone is a name. */
+        assert_parses(".service", EXCLUSION_NAME, ".service");
+        assert_parses("name:my.service", EXCLUSION_NAME, "my.service");
+        assert_parses("cgroup:postgres", EXCLUSION_CGROUP, "postgres");
+}
+
+static void test_pattern_refused(void) {
+        char big[10241];
+
+        assert_refused("", "empty");
+        assert_refused(NULL, "empty");
+        memset(big, 'x', sizeof(big) - 1);
+        big[sizeof(big) - 1] = 0;
+        assert_refused(big, "longer than 1024");
+        assert_refused("1234567890123456", "at most 15 bytes");
+        assert_refused("name:1234567890123456", "at most 15 bytes");
+        assert_refused("tab\there", "control characters");
+        assert_refused("bell\x07", "control characters");
+        assert_refused("del\x7f", "control characters");
+        assert_refused(" lead", "space");
+        assert_refused("trail ", "space");
+        assert_refused("name:", "follows");
+        assert_refused("cgroup:", "follows");
+        assert_refused("cgroup: x", "follows");
+}
+
+static void test_policy_names(void) {
+        for (PolicyName p = 0; p < _POLICY_MAX; p++)
+                ASSERT_EQ_INT(policy_name_from_string(policy_name_to_string(p)), (int) p);
+        ASSERT_ERRNO(policy_name_from_string("KSM"), -EINVAL);
+        ASSERT_ERRNO(policy_name_from_string(""), -EINVAL);
+        ASSERT_ERRNO(policy_name_from_string("hibernation"), -EINVAL);
+}
+
+static void test_add_remove(void) {
+        RuntimeState s;
+        char name[16];
+
+        runtime_state_init(&s);
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "a"), 1);
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "a"), 0);
+        /* The same text as a cgroup is another exclusion. */
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_CGROUP, "a"), 1);
+        ASSERT_EQ_U64(s.n_exclusions, 2);
+        ASSERT_EQ_INT(runtime_state_find_exclusion(&s, EXCLUSION_CGROUP, "a"), 1);
+        runtime_state_remove_exclusion(&s, 0);
+        ASSERT_EQ_INT(runtime_state_find_exclusion(&s, EXCLUSION_NAME, "a"), -ENOENT);
+        ASSERT_EQ_INT(runtime_state_find_exclusion(&s, EXCLUSION_CGROUP, "a"), 0);
+        runtime_state_remove_exclusion(&s, 0);
+        ASSERT_EQ_U64(s.n_exclusions, 0);
+
+        for (unsigned i = 0; i < RUNTIME_EXCLUSIONS_MAX; i++) {
+                snprintf(name, sizeof(name), "p%u", i);
+                ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, name), 1);
+        }
+        ASSERT_ERRNO(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "one-more"), -E2BIG);
+        /* Already there is still fine at the limit. */
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "p7"), 0);
+        runtime_state_done(&s);
+}
+
+static void test_save_load_round_trip(void) {
+        char *dir = tempdir_new();
+        _cleanup_free_ char *path = tempdir_path(dir, RUNTIME_STATE_FILE);
+        RuntimeState s, t;
+
+        runtime_state_init(&s);
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "Web \"Content\""), 1);
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_CGROUP, "/system.slice/x.service"), 1);
+        ASSERT_EQ_INT(runtime_state_add_exclusion(&s, EXCLUSION_NAME, "caf\xc3\xa9"), 1);
+        s.policies[POLICY_KSM] = 0;
+        s.policies[POLICY_TUNING] = 1;
+        s.lifetime_pageout_bytes = UINT64_C(18000000000000000000);
+        s.lifetime_cold_bytes = 4096;
+        ASSERT_OK(runtime_state_save(&s, path));
+
+        ASSERT_OK(runtime_state_load(&t, path));
+        ASSERT_EQ_U64(t.n_exclusions, 3);
+        ASSERT_EQ_INT(t.exclusions[0].kind, EXCLUSION_NAME);
+        ASSERT_STREQ(t.exclusions[0].pattern, "Web \"Content\"");
+        ASSERT_EQ_INT(t.exclusions[1].kind, EXCLUSION_CGROUP);
+        ASSERT_STREQ(t.exclusions[1].pattern, "/system.slice/x.service");
+        ASSERT_STREQ(t.exclusions[2].pattern, "caf\xc3\xa9");
+        ASSERT_EQ_INT(t.policies[POLICY_COMPRESSION], POLICY_UNSET);
+        ASSERT_EQ_INT(t.policies[POLICY_KSM], 0);
+        ASSERT_EQ_INT(t.policies[POLICY_TUNING], 1);
+        ASSERT_EQ_U64(t.lifetime_pageout_bytes, UINT64_C(18000000000000000000));
+        ASSERT_EQ_U64(t.lifetime_cold_bytes, 4096);
+        runtime_state_done(&s);
+        runtime_state_done(&t);
+        tempdir_remove(dir);
+}
+
+static void test_load_missing(void) {
+        char *dir = tempdir_new();
+        _cleanup_free_ char *path = tempdir_path(dir, RUNTIME_STATE_FILE);
+        RuntimeState s;
+
+        ASSERT_OK(runtime_state_load(&s, path));
+        ASSERT_EQ_U64(s.n_exclusions, 0);
+        for (PolicyName p = 0; p < _POLICY_MAX; p++)
+                ASSERT_EQ_INT(s.policies[p], POLICY_UNSET);
+        tempdir_remove(dir);
+}
+
+/* Each of these is refused as a whole: nothing of it is used. */
+static const char *const bad_files[] = {
+        "",
+        "not json",
+        "[]",
+        "{\"exclusions\": {}}",
+        "{\"exclusions\": [\"x\"]}",
+        "{\"exclusions\": [{\"kind\": \"name\"}]}",
+        "{\"exclusions\": [{\"kind\": \"pid\", \"pattern\": \"x\"}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"\"}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"name:x\"}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"sixteen-letters!\"}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"a\\u0001\"}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": 5}]}",
+        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"ok\"}], \"policies\": {\"swap\": true}}",
+        "{\"policies\": {\"ksm\": \"yes\"}}",
+        "{\"policies\": []}",
+        "{\"lifetime\": {\"paged_out_bytes\": -1}}",
+        "{\"lifetime\": {\"paged_out_bytes\": \"1\"}}",
+        "{\"lifetime\": 3}",
+};
+
+static void test_parse_bad(void) {
+        for (size_t i = 0; i < ELEMENTSOF(bad_files); i++) {
+                const char *error = NULL;
+                RuntimeState s;
+
+                if (runtime_state_parse(bad_files[i], &s, &error) != -EBADMSG)
+                        TEST_FAIL("accepted: %s", bad_files[i]);
+                ASSERT_NOT_NULL(error);
+                ASSERT_EQ_U64(s.n_exclusions, 0);
+                ASSERT_EQ_INT(s.policies[POLICY_KSM], POLICY_UNSET);
+        }
+}
+
+static void test_parse_unknown_keys(void) {
+        const char *error = NULL;
+        RuntimeState s;
+
+        /* A newer engine's keys are ignored, not fatal. */
+        ASSERT_OK(runtime_state_parse("{\"version\": 2, \"future\": [1, 2], \"policies\": {\"ksm\": true}}",
+                                      &s, &error));
+        ASSERT_EQ_INT(s.policies[POLICY_KSM], 1);
+        runtime_state_done(&s);
+}
+
+static void test_load_bad_moved_aside(void) {
+        char *dir = tempdir_new();
+        _cleanup_free_ char *path = tempdir_path(dir, RUNTIME_STATE_FILE),
+                            *aside = tempdir_path(dir, RUNTIME_STATE_FILE ".bad"), *text = NULL;
+        RuntimeState s;
+        FILE *f;
+
+        f = fopen(path, "w");
+        ASSERT_NOT_NULL(f);
+        fputs("{\"exclusions\": [{\"kind\": \"name\", \"pattern\": 7}]}", f);
+        fclose(f);
+        ASSERT_OK(runtime_state_load(&s, path));
+        ASSERT_EQ_U64(s.n_exclusions, 0);
+        ASSERT_ERRNO(access(path, F_OK) < 0 ? -errno : 0, -ENOENT);
+        ASSERT_OK(read_full_file(aside, &text, NULL));
+        ASSERT_NOT_NULL(strstr(text, "\"pattern\": 7"));
+        runtime_state_done(&s);
+        tempdir_remove(dir);
+}
+
+static void test_save_unwritable(void) {
+        RuntimeState s;
+
+        runtime_state_init(&s);
+        ASSERT_TRUE(runtime_state_save(&s, "/proc/no-such-dir/runtime.json") < 0);
+}
+
+static const TestCase cases[] = {
+        { .name = "pattern-kinds", .func = test_pattern_kinds },
+        { .name = "pattern-refused", .func = test_pattern_refused },
+        { .name = "policy-names", .func = test_policy_names },
+        { .name = "add-remove", .func = test_add_remove },
+        { .name = "save-load-round-trip", .func = test_save_load_round_trip },
+        { .name = "load-missing", .func = test_load_missing },
+        { .name = "parse-bad", .func = test_parse_bad },
+        { .name = "parse-unknown-keys", .func = test_parse_unknown_keys },
+        { .name = "load-bad-moved-aside", .func = test_load_bad_moved_aside },
+        { .name = "save-unwritable", .func = test_save_unwritable },
+};
+
+TEST_MAIN(cases)
