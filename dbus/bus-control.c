@@ -76,8 +76,9 @@ static int reply_save_error(sd_bus_error *error, Engine *e, int r) {
                                  e->runtime_state_path, strerror(-r));
 }
 
-int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
+/* AddExclusion and RemoveExclusion: the same argument, action and errors
+ * but for the few each has of its own. */
+static int method_exclusion(sd_bus_message *call, Engine *e, bool add, sd_bus_error *error) {
         const char *pattern, *why = NULL;
         int r;
 
@@ -88,52 +89,40 @@ int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *err
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        r = engine_add_exclusion(e, pattern, &why);
-        if (r == -EINVAL)
+        r = add ? engine_add_exclusion(e, pattern, &why) : engine_remove_exclusion(e, pattern, &why);
+        switch (r) {
+        case -EINVAL:
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_PATTERN, "Invalid pattern: %s.", why);
-        if (r == -E2BIG)
+        case -E2BIG:
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_LIMIT_EXCEEDED,
                                          "There are %u runtime exclusions already; remove some first.",
                                          RUNTIME_EXCLUSIONS_MAX);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return reply_save_error(error, e, r);
-        if (r > 0)
-                emit(e, "Exclusions");
-        return sd_bus_reply_method_return(call, NULL);
-}
-
-int method_remove_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
-        const char *pattern, *why = NULL;
-        int r;
-
-        r = sd_bus_message_read(call, "s", &pattern);
-        if (r < 0)
-                return r;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_EXCLUDE, bus_server_polkit(e), error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
-        r = engine_remove_exclusion(e, pattern, &why);
-        if (r == -EINVAL)
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_PATTERN, "Invalid pattern: %s.", why);
-        if (r == -ENOENT)
+        case -ENOENT:
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_NO_SUCH_EXCLUSION,
                                          "'%s' is not excluded; see the Exclusions property.", pattern);
-        if (r == -EPERM)
+        case -EPERM:
                 return sd_bus_error_setf(
                         error, WOLFRAM_ERROR_NOT_SUPPORTED,
                         "'%s' is excluded by the configuration files or the profile; remove it "
                         "there (or override [Exclude] in a drop-in) and Reload.",
                         pattern);
-        if (r == -ENOMEM)
+        case -ENOMEM:
                 return r;
-        if (r < 0)
-                return reply_save_error(error, e, r);
-        emit(e, "Exclusions");
+        default:
+                if (r < 0)
+                        return reply_save_error(error, e, r);
+        }
+        if (r > 0)
+                emit(e, "Exclusions");
         return sd_bus_reply_method_return(call, NULL);
+}
+
+int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_exclusion(call, userdata, true, error);
+}
+
+int method_remove_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_exclusion(call, userdata, false, error);
 }
 
 int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {

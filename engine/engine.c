@@ -117,18 +117,44 @@ static uint64_t clock_usec(clockid_t id) {
         return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
 }
 
+/* Creates 'path' and the directories above it that are missing. */
+static int mkdir_parents(const char *path, mode_t mode) {
+        _cleanup_free_ char *p = strdup(path);
+
+        if (!p)
+                return -ENOMEM;
+        for (char *s = p + 1; *s; s++)
+                if (*s == '/') {
+                        *s = 0;
+                        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                                return -errno;
+                        *s = '/';
+                }
+        if (mkdir(p, mode) < 0 && errno != EEXIST)
+                return -errno;
+        return 0;
+}
+
 /* $STATE_DIRECTORY (systemd's StateDirectory=), else /var/lib/wolfram. */
 static int engine_open_state(Engine *e) {
         const char *dir = getenv("STATE_DIRECTORY");
 
+        int r;
+
         e->state_dir = strdup(dir && *dir ? dir : STATE_DIR_DEFAULT);
         if (!e->state_dir)
                 return log_oom();
-        if (mkdir(e->state_dir, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create %s: %m", e->state_dir);
         if (asprintf(&e->runtime_state_path, "%s/%s", e->state_dir, RUNTIME_STATE_FILE) < 0) {
                 e->runtime_state_path = NULL;
                 return log_oom();
+        }
+        /* Without it the engine still works; what is changed at run time
+         * is then refused (it could not be kept), and said so. */
+        r = mkdir_parents(e->state_dir, 0755);
+        if (r < 0) {
+                log_warning_errno(r, "Failed to create %s, runtime changes cannot be kept: %m",
+                                  e->state_dir);
+                return 0;
         }
         return runtime_state_load(&e->runtime, e->runtime_state_path);
 }
@@ -523,23 +549,12 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
         return 0;
 }
 
-/* Applies e->runtime to the configuration in force and brings the kernel
- * in line; returns a mask of EngineChange. */
-static int engine_apply_runtime(Engine *e) {
-        bool old_compression = e->compression_on, old_ksm = e->config.ksm_enabled,
-             old_tuning = e->config.tuning_enabled;
+/* Brings tuning, the pool and KSM in line with the configuration in force;
+ * returns a mask of EngineChange. */
+static int engine_sync_kernel(Engine *e) {
         long old_values[_KNOB_MAX];
         bool old_applied[_KNOB_MAX];
         int r, changes = 0;
-
-        r = engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
-        if (r < 0)
-                return r;
-        if (old_compression != e->compression_on || old_ksm != e->config.ksm_enabled ||
-            old_tuning != e->config.tuning_enabled)
-                changes |= ENGINE_CHANGED_POLICIES;
-        if (!e->compression_on)
-                engine_cancel_cycle(e);
 
         memcpy(old_values, e->tuning.value, sizeof(old_values));
         memcpy(old_applied, e->tuning.applied, sizeof(old_applied));
@@ -555,6 +570,25 @@ static int engine_apply_runtime(Engine *e) {
         if (r > 0)
                 changes |= r;
         return changes;
+}
+
+/* Applies e->runtime to the configuration in force and brings the kernel
+ * in line; returns a mask of EngineChange. */
+static int engine_apply_runtime(Engine *e) {
+        bool old_compression = e->compression_on, old_ksm = e->config.ksm_enabled,
+             old_tuning = e->config.tuning_enabled;
+        int r, changes = 0;
+
+        r = engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+        if (r < 0)
+                return r;
+        if (old_compression != e->compression_on || old_ksm != e->config.ksm_enabled ||
+            old_tuning != e->config.tuning_enabled)
+                changes |= ENGINE_CHANGED_POLICIES;
+        if (!e->compression_on)
+                engine_cancel_cycle(e);
+
+        return changes | engine_sync_kernel(e);
 }
 
 /* Cancels the cycle in progress (it may be working on a process excluded
@@ -714,8 +748,6 @@ int engine_reload(Engine *e, char **ret_error) {
         Config new_config = {};
         ConfigOrigin new_origin;
         bool new_compression;
-        long old_values[_KNOB_MAX];
-        bool old_applied[_KNOB_MAX];
         int r, changes = 0;
 
         *ret_error = NULL;
@@ -758,20 +790,7 @@ int engine_reload(Engine *e, char **ret_error) {
         e->origin = new_origin;
         e->compression_on = new_compression;
 
-        memcpy(old_values, e->tuning.value, sizeof(old_values));
-        memcpy(old_applied, e->tuning.applied, sizeof(old_applied));
-        r = tuning_apply(&e->tuning, &e->config);
-        if (r < 0)
-                log_warning_errno(r, "Failed to apply the new tuning, ignoring: %m");
-        if (tuning_differs(&e->tuning, old_values, old_applied))
-                changes |= ENGINE_CHANGED_TUNING;
-        r = engine_sync_pool(e);
-        if (r > 0)
-                changes |= r;
-        r = engine_sync_ksm(e);
-        if (r > 0)
-                changes |= r;
-
+        changes |= engine_sync_kernel(e);
         log_info("Configuration reloaded.");
         return changes;
 }

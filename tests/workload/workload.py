@@ -11,6 +11,18 @@ For idle tracking, a hot thread reads part of the memory every interval:
         process_madvise_pageout(w.pid, w.cold_addr, w.cold_len)
         pages = pagemap_swapped_pages(w.pid, w.addr, w.len)
 
+For benchmarks, several mappings of realistic content, and the figures of a
+measuring window:
+
+    with Workload(exe, 1024, content="realistic", regions=4, hot_percent=25, seed=n) as w:
+        w.reset_stats()
+        time.sleep(60)
+        r = w.report()  # hot_latency_ns p50/p99/p999, hot/cold major faults, checksum_ok
+
+The same content, seed, size and regions give byte-identical memory in every
+process (for "realistic", on the same machine): start KSM's identical
+workloads with one seed and independent ones with distinct seeds.
+
 Only the standard library, so that integration tests run anywhere python3 does.
 """
 
@@ -146,10 +158,23 @@ class Workload:
       hot_runs: None with "block"; with "interleave", {"addr", "run_bytes",
         "runs"}: run k is [addr + k*run_bytes, +run_bytes) within len, hot
         for even k and cold for odd k. See is_hot(), hot_ranges(),
-        cold_ranges()."""
+        cold_ranges().
+    With regions > 1 the memory is that many separate mappings, each with
+    its own hot share laid out as above, and the attributes above describe
+    the first one; then:
+      regions: how many; size_bytes: their data bytes together (size_mib MiB);
+      mappings: one dict per mapping, {"addr", "len", "hot_len", "cold_len"}
+        and, with "block", "hot_addr" and "cold_addr"; hot_ranges(),
+        cold_ranges() and is_hot() cover them all.
+
+    content: "zeros", "random", "text", "mixed" (a quarter each of text,
+    records, random and zero pages) or "realistic" (40% text from the
+    machine's documentation, 30% shared-library bytes, 15% zero and 15%
+    random pages)."""
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
-                 hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64):
+                 hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
+                 regions=1):
         self.timeout = timeout
         self._lines = queue.Queue()
         # exe may be a command that runs the workload (a launcher).
@@ -160,6 +185,8 @@ class Workload:
         # Only when asked for, so the default command line stays as it was.
         if hot_pattern != "block" or hot_run_kib != 64:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
+        if regions != 1:
+            args += [f"--regions={regions}"]
         # stderr is inherited so that its messages land in the test log.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
@@ -183,30 +210,40 @@ class Workload:
         self.cold_addr = first.get("cold_addr", self.addr + self.hot_len)
         self.cold_len = first.get("cold_len", self.len - self.hot_len)
         self.hot_runs = first.get("hot_runs")
+        self.regions = first.get("regions", 1)
+        self.size_bytes = first.get("size_bytes", self.hot_len + self.cold_len)
+        self.mappings = first.get("mappings") or [
+            {"addr": self.addr, "len": self.len, "hot_len": self.hot_len, "cold_len": self.cold_len,
+             **({} if self.hot_runs else {"hot_addr": self.hot_addr, "cold_addr": self.cold_addr})}]
 
     def is_hot(self, addr):
         """Whether the hot thread reads the page at addr."""
-        if self.hot_runs is None:
-            return self.hot_addr <= addr < self.hot_addr + self.hot_len
-        offset = addr - self.hot_runs["addr"]
-        return 0 <= offset < self.len and offset // self.hot_runs["run_bytes"] % 2 == 0
+        for m in self.mappings:
+            if self.hot_runs is None:
+                if m["hot_addr"] <= addr < m["hot_addr"] + m["hot_len"]:
+                    return True
+                continue
+            offset = addr - m["addr"]
+            if 0 <= offset < m["len"] and offset // self.hot_runs["run_bytes"] % 2 == 0:
+                return True
+        return False
 
     def _runs(self, parity):
-        base, run = self.hot_runs["addr"], self.hot_runs["run_bytes"]
-        return [(base + off, min(run, self.len - off))
-                for off in range(parity * run, self.len, 2 * run)]
+        run = self.hot_runs["run_bytes"]
+        return [(m["addr"] + off, min(run, m["len"] - off))
+                for m in self.mappings for off in range(parity * run, m["len"], 2 * run)]
 
     def hot_ranges(self):
         """[(addr, length)] of the hot pages, for either pattern."""
         if self.hot_runs is not None:
             return self._runs(0)
-        return [(self.hot_addr, self.hot_len)] if self.hot_len else []
+        return [(m["hot_addr"], m["hot_len"]) for m in self.mappings if m["hot_len"]]
 
     def cold_ranges(self):
         """[(addr, length)] of the cold pages, for either pattern."""
         if self.hot_runs is not None:
             return self._runs(1)
-        return [(self.cold_addr, self.cold_len)] if self.cold_len else []
+        return [(m["cold_addr"], m["cold_len"]) for m in self.mappings if m["cold_len"]]
 
     def _read_lines(self):
         for line in self.proc.stdout:
@@ -254,6 +291,24 @@ class Workload:
         "pass_page_p50_ns", "pass_page_max_ns": a whole pass's time per page
         over the last 4096 passes}. All 0 without hot pages."""
         return self._command("faults")
+
+    def report(self):
+        """The benchmark's figures over the window since the start or the
+        last reset_stats(), then a verification of all memory:
+        {"hot_latency_ns": {"p50", "p99", "p999", "max", "samples"} (timed
+        reads of the hot pages, a uniform reservoir of at most 65536),
+        "hot_major_faults" (the hot thread's, counted after each pass),
+        "hot_passes", "cold_major_faults" (what reading cold pages in
+        verify(), write() and report() cost, this report's included),
+        "checksum_ok", "checksum", "size_bytes", "regions", "content",
+        "rss_bytes", "swap_bytes" (both before the verification faults
+        pages back), "window_ms"}."""
+        return self._command("report")
+
+    def reset_stats(self):
+        """Starts a new window for report(). faults() and status() keep
+        counting over the whole lifetime."""
+        return self._command("reset-stats")
 
     def pageout(self):
         """process_madvise(MADV_PAGEOUT) from inside on the hot and the cold
