@@ -11,6 +11,7 @@ packages=(
         clang-format
         qemu-system-x86 busybox-static
         prometheus
+        gnuplot-nox
 )
 # tools/vm/build-kernel.sh installs what building the test kernel needs.
 

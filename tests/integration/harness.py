@@ -122,6 +122,7 @@ class Env:
         need(os.access(POLKITD, os.X_OK), f"{POLKITD} is not installed (package polkitd)")
 
         self.tmp = tempfile.mkdtemp(prefix="wolfram-test-")
+        self.mounts = []
         os.chmod(self.tmp, 0o755)
         # The engine changes real sysctls; whatever happens, they go back.
         self.vm_before = read_vm_knobs()
@@ -164,6 +165,7 @@ class Env:
 
     def _bind(self, src, dst):
         subprocess.run(["mount", "--bind", src, dst], check=True)
+        self.mounts.append(dst)
 
     def _mount_polkit_files(self):
         actions = os.path.join(self.tmp, "actions")
@@ -298,6 +300,10 @@ class Env:
         left = restore_vm_knobs(self.vm_before)
         if left and exc_type is None and not failure:
             failure = TestFailure(f"the test left sysctls changed (now restored): {left}")
+        # Gone with the namespace at exit; undone now so that another Env
+        # in the same process (the benchmark) can bind its own.
+        for dst in reversed(self.mounts):
+            subprocess.run(["umount", "--lazy", dst], check=False)
         shutil.rmtree(self.tmp, ignore_errors=True)
         if failure and exc_type is None:
             raise failure
