@@ -396,8 +396,8 @@ def swapped_pages(pid):
 
 def offline_compression(ws, algorithm):
     """What the codec makes of the very pages in the pool, page by page as zram
-    stores them (same-filled pages cost nothing, a page that does not shrink
-    is stored whole). Reading them brings them back: done last."""
+    stores them (a page that does not shrink is stored whole). Reading them
+    brings them back: done last."""
     if algorithm not in ("lz4", "zstd"):
         return {"skipped": f"no offline codec for {algorithm}"}
     codec = Codec(algorithm)
@@ -413,8 +413,11 @@ def offline_compression(ws, algorithm):
                     same += 1
                     continue
                 total += min(codec.size(page), PAGE)
-    return {"pages": pages, "same_pages": same, "orig": pages * PAGE, "compr": total,
-            "ratio": pages * PAGE / total if total else 0.0}
+    # Since 6.12 the swap layer keeps same-filled (zero) pages out of the
+    # device, so the pool never sees them: the ratio is over the others.
+    stored = (pages - same) * PAGE
+    return {"pages": pages, "same_pages": same, "orig": stored, "compr": total,
+            "ratio": stored / total if total else 0.0}
 
 
 # --- scenario 4: responsiveness --------------------------------------------------
@@ -617,7 +620,8 @@ def table(results):
             off = c["offline"]
             lines.append(f"3. Compression ({c['algorithm']}): pool {fmt_bytes(c['pool_orig'])} -> "
                          f"{fmt_bytes(c['pool_compr'])} (ratio {pool_ratio:.2f}); the codec on the same "
-                         f"{off.get('pages', 0)} pages: ratio {off.get('ratio', 0):.2f}; pool reaches "
+                         f"{off.get('pages', 0)} pages ({off.get('same_pages', 0)} zero-filled, which swap keeps "
+                         f"out of zram, left out): ratio {off.get('ratio', 0):.2f}; pool reaches "
                          f"{(pool_ratio / off['ratio'] * 100) if off.get('ratio') else 0:.0f}% of the codec")
     if "responsiveness" in results:
         r = results["responsiveness"]
