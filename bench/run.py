@@ -15,7 +15,6 @@ import argparse
 import ctypes
 import json
 import os
-import re
 import resource
 import shutil
 import signal
@@ -30,7 +29,7 @@ SOURCE_DIR = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "integration"))
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "workload"))
 from harness import (BUS_NAME, BUS_PATH, Env, TestCgroup, check, enter_private_mount_namespace,  # noqa: E402
-                     meminfo_bytes, swap_devices, wait_for, zram_devices)
+                     meminfo_bytes, unwrap, wait_for, zram_devices)
 from workload import Workload  # noqa: E402
 
 MIB = 1024 * 1024
@@ -567,8 +566,7 @@ def scenario_scale(size, build):
                 wait_for(lambda: env.get_property("CycleCount") >= 2, 3 * CYCLE_SECS + 60, "two cycles")
                 r = env.run(["busctl", "--system", "--json=short", "call", BUS_NAME, BUS_PATH, BUS_NAME, "GetStats"],
                             check_rc=0)
-                last = json.loads(r.stdout)["data"][0]["LastCycle"]["data"]
-                last = {k: v["data"] for k, v in last.items()}
+                last = unwrap(json.loads(r.stdout)["data"][0])["LastCycle"]
                 st = proc_status(pid)
                 scanned_gib = last["ScannedBytes"] / (1024 * MIB)
                 result = {"processes": last["Processes"], "scanned_gib": scanned_gib,

@@ -157,17 +157,11 @@ static int open_proc(const ProcTarget *t, const char *name, int flags) {
  * never touched (ASan's shadow, JIT heaps: terabytes) would otherwise cost
  * pagemap reads for nothing. */
 static int read_anon_vmas(const ProcTarget *t, SmapsVma **ret, size_t *ret_n) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
         SmapsVma *vmas;
-        size_t size, n, kept = 0;
+        size_t n, kept = 0;
         int r;
 
-        if (asprintf(&path, "%s/proc/%d/smaps", root_prefix(), (int) t->pid) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, &buf, &size);
-        if (r < 0)
-                return r == -ENOENT ? -ESRCH : r;
-        r = smaps_parse(buf, size, &vmas, &n);
+        r = smaps_read(t->pid, &vmas, &n);
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++)

@@ -35,21 +35,12 @@ static int refs_mark(const ProcTarget *t, void **state) {
 }
 
 static int refs_collect(const ProcTarget *t, void **state, uint64_t min_region_bytes, IdleResult *ret) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_free_ SmapsVma *vmas = NULL;
         IdleResult res = {};
-        size_t size, n;
+        size_t n;
         int r;
 
-        r = proc_file(t, "smaps", &path);
-        if (r < 0)
-                return r;
-        r = read_full_file(path, &buf, &size);
-        if (r == -ENOENT)
-                return -ESRCH;
-        if (r < 0)
-                return r;
-        r = smaps_parse(buf, size, &vmas, &n);
+        r = smaps_read(t->pid, &vmas, &n);
         if (r < 0)
                 return r;
 

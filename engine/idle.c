@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "idle.h"
 #include "log.h"
 #include "macro.h"
 #include "parse-util.h"
+#include "paths.h"
 
 void idle_result_done(IdleResult *r) {
         for (size_t i = 0; i < r->n_regions; i++)
@@ -206,4 +208,17 @@ const IdleBackend *idle_backend_pick(const Config *c) {
         default:
                 return idle_backend_page_idle.probe() > 0 ? &idle_backend_page_idle : &idle_backend_refs;
         }
+}
+
+int smaps_read(pid_t pid, SmapsVma **ret, size_t *ret_n) {
+        _cleanup_free_ char *path = NULL, *buf = NULL;
+        size_t size;
+        int r;
+
+        if (asprintf(&path, "%s/proc/%d/smaps", root_prefix(), (int) pid) < 0)
+                return -ENOMEM;
+        r = read_full_file(path, &buf, &size);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+        return smaps_parse(buf, size, ret, ret_n);
 }

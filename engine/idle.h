@@ -66,6 +66,10 @@ typedef struct SmapsVma {
 /* Parses smaps text into VMAs. -EBADMSG on malformed input. */
 int smaps_parse(const char *buf, size_t len, SmapsVma **ret, size_t *ret_n);
 
+/* Reads and parses /proc/PID/smaps (root prefix honoured); -ESRCH when the
+ * process is gone. */
+int smaps_read(pid_t pid, SmapsVma **ret, size_t *ret_n);
+
 /* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT (1ULL << 63)
 #define PM_SWAP (1ULL << 62)

@@ -6,10 +6,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "fileio.h"
 #include "idle.h"
 #include "macro.h"
-#include "paths.h"
 #include "reclaim-process.h"
 
 static uint64_t now_usec(void) {
@@ -34,21 +32,13 @@ size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec 
 }
 
 static int reclaim_process_run(ReclaimProcessJob *job) {
-        _cleanup_free_ char *path = NULL, *buf = NULL;
         _cleanup_free_ SmapsVma *vmas = NULL;
         _cleanup_free_ struct iovec *ranges = NULL;
         ProcStatus st;
-        size_t size, n, n_ranges;
+        size_t n, n_ranges;
         int r;
 
-        if (asprintf(&path, "%s/proc/%d/smaps", root_prefix(), (int) job->target.pid) < 0)
-                return -ENOMEM;
-        r = read_full_file(path, &buf, &size);
-        if (r == -ENOENT || r == -ESRCH)
-                return -ESRCH;
-        if (r < 0)
-                return r;
-        r = smaps_parse(buf, size, &vmas, &n);
+        r = smaps_read(job->target.pid, &vmas, &n);
         if (r < 0)
                 return r;
         /* What was read belongs to the process the pidfd holds only if

@@ -3,6 +3,7 @@
 policies, ReclaimProcess, their polkit actions, errors, persistence and
 PropertiesChanged. run.py registers every case_* here."""
 
+import calendar
 import json
 import os
 import re
@@ -13,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from harness import (TestCgroup, BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, TestFailure, check,
+from harness import (TestCgroup, unwrap, BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, TestFailure, check,
                      read_vm_knobs, wait_for)
 from workload import Workload
 
@@ -335,17 +336,6 @@ def get_stats(env):
     return unwrap(json.loads(r.stdout)["data"][0])
 
 
-def unwrap(v):
-    """busctl's JSON of variants ({"type": …, "data": …}) as plain values."""
-    if isinstance(v, dict):
-        if set(v) == {"type", "data"}:
-            return unwrap(v["data"])
-        return {k: unwrap(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [unwrap(x) for x in v]
-    return v
-
-
 def prometheus_samples(text):
     out = {}
     for line in text.splitlines():
@@ -391,8 +381,8 @@ def case_stats_export():
             check(js["compression_ratio"] > 1.5, f"ratio {js['compression_ratio']}")
             check(js["saved_bytes"] > 0 and js["total_saved_mib"] >= js["saved_bytes"] / MIB - 1,
                   f"saved: {js['saved_bytes']} total {js['total_saved_mib']}")
-            check(time.time() - time.mktime(time.strptime(js["timestamp"], "%Y-%m-%dT%H:%M:%SZ")) + time.timezone
-                  < 60, f"timestamp {js['timestamp']} is not now")
+            written = calendar.timegm(time.strptime(js["timestamp"], "%Y-%m-%dT%H:%M:%SZ"))
+            check(abs(time.time() - written) < 60, f"timestamp {js['timestamp']} is not now")
 
             prom = os.path.join(prom_dir, "wolfram.prom")
             with open(prom) as f:

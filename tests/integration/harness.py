@@ -509,3 +509,14 @@ def format_bytes(n):
         v /= 1024.0
         i += 1
     return f"{v:.1f} {units[i]}"
+
+
+def unwrap(v):
+    """busctl's JSON of variants ({"type": …, "data": …}) as plain values."""
+    if isinstance(v, dict):
+        if set(v) == {"type", "data"}:
+            return unwrap(v["data"])
+        return {k: unwrap(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [unwrap(x) for x in v]
+    return v
