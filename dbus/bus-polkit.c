@@ -21,6 +21,7 @@ struct AsyncQuery {
         AsyncQuery *prev, *next;
         sd_bus_message *request;
         char *action;
+        bool interactive; /* the caller allowed polkit to ask someone */
         sd_bus_slot *slot;
         bool done;
         int result;
@@ -91,6 +92,13 @@ static int async_query_settle(AsyncQuery *q, sd_bus_message *reply) {
 
         if (authorized)
                 return 1;
+        /* polkit could have asked, but no agent of the caller's answered:
+         * telling the caller to allow interaction would not help. */
+        if (challenge && q->interactive)
+                return sd_bus_error_setf(&q->error, SD_BUS_ERROR_ACCESS_DENIED,
+                                         "Authentication is required for %s, and no authentication agent "
+                                         "asked for it.",
+                                         q->action);
         if (challenge)
                 return sd_bus_error_setf(
                         &q->error, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
@@ -174,6 +182,7 @@ int bus_verify_polkit_async(sd_bus_message *call, const char *action, PolkitRegi
         q->registry = registry;
         q->request = sd_bus_message_ref(call);
         q->action = strdup(action);
+        q->interactive = interactive > 0;
         q->next = registry->queries;
         if (q->next)
                 q->next->prev = q;

@@ -12,6 +12,8 @@ packages=(
         qemu-system-x86 busybox-static
         prometheus
         gnuplot-nox
+        libglib2.0-dev libdbusmenu-glib-dev gettext
+        xvfb xfce4-panel xfconf xdotool imagemagick x11-utils librsvg2-common fonts-dejavu-core
 )
 # tools/vm/build-kernel.sh installs what building the test kernel needs.
 

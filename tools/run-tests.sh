@@ -42,8 +42,8 @@ PY
         [ "$rc" -eq 0 ] || echo "meson test in $dir failed (rc $rc)"
 }
 
-run_suite build-test
-run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug
+run_suite build-test -Dapplet=enabled
+run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug -Dapplet=enabled
 
 format_rc=0
 tools/check-format.sh || format_rc=$?

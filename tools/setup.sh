@@ -16,7 +16,7 @@ else
 fi
 ninja -C build >/dev/null
 meson install -C build --no-rebuild >/dev/null
-echo "Installed wolframd, wolframctl, the bus policy, the polkit actions and rules, and the unit."
+echo "Installed wolframd, wolframctl, the tray applet, the bus policy, the polkit actions and rules, and the unit."
 # The polkit rules grant every action to this group (meson -Dpolkit_group=).
 if ! getent group wolfram >/dev/null; then
         groupadd --system wolfram
