@@ -8,7 +8,6 @@ import json
 import os
 import pwd
 import queue
-import signal
 import subprocess
 import threading
 import time
@@ -393,4 +392,98 @@ def case_applet_translated():
               f"menu: {list(items)}")
         check(s.prop("ToolTip")[2].startswith("wolfram: ") and s.prop("ToolTip")[2].endswith(" gespart"),
               f"tooltip {s.prop('ToolTip')}")
+        s.stop_applet()
+
+
+AGENT_RULES = """polkit.addRule(function(action, subject) {
+    if (action.id == "org.wolfram.memory1.pause" && subject.user == "nobody")
+        return polkit.Result.AUTH_SELF;
+});
+"""
+AGENT_PASSWORD = "wolfram-test-secret"
+
+
+def start_tty_agent(env, pid):
+    """pkttyagent as nobody, registered for process pid, on a terminal of
+    ours; returns (process, the terminal's master fd)."""
+    import pty
+    master, slave = pty.openpty()
+    slave_name = os.ttyname(slave)
+
+    def controlling_tty():
+        os.setsid()
+        os.close(os.open(slave_name, os.O_RDWR))  # the first tty a session leader opens is its own
+
+    notify_r, notify_w = os.pipe()
+    nobody = pwd.getpwnam(NOBODY)
+    p = subprocess.Popen(["setpriv", f"--reuid={NOBODY}", f"--regid={nobody.pw_gid}", "--init-groups", "--",
+                          "pkttyagent", "--process", str(pid), "--notify-fd", str(notify_w)],
+                         stdin=slave, stdout=slave, stderr=slave, pass_fds=(notify_w,), preexec_fn=controlling_tty,
+                         env=env.env())
+    os.close(slave)
+    os.close(notify_w)
+    # The agent closes the fd once polkitd took its registration.
+    os.read(notify_r, 1)
+    os.close(notify_r)
+    return p, master
+
+
+def case_applet_agent():
+    """When polkit wants a password, the agent of the applet's user asks
+    for it (here pkttyagent on a terminal, standing in for the desktop's
+    agent); the right password pauses the engine."""
+    import select
+    import crypt
+    with Env(rules={"50-wolfram-agent.rules": AGENT_RULES}) as env, Session(env) as s:
+        # nobody gets a password in this mount namespace, for PAM (pam_unix)
+        # under polkit-agent-helper-1; the setuid helper talks to polkitd on
+        # the system bus's standard path, where the private bus goes.
+        shadow = os.path.join(env.tmp, "shadow")
+        with open("/etc/shadow") as f:
+            lines = f.read().splitlines()
+        hashed = crypt.crypt(AGENT_PASSWORD, crypt.mksalt(crypt.METHOD_SHA512))
+        lines = [f"{NOBODY}:{hashed}:" + ":".join(ln.split(":")[2:]) if ln.startswith(NOBODY + ":") else ln
+                 for ln in lines]
+        with open(shadow, "w") as f:
+            f.write("\n".join(lines) + "\n")
+        os.chmod(shadow, 0o640)
+        env._bind(shadow, "/etc/shadow")
+        env._bind(os.path.join(env.tmp, "system_bus_socket"), "/run/dbus/system_bus_socket")
+
+        s.start_tray()
+        applet = s.start_applet(user=NOBODY)
+        s.wait_registered()
+        wait_icon(s, "wolfram-active", "Active", signalled=False)
+        agent, tty = start_tty_agent(env, applet.pid)
+
+        def answer_prompt(password):
+            seen = b""
+            deadline = time.monotonic() + 20
+            while b"Password:" not in seen and time.monotonic() < deadline:
+                r, _, _ = select.select([tty], [], [], 0.5)
+                if r:
+                    seen += os.read(tty, 4096)
+            check(b"Password:" in seen, f"the agent did not ask; it printed {seen!r}")
+            check(b"org.wolfram.memory1.pause" in seen, f"the agent did not name the action: {seen!r}")
+            check(env.get_property("Paused") is False, "paused before the password was given")
+            os.write(tty, (password + "\n").encode())
+
+        try:
+            # A wrong password: refused, and the applet says so.
+            s.click("Pause")
+            answer_prompt("not-the-password")
+            n = s.wait_event(lambda e: e["event"] == "notify", 30, "the refusal after a wrong password")
+            print(f"after a wrong password: {n['body']}")
+            check(n["body"].startswith("Could not pause: "), f"notification {n}")
+            check(env.get_property("Paused") is False, "paused with a wrong password")
+            # The right one: paused, and the error is gone.
+            s.click("Pause")
+            answer_prompt(AGENT_PASSWORD)
+            wait_for(lambda: env.get_property("Paused") is True, 20, "the engine to pause after the password")
+            wait_icon(s, "wolfram-paused", "Active")
+            wait_for(lambda: n["body"] not in s.menu(), 5, "the old refusal to leave the menu")
+        finally:
+            agent.terminate()
+            agent.wait(5)
+            os.close(tty)
         s.stop_applet()
