@@ -120,9 +120,28 @@ int swaps_read(SwapList *ret) {
 }
 
 const SwapEntry *swap_list_find(const SwapList *l, const char *path) {
+        const char *in_dev;
+
         for (size_t i = 0; i < l->n_entries; i++)
                 if (streq(l->entries[i].path, path))
                         return &l->entries[i];
+
+        /* The kernel prints the path swapon(2) was given as the reader's
+         * mount namespace sees it. A device turned on in a namespace that
+         * is gone since (the unit's private /dev, after a SIGKILL) reads
+         * "/zram1" instead of "/dev/zram1". Only a block device, and only
+         * exactly that form. */
+        if (strncmp(path, "/dev/", 5) != 0)
+                return NULL;
+        in_dev = path + 5;
+        if (!*in_dev || strchr(in_dev, '/'))
+                return NULL;
+        for (size_t i = 0; i < l->n_entries; i++) {
+                const SwapEntry *e = &l->entries[i];
+
+                if (streq(e->type, "partition") && e->path[0] == '/' && streq(e->path + 1, in_dev))
+                        return e;
+        }
         return NULL;
 }
 

@@ -26,7 +26,9 @@ int swaps_parse(const char *buf, size_t len, SwapList *ret);
 /* Reads and parses /proc/swaps (under the root prefix). */
 int swaps_read(SwapList *ret);
 
-/* The row whose path is 'path', or NULL. */
+/* The row whose path is 'path', or NULL. A block device /dev/NAME is also
+ * found as "/NAME", the way /proc/swaps shows it once the mount namespace
+ * it was turned on in has gone. */
 const SwapEntry *swap_list_find(const SwapList *l, const char *path);
 
 /* Frees the rows; the list is empty afterwards. */

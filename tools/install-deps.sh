@@ -9,7 +9,7 @@ packages=(
         dbus-daemon dbus-bin polkitd util-linux
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
         clang-format
-        qemu-system-x86 busybox-static
+        qemu-system-x86 busybox-static mmdebstrap
         prometheus
         gnuplot-nox
         libglib2.0-dev libdbusmenu-glib-dev gettext

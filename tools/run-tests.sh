@@ -10,6 +10,9 @@ tools/install-deps.sh
 # The VM tests boot a kernel with page_idle; a cached one comes back at once,
 # a first build takes about 10 minutes.
 tools/vm/build-kernel.sh >/dev/null
+# The system tier boots a Debian root filesystem made with mmdebstrap; cached
+# after the first run (about 20 s).
+tools/vm/build-debian-rootfs.sh >/dev/null
 
 # Where CI set nothing, this still treats a missing prerequisite as failure.
 export CI="${CI:-true}"

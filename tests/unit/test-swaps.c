@@ -170,6 +170,29 @@ static void test_bad_row_after_good_ones(void) {
                           -EBADMSG);
 }
 
+/* Turned on in a unit's private /dev that has gone since: the row reads
+ * "/zram1". Only a block device of exactly that form is taken for /dev/zram1. */
+static void test_vanished_namespace(void) {
+        static const char text[] = HEADER "/zram1\t\t\t\tpartition\t1024\t\t512\t\t100\n"
+                                          "/zram2\t\t\t\tfile\t\t1024\t\t0\t\t-2\n"
+                                          "/dev/zram3\t\t\t\tpartition\t1024\t\t0\t\t5\n";
+        SwapList l = {};
+
+        ASSERT_OK(swaps_parse(text, sizeof(text) - 1, &l));
+        ASSERT_EQ_U64(l.n_entries, 3);
+        ASSERT_TRUE(swap_list_find(&l, "/dev/zram1") == &l.entries[0]);
+        ASSERT_TRUE(swap_list_find(&l, "/zram1") == &l.entries[0]);
+        ASSERT_TRUE(swap_list_find(&l, "/dev/zram3") == &l.entries[2]);
+        /* A file of that name is not the device. */
+        ASSERT_NULL(swap_list_find(&l, "/dev/zram2"));
+        /* Nor are deeper paths or other directories. */
+        ASSERT_NULL(swap_list_find(&l, "/dev/block/zram1"));
+        ASSERT_NULL(swap_list_find(&l, "/run/zram1"));
+        ASSERT_NULL(swap_list_find(&l, "/dev/"));
+        ASSERT_NULL(swap_list_find(&l, "/dev/zram"));
+        swap_list_done(&l);
+}
+
 static void test_read(void) {
         SwapList l, untouched;
 
@@ -202,6 +225,7 @@ static const TestCase cases[] = {
         { .name = "not-numbers", .func = test_not_numbers },
         { .name = "overflow", .func = test_overflow },
         { .name = "bad-row-after-good-ones", .func = test_bad_row_after_good_ones },
+        { .name = "vanished-namespace", .func = test_vanished_namespace },
         { .name = "read", .func = test_read },
 };
 

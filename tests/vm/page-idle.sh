@@ -121,8 +121,10 @@ for w in inter block; do
 done
 
 # --- stop -------------------------------------------------------------------
+# "exit" has no answer line: send it and wait for the process, not a reply.
+echo exit >&4
+echo exit >&5
 for w in inter block; do
-        ask "$w" exit >/dev/null 2>&1
         eval "wait \$${w}_pid"
 done
 kill -TERM "$engine_pid"
