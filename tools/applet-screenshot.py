@@ -128,7 +128,7 @@ def main():
     os.environ.setdefault("WOLFRAM_APPLET", os.path.join(build, "ctl", "applet", "wolfram-applet"))
     os.environ.setdefault("WOLFRAM_APPLET_ICONS", os.path.join(SOURCE_DIR, "ctl", "applet", "icons"))
 
-    from harness import enter_private_mount_namespace, TestCgroup, Env, TestFailure
+    from harness import enter_private_mount_namespace, stop_process, TestCgroup, Env, TestFailure
     import applet
     from control import control_config, workload
 
@@ -258,13 +258,7 @@ def main():
         return 1
     finally:
         for p in reversed(procs):
-            if p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop_process(p)
         shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

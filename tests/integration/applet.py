@@ -15,7 +15,7 @@ import time
 from gi.repository import Gio, GLib
 
 from harness import (TestCgroup, BUS_NAME, BUS_PATH, NOBODY, TEST_GROUP, Env, TestFailure, check, need,
-                     wait_for)
+                     stop_process, wait_for)
 from control import control_config, rules_for_group, workload
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -91,13 +91,7 @@ class Session:
 
     def close(self):
         for p in (self.applet_proc, self.tray_proc, self.bus_proc):
-            if p and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop_process(p)
         try:
             self.conn.close_sync(None)
         except GLib.Error:

@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 
-from harness import (TestCgroup, unwrap, BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, TestFailure, check,
+from harness import (TestCgroup, unwrap, BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, check,
                      read_vm_knobs, wait_for)
 from workload import Workload
 

@@ -64,6 +64,18 @@ def enter_private_mount_namespace():
     sys.exit(r.returncode)
 
 
+def stop_process(p, timeout=5):
+    """SIGTERM to a process this test started, SIGKILL after timeout s."""
+    if p is None or p.poll() is not None:
+        return
+    p.terminate()
+    try:
+        p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+
+
 def wait_for(pred, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -278,14 +290,7 @@ class Env:
             except TestFailure as e:
                 failure = e
         for name in ("wolframd", "polkitd", "dbus-daemon"):
-            p = self.procs.pop(name, None)
-            if p and p.poll() is None:
-                p.terminate()
-                try:
-                    p.wait(5)
-                except subprocess.TimeoutExpired:
-                    p.kill()
-                    p.wait()
+            stop_process(self.procs.pop(name, None))
         if exc_type is not None or failure:
             for log in ("wolframd.log", "polkitd.log", "dbus.log"):
                 path = os.path.join(self.tmp, log)

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workload"))
 from workload import Workload, process_madvise_pageout  # noqa: E402
 from workload import region_of, smaps_regions  # noqa: E402
-from harness import (TestCgroup, cleanup_zram, mm_stat, read_zswap, swap_devices, write_zswap,  # noqa: E402
+from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, write_zswap,  # noqa: E402
                      zram_devices,
                      BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
                      check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for)

@@ -13,6 +13,22 @@ die() {
         exit 1
 }
 
+# vm_stop_qemu PID: stops the qemu this script started (SIGTERM, SIGKILL
+# after 5 s) and reaps it; nothing when it has exited already.
+vm_stop_qemu() {
+        local pid=$1
+        [ -n "$pid" ] || return 0
+        if kill -0 "$pid" 2>/dev/null; then
+                kill -TERM "$pid" 2>/dev/null || true
+                for _ in $(seq 50); do
+                        kill -0 "$pid" 2>/dev/null || break
+                        sleep 0.1
+                done
+                kill -KILL "$pid" 2>/dev/null || true
+        fi
+        wait "$pid" 2>/dev/null || true
+}
+
 # The version of the kernel source the cache key names: the installed package
 # if there is one, else what apt would install. Prints nothing when apt knows
 # no such package (its lists were never fetched).

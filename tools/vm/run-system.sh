@@ -61,15 +61,7 @@ secs() {
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wolfram-vm-system.XXXXXX")
 qemu_pid=
 stop_qemu() {
-        if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-                kill -TERM "$qemu_pid" 2>/dev/null || true
-                for _ in $(seq 50); do
-                        kill -0 "$qemu_pid" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -KILL "$qemu_pid" 2>/dev/null || true
-        fi
-        [ -z "$qemu_pid" ] || wait "$qemu_pid" 2>/dev/null || true
+        vm_stop_qemu "$qemu_pid"
         qemu_pid=
 }
 trap 'stop_qemu; rm -rf "$tmp"' EXIT

@@ -30,15 +30,7 @@ qemu=$(command -v qemu-system-x86_64) || die "no qemu-system-x86_64: install qem
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/wolfram-vm.XXXXXX")
 qemu_pid=
 cleanup() {
-        if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
-                kill -TERM "$qemu_pid" 2>/dev/null || true
-                for _ in $(seq 50); do
-                        kill -0 "$qemu_pid" 2>/dev/null || break
-                        sleep 0.1
-                done
-                kill -KILL "$qemu_pid" 2>/dev/null || true
-                wait "$qemu_pid" 2>/dev/null || true
-        fi
+        vm_stop_qemu "$qemu_pid"
         rm -rf "$tmp"
 }
 trap cleanup EXIT
