@@ -11,53 +11,16 @@
 # its pool removed. One PASS or FAIL line per check.
 set -u
 
-failures=0
-pass() { echo "PASS: $*"; }
-fail() {
-        echo "FAIL: $*"
-        failures=$((failures + 1))
-}
-uptime_s() { cut -d' ' -f1 /proc/uptime; }
-
-# --- workloads, driven through FIFOs --------------------------------------
-# start_workload NAME ARGS...: starts one; its answers go to /tmp/NAME.out.
-# The shell keeps each FIFO open read-write (inter on fd 4, block on fd 5),
-# so the workload never sees end-of-file between commands.
-start_workload() {
-        name=$1
-        shift
-        mkfifo "/tmp/$name.in"
-        : >"/tmp/$name.out"
-        if [ "$name" = inter ]; then exec 4<>/tmp/inter.in; else exec 5<>/tmp/block.in; fi
-        wolfram-workload "$@" <"/tmp/$name.in" >"/tmp/$name.out" 2>"/tmp/$name.err" &
-        eval "${name}_pid=$!"
-        eval "${name}_n=0"
-}
-# ask NAME COMMAND: sends a command, waits for the answer (120 s), sets $reply.
-ask() {
-        name=$1
-        eval "n=\$${name}_n"
-        if [ -n "$2" ]; then
-                if [ "$name" = inter ]; then echo "$2" >&4; else echo "$2" >&5; fi
-        fi
-        n=$((n + 1))
-        eval "${name}_n=$n"
-        tries=0
-        while [ "$(wc -l <"/tmp/$name.out")" -lt "$n" ]; do
-                tries=$((tries + 1))
-                [ "$tries" -gt 1200 ] && { reply=; return 1; }
-                sleep 0.1
-        done
-        reply=$(sed -n "${n}p" "/tmp/$name.out")
-}
-num() { echo "$reply" | sed -n "s/.*\"$1\":\([0-9][0-9]*\).*/\1/p"; }
+# pass, fail, uptime_s, start_workload, ask, num, stop_workload
+# shellcheck source=tests/vm/initramfs/usr/lib/wolfram-vm/workload.sh
+. /usr/lib/wolfram-vm/workload.sh
 
 echo "page-idle: kernel $(uname -r)"
 [ -w /sys/kernel/mm/page_idle/bitmap ] && pass "page_idle bitmap present" || fail "no page_idle bitmap"
 
-start_workload inter --size-mib=64 --content=text --seed=3 --hot-pattern=interleave --hot-run-kib=64
+start_workload inter 4 --size-mib=64 --content=text --seed=3 --hot-pattern=interleave --hot-run-kib=64
 ask inter "" && pass "interleaved workload ready" || fail "interleaved workload did not start"
-start_workload block --size-mib=64 --content=text --seed=4 --hot-percent=50
+start_workload block 5 --size-mib=64 --content=text --seed=4 --hot-percent=50
 ask block "" && pass "block workload ready" || fail "block workload did not start"
 
 # --- the engine -----------------------------------------------------------
@@ -121,12 +84,8 @@ for w in inter block; do
 done
 
 # --- stop -------------------------------------------------------------------
-# "exit" has no answer line: send it and wait for the process, not a reply.
-echo exit >&4
-echo exit >&5
-for w in inter block; do
-        eval "wait \$${w}_pid"
-done
+stop_workload inter
+stop_workload block
 kill -TERM "$engine_pid"
 wait "$engine_pid"
 rc=$?
