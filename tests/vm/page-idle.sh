@@ -11,7 +11,7 @@
 # its pool removed. One PASS or FAIL line per check.
 set -u
 
-# pass, fail, uptime_s, start_workload, ask, num, stop_workload
+# pass, fail, uptime_s, start_workload, ask, num, stop_workload, check_idle_residency
 # shellcheck source=tests/vm/initramfs/usr/lib/wolfram-vm/workload.sh
 . /usr/lib/wolfram-vm/workload.sh
 
@@ -55,32 +55,7 @@ grep -q "Idle tracking: page_idle" /tmp/engine.log && pass "the engine chose pag
 
 # --- outcomes ---------------------------------------------------------------
 for w in inter block; do
-        ask "$w" residency
-        echo "page-idle: $w residency $reply"
-        hot_swapped=$(num hot_swapped)
-        hot_present=$(num hot_present)
-        cold_swapped=$(num cold_swapped)
-        cold_present=$(num cold_present)
-        total_cold=$((cold_swapped + cold_present))
-        if [ -n "$hot_swapped" ] && [ "$hot_swapped" -eq 0 ] && [ "$hot_present" -gt 0 ]; then
-                pass "$w: no hot page in swap ($hot_present present)"
-        else
-                fail "$w: hot pages in swap: $reply"
-        fi
-        if [ -n "$cold_swapped" ] && [ "$total_cold" -gt 0 ] && [ $((cold_swapped * 10)) -ge $((total_cold * 9)) ]; then
-                pass "$w: $cold_swapped of $total_cold idle pages in swap"
-        else
-                fail "$w: idle pages not paged out: $reply"
-        fi
-        ask "$w" faults
-        majflt=$(num hot_majflt)
-        if [ -n "$majflt" ] && [ "$majflt" -le 16 ]; then
-                pass "$w: hot thread major faults $majflt"
-        else
-                fail "$w: hot thread faulted: $reply"
-        fi
-        ask "$w" verify
-        echo "$reply" | grep -q '"ok":true' && pass "$w: checksum intact" || fail "$w: verify said $reply"
+        check_idle_residency "$w"
 done
 
 # --- stop -------------------------------------------------------------------

@@ -81,7 +81,7 @@ install -D -m 0755 "$build/tests/workload/wolfram-workload" "$overlay/usr/local/
 lib=$overlay/usr/local/lib/wolfram-vm
 install -d "$lib/cases"
 install -m 0755 "$tests/driver.sh" "$tests/session-agent.sh" "$tests/agent-run.sh" "$lib/"
-install -m 0644 "$tests/lib.sh" "$lib/"
+install -m 0644 "$tests/lib.sh" "$src/tests/vm/initramfs/usr/lib/wolfram-vm/workload.sh" "$lib/"
 install -m 0755 "$tests"/cases/*.sh "$lib/cases/"
 install -D -m 0644 "$src/dbus/org.wolfram.Memory1.xml" "$lib/org.wolfram.Memory1.xml"
 cp -r "$tests/files/." "$overlay/"
