@@ -10,15 +10,20 @@ void applet_model_clear(AppletModel *m) {
         *m = (AppletModel){ .state = APPLET_ENGINE_ABSENT, .last_error = error };
 }
 
-/* State wins over Paused when both are there: "paused" is what a Pause left. */
-static gboolean apply_state(AppletModel *m, const gchar *state, gboolean have_paused, gboolean paused) {
-        AppletEngineState old = m->state;
+/* Takes the engine's state from State, else from Paused, of a dictionary
+ * (State wins: "paused" is what a Pause left). Returns FALSE when it has
+ * neither, and leaves the state as it was. */
+static gboolean apply_state(AppletModel *m, GVariantDict *d) {
+        const gchar *state;
+        gboolean paused;
 
-        if (state)
+        if (g_variant_dict_lookup(d, "State", "&s", &state))
                 m->state = g_str_equal(state, "paused") ? APPLET_ENGINE_PAUSED : APPLET_ENGINE_RUNNING;
-        else if (have_paused)
+        else if (g_variant_dict_lookup(d, "Paused", "b", &paused))
                 m->state = paused ? APPLET_ENGINE_PAUSED : APPLET_ENGINE_RUNNING;
-        return m->state != old;
+        else
+                return FALSE;
+        return TRUE;
 }
 
 static void lookup_u64(GVariantDict *d, const gchar *key, guint64 *ret) {
@@ -30,20 +35,16 @@ static void lookup_u64(GVariantDict *d, const gchar *key, guint64 *ret) {
 
 gboolean applet_model_update_from_stats(AppletModel *m, GVariant *stats) {
         g_autoptr(GVariant) pool = NULL, ksm = NULL;
-        const gchar *state = NULL, *version = NULL;
-        gboolean paused = FALSE, have_paused;
+        const gchar *version = NULL;
         GVariantDict d;
 
         if (!stats || !g_variant_is_of_type(stats, G_VARIANT_TYPE_VARDICT))
                 return FALSE;
 
         g_variant_dict_init(&d, stats);
-        g_variant_dict_lookup(&d, "State", "&s", &state);
-        have_paused = g_variant_dict_lookup(&d, "Paused", "b", &paused);
         /* An engine that answers is there, even one too old to say its state. */
-        if (!state && !have_paused && m->state == APPLET_ENGINE_ABSENT)
+        if (!apply_state(m, &d) && m->state == APPLET_ENGINE_ABSENT)
                 m->state = APPLET_ENGINE_RUNNING;
-        apply_state(m, state, have_paused, paused);
         if (g_variant_dict_lookup(&d, "Version", "&s", &version)) {
                 g_free(m->version);
                 m->version = g_strdup(version);
@@ -80,19 +81,15 @@ gboolean applet_model_update_from_stats(AppletModel *m, GVariant *stats) {
 }
 
 gboolean applet_model_update_from_changed(AppletModel *m, GVariant *changed) {
-        const gchar *state = NULL;
-        gboolean paused = FALSE, have_paused;
-        gboolean r;
+        AppletEngineState old = m->state;
         GVariantDict d;
 
         if (!changed || !g_variant_is_of_type(changed, G_VARIANT_TYPE_VARDICT))
                 return FALSE;
         g_variant_dict_init(&d, changed);
-        g_variant_dict_lookup(&d, "State", "&s", &state);
-        have_paused = g_variant_dict_lookup(&d, "Paused", "b", &paused);
-        r = (state || have_paused) && apply_state(m, state, have_paused, paused);
+        apply_state(m, &d);
         g_variant_dict_clear(&d);
-        return r;
+        return m->state != old;
 }
 
 void applet_model_set_error(AppletModel *m, const gchar *message) {

@@ -227,10 +227,6 @@ void applet_sni_free(AppletSni *s) {
         g_free(s);
 }
 
-gboolean applet_sni_is_registered(const AppletSni *s) {
-        return s->registered;
-}
-
 /* Replaces *field with value (taken); TRUE when it differs. */
 static gboolean take_if_changed(gchar **field, gchar *value) {
         if (g_strcmp0(*field, value) == 0) {

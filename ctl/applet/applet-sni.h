@@ -26,7 +26,4 @@ void applet_sni_free(AppletSni *s);
  * PropertiesChanged) for exactly what changed. */
 void applet_sni_update(AppletSni *s, const AppletModel *m);
 
-/* TRUE once a watcher accepted the item. */
-gboolean applet_sni_is_registered(const AppletSni *s);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(AppletSni, applet_sni_free)
