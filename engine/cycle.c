@@ -105,7 +105,7 @@ static int table_append(ProcessTable *t, const ProcessRecord *r) {
 }
 
 /* Collects, decides and advises for one process; fills its record. */
-static int cycle_process(CycleJob *job, const ProcTarget *t, void **state, ProcessRecord *rec) {
+static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessRecord *rec) {
         const ProcessRecord *prev = table_find(job->previous, t->pid, t->start_time);
         IdleResult res = {};
         uint64_t resident = 0, idle = 0;
@@ -115,12 +115,16 @@ static int cycle_process(CycleJob *job, const ProcTarget *t, void **state, Proce
                 rec->cold_bytes = prev->cold_bytes;
                 rec->pageout_bytes = prev->pageout_bytes;
         }
-        r = proc_target_check(t);
-        if (r <= 0)
-                return r < 0 ? r : -ESRCH;
         r = job->backend->collect(t, state, job->policy.min_region_bytes, &res);
         if (r < 0)
                 return r;
+        /* What was read belongs to the pinned process only if it is still
+         * alive now. */
+        r = proc_target_check(t);
+        if (r <= 0) {
+                idle_result_done(&res);
+                return r < 0 ? r : -ESRCH;
+        }
 
         rec->regions = calloc(res.n_regions ?: 1, sizeof(RegionRecord));
         if (!rec->regions) {
@@ -183,12 +187,16 @@ static void *cycle_thread(void *userdata) {
         job->stats.dry_run = job->dry_run;
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
-                const ProcTarget *t = &job->scan.targets[i];
+                ProcTarget *t = &job->scan.targets[i];
                 int r;
 
                 if (t->excluded)
                         continue;
-                r = job->backend->mark(t, &states[i]);
+                r = proc_target_pin(t);
+                if (r >= 0) {
+                        r = job->backend->mark(t, &states[i]);
+                        proc_target_unpin(t);
+                }
                 if (r < 0 && r != -ESRCH)
                         log_full_errno(LOG_NOTICE, r, "Failed to mark %s[%d] idle, skipping it: %m", t->comm,
                                        (int) t->pid);
@@ -197,7 +205,7 @@ static void *cycle_thread(void *userdata) {
 
         if (states && marked && cycle_wait(job))
                 for (size_t i = 0; i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
-                        const ProcTarget *t = &job->scan.targets[i];
+                        ProcTarget *t = &job->scan.targets[i];
                         ProcessRecord rec = { .pid = t->pid,
                                               .start_time = t->start_time,
                                               .rss_anon_bytes = t->rss_anon_bytes,
@@ -211,7 +219,11 @@ static void *cycle_thread(void *userdata) {
                                 if (!marked[i])
                                         continue;
                                 job->stats.processes++;
-                                r = cycle_process(job, t, &states[i], &rec);
+                                r = proc_target_pin(t);
+                                if (r >= 0) {
+                                        r = cycle_process(job, t, &states[i], &rec);
+                                        proc_target_unpin(t);
+                                }
                         }
                         if (r == -ESRCH) {
                                 /* Gone during the window: nothing to report. */

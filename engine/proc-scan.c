@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <signal.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,18 +283,51 @@ int proc_find_ksmd(pid_t *ret_pid, ProcStat *ret_stat) {
         return r;
 }
 
+/* A pidfd polls readable once its process has exited. Unlike a null
+ * signal this needs no permission over the process (no CAP_KILL for other
+ * users' processes). */
+static bool pidfd_exited(int pidfd) {
+        struct pollfd p = { .fd = pidfd, .events = POLLIN };
+
+        return poll(&p, 1, 0) > 0;
+}
+
 int proc_target_check(const ProcTarget *t) {
         ProcStat s;
         int r;
 
-        if (t->pidfd >= 0 && syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) < 0)
-                return errno == ESRCH ? 0 : -errno;
+        if (t->pidfd >= 0 && pidfd_exited(t->pidfd))
+                return 0;
         r = proc_read_stat(t->pid, &s);
         if (r == -ENOENT || r == -ESRCH)
                 return 0;
         if (r < 0)
                 return r;
-        return s.start_time == t->start_time;
+        return s.start_time == t->start_time && s.state != 'Z' && s.state != 'X';
+}
+
+int proc_target_pin(ProcTarget *t) {
+        int r;
+
+        assert(t->pidfd < 0);
+        t->pidfd = pidfd_open_pid(t->pid);
+        if (t->pidfd < 0 && t->pidfd != -EBADF)
+                return t->pidfd == -EINVAL ? -ESRCH : t->pidfd;
+        /* The pidfd names whoever had the pid when it was opened; a start
+         * time read afterwards that is still the scanned one proves that
+         * was the scanned process. */
+        r = proc_target_check(t);
+        if (r <= 0) {
+                proc_target_unpin(t);
+                return r < 0 ? r : -ESRCH;
+        }
+        return 0;
+}
+
+void proc_target_unpin(ProcTarget *t) {
+        if (t->pidfd >= 0)
+                close(t->pidfd);
+        t->pidfd = -EBADF;
 }
 
 static void target_free(ProcTarget *t) {
@@ -311,12 +345,9 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
         size_t size;
         int r;
 
-        /* The pidfd first: whatever is read after it belongs to this
-         * process if the process is still alive afterwards. */
-        t.pidfd = pidfd_open_pid(pid);
-        if (t.pidfd < 0 && t.pidfd != -EBADF)
-                return 0;
-
+        /* No pidfd is held from the scan on: a cycle over thousands of
+         * processes would need as many descriptors. Work on the process
+         * pins it again by its start time (proc_target_pin()). */
         r = proc_read_stat(pid, &s);
         if (r < 0 || (s.flags & PF_KTHREAD) || s.state == 'Z' || s.state == 'X' || pid == 2 || s.ppid == 2)
                 goto skip;
@@ -336,10 +367,6 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
         t.rss_anon_bytes = st.rss_anon_bytes;
         t.vm_swap_bytes = st.vm_swap_bytes;
         t.excluded = target_excluded(c, t.comm, t.cgroup);
-        if (t.excluded && t.pidfd >= 0) {
-                close(t.pidfd);
-                t.pidfd = -EBADF;
-        }
         *ret = t;
         return 1;
 

@@ -70,7 +70,7 @@ int proc_find_ksmd(pid_t *ret_pid, ProcStat *ret_stat);
 /* A process the engine may work on this cycle. */
 typedef struct ProcTarget {
         pid_t pid;
-        int pidfd; /* opened before anything else was read */
+        int pidfd; /* while pinned (proc_target_pin()), else -EBADF */
         uint64_t start_time;
         char comm[16];
         char *cgroup;
@@ -87,10 +87,9 @@ typedef struct ProcScan {
 
 /* Walks /proc (root prefix honoured) for processes with at least
  * min_process_anon_mib of anonymous memory, other than 'self' and kernel
- * threads. Each gets a pidfd (when the root prefix is real) opened before
- * its files are read, and its identity (start time) recorded. Excluded
- * ones are kept with excluded set, without a pidfd. Processes that exit
- * meanwhile are dropped quietly. */
+ * threads, and records each one's identity (pid and start time); none is
+ * left holding a descriptor. Excluded ones are kept with excluded set.
+ * Processes that exit meanwhile are dropped quietly. */
 int proc_scan(const Config *c, pid_t self, ProcScan *ret);
 
 /* Opens one process as a request about it needs, whatever its size: its
@@ -110,6 +109,14 @@ const char *proc_excluded_by(const Config *c, const char *comm, const char *cgro
 void proc_scan_done(ProcScan *s);
 
 /* Whether the process behind t->pidfd is still the one scanned: alive, and
- * /proc/PID/stat shows the same start time. Returns 1, 0 when it is gone or
- * the pid was reused, or a negative errno. */
+ * /proc/PID/stat shows the same start time. Needs no permission over the
+ * process. Returns 1, 0 when it is gone or the pid was reused, or a
+ * negative errno. */
 int proc_target_check(const ProcTarget *t);
+
+/* Opens t->pidfd and proves it is the process scanned (same start time
+ * after the open). -ESRCH when it is gone or the pid now names another. */
+int proc_target_pin(ProcTarget *t);
+
+/* Closes t->pidfd. */
+void proc_target_unpin(ProcTarget *t);

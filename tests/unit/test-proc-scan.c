@@ -561,16 +561,27 @@ static void test_scan_real(void) {
         ASSERT_STREQ(t->comm, "wolfram-target");
         ASSERT_TRUE(t->rss_anon_bytes + t->vm_swap_bytes >= 16 * MIB);
         ASSERT_FALSE(t->excluded);
-        ASSERT_TRUE(t->pidfd >= 0);
         ASSERT_EQ_U64(t->start_time, stat_start_time(child));
-        ASSERT_EQ_INT(proc_target_check(t), 1);
-        /* Every target not excluded has a pidfd, an excluded one none. */
+        /* The scan holds no descriptor, whatever the number of targets. */
         for (size_t i = 0; i < s.n_targets; i++)
-                ASSERT_TRUE(s.targets[i].excluded ? s.targets[i].pidfd < 0 : s.targets[i].pidfd >= 0);
+                ASSERT_TRUE(s.targets[i].pidfd < 0);
+
+        /* Pinned by its start time: a pidfd that is this process. */
+        ProcTarget pinned = *t, stale = *t;
+        ASSERT_OK(proc_target_pin(&pinned));
+        ASSERT_TRUE(pinned.pidfd >= 0);
+        ASSERT_EQ_INT(proc_target_check(&pinned), 1);
+        /* A start time that is not the process's: the pid names another. */
+        stale.start_time++;
+        ASSERT_EQ_INT(proc_target_pin(&stale), -ESRCH);
+        ASSERT_TRUE(stale.pidfd < 0);
 
         ASSERT_TRUE(kill(child, SIGKILL) == 0);
         ASSERT_TRUE(waitpid(child, &status, 0) == child);
-        ASSERT_EQ_INT(proc_target_check(t), 0);
+        ASSERT_EQ_INT(proc_target_check(&pinned), 0);
+        proc_target_unpin(&pinned);
+        ASSERT_TRUE(pinned.pidfd < 0);
+        ASSERT_EQ_INT(proc_target_pin(&pinned), -ESRCH);
 
         proc_scan_done(&s);
         config_done(&c);
