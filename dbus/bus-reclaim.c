@@ -63,7 +63,9 @@ int property_get_cycle_u64(sd_bus *bus, const char *path, const char *interface,
 }
 
 static const char *process_state(const ProcessRecord *p) {
-        return p->excluded ? "excluded" : policy_action_to_string(p->last_action);
+        return p->protected  ? "protected"
+               : p->excluded ? "excluded"
+                             : policy_action_to_string(p->last_action);
 }
 
 int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {

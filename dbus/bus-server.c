@@ -7,6 +7,7 @@
 
 #include "build-config.h"
 #include "bus-members.h"
+#include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-server.h"
 #include "log.h"
@@ -683,6 +684,10 @@ int bus_server_start(Engine *e) {
                 log_error_errno(r, "Failed to attach the bus to the event loop: %m");
                 goto fail;
         }
+        r = bus_peers_watch(e, s->bus);
+        if (r < 0)
+                log_warning_errno(r, "Failed to ask the bus for its own and polkitd's pids, ignoring: %m");
+
         /* Losing the bus leaves nothing to serve: leave the loop and let the
          * service manager restart us. */
         r = sd_bus_set_exit_on_disconnect(s->bus, true);

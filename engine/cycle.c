@@ -211,6 +211,7 @@ static void *cycle_thread(void *userdata) {
                                               .rss_anon_bytes = t->rss_anon_bytes,
                                               .swap_bytes = t->vm_swap_bytes,
                                               .excluded = t->excluded,
+                                              .protected = t->protected,
                                               .ksm = t->ksm };
                         int r = 0;
 

@@ -31,6 +31,7 @@ typedef struct ProcessRecord {
         uint64_t pageout_bytes; /* advised MADV_PAGEOUT */
         PolicyAction last_action;
         bool excluded;
+        bool protected; /* never advised, whatever the configuration */
         ProcKsmStat ksm; /* as of the cycle's scan */
         RegionRecord *regions;
         size_t n_regions;

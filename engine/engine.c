@@ -298,7 +298,16 @@ static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userd
         return 0;
 }
 
+ProcProtected engine_protected(const Engine *e) {
+        return (ProcProtected){
+                .self = getpid(),
+                .bus_daemon = e->bus_daemon_pid,
+                .polkitd = e->polkitd_pid,
+        };
+}
+
 static int engine_start_cycle(Engine *e) {
+        ProcProtected protected;
         CycleJob *job;
         int r;
 
@@ -308,7 +317,8 @@ static int engine_start_cycle(Engine *e) {
         job = calloc(1, sizeof(CycleJob));
         if (!job)
                 return log_oom();
-        r = proc_scan(&e->config, getpid(), &job->scan);
+        protected = engine_protected(e);
+        r = proc_scan(&e->config, &protected, &job->scan);
         if (r < 0) {
                 free(job);
                 return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
@@ -454,6 +464,7 @@ static int on_reclaim_done(sd_event_source *s, int fd, uint32_t revents, void *u
 }
 
 int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, char **ret_error) {
+        ProcProtected protected;
         ReclaimProcessJob *job;
         const char *by;
         PolicyAction action;
@@ -487,14 +498,6 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
                                : -EOPNOTSUPP;
         if (pid == 0 || pid > INT32_MAX)
                 return asprintf(ret_error, "No process %" PRIu32 ".", pid) < 0 ? -ENOMEM : -ESRCH;
-        if (pid == 1)
-                return asprintf(ret_error, "Process 1 is the init system; wolfram never touches it.") < 0
-                               ? -ENOMEM
-                               : -EPERM;
-        if ((pid_t) pid == getpid())
-                return asprintf(ret_error, "Process %" PRIu32 " is wolframd itself.", pid) < 0 ? -ENOMEM
-                                                                                               : -EPERM;
-
         r = proc_target_open(&e->config, (pid_t) pid, &t, &kernel_thread);
         if (r == -ESRCH)
                 return asprintf(ret_error, "No process %" PRIu32 " (it may have exited).", pid) < 0 ? -ENOMEM
@@ -507,6 +510,14 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
                 r = asprintf(ret_error,
                              "Process %" PRIu32 " (%s) is a kernel thread: it has no memory of its own.",
                              pid, t.comm);
+                proc_target_done(&t);
+                return r < 0 ? -ENOMEM : -EPERM;
+        }
+        protected = engine_protected(e);
+        by = proc_protected_reason(&protected, (pid_t) pid, t.comm);
+        if (by) {
+                r = asprintf(ret_error, "Process %" PRIu32 " (%s) is %s; wolfram never advises its memory.",
+                             pid, t.comm, by);
                 proc_target_done(&t);
                 return r < 0 ? -ENOMEM : -EPERM;
         }

@@ -97,6 +97,10 @@ struct Engine {
         uint64_t total_cold_bytes;
         uint64_t total_pageout_bytes;
 
+        /* Never advised, as the bus reports them (bus adapter); 0: unknown. */
+        pid_t bus_daemon_pid;
+        pid_t polkitd_pid;
+
         /* Told about changes made outside a method call (timer, SIGHUP), so
          * the bus adapter can announce them. */
         void (*on_change)(Engine *e, int changes);
@@ -159,6 +163,9 @@ bool engine_policy_enabled(const Engine *e, PolicyName p);
  * mode, -EBUSY one runs already, -EOPNOTSUPP not possible here (dry run,
  * no process_madvise), -ESRCH no such process, -EPERM a protected one. */
 int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, char **ret_error);
+
+/* The processes never advised: PID 1, the engine, the bus and polkitd. */
+ProcProtected engine_protected(const Engine *e);
 
 /* The RAM the pool saves now: what it holds minus what it takes. */
 uint64_t engine_pool_saved_bytes(const Engine *e);

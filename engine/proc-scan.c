@@ -211,6 +211,27 @@ const char *proc_excluded_by(const Config *c, const char *comm, const char *cgro
         return c->n_only_cgroups > 0 ? "only_cgroups" : NULL;
 }
 
+const char *proc_protected_reason(const ProcProtected *p, pid_t pid, const char *comm) {
+        /* Exact names: a process that calls itself so only keeps its own
+         * memory in RAM. dbus-broker's launcher is cut to 15 bytes. */
+        static const char *const bus_names[] = { "dbus-daemon", "dbus-broker", "dbus-broker-lau" };
+
+        if (pid == 1)
+                return "the init system";
+        if (pid == p->self)
+                return "wolframd itself";
+        if (p->bus_daemon > 0 && pid == p->bus_daemon)
+                return "the system bus";
+        if (p->polkitd > 0 && pid == p->polkitd)
+                return "polkit, which authorizes the engine's callers";
+        for (size_t i = 0; i < ELEMENTSOF(bus_names); i++)
+                if (streq(comm, bus_names[i]))
+                        return "a bus daemon";
+        if (streq(comm, "polkitd"))
+                return "polkit, which authorizes the engine's callers";
+        return NULL;
+}
+
 static bool target_excluded(const Config *c, const char *comm, const char *cgroup) {
         return proc_excluded_by(c, comm, cgroup) != NULL;
 }
@@ -337,7 +358,7 @@ static void target_free(ProcTarget *t) {
 }
 
 /* Looks at one /proc entry; 1 when it became a target, 0 when not. */
-static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
+static int scan_one(const Config *c, const ProcProtected *protect, pid_t pid, ProcTarget *ret) {
         _cleanup_free_ char *status = NULL, *cgroup_text = NULL, *ksm_text = NULL;
         ProcTarget t = { .pid = pid, .pidfd = -EBADF };
         ProcStatus st;
@@ -366,7 +387,8 @@ static int scan_one(const Config *c, pid_t pid, ProcTarget *ret) {
         t.start_time = s.start_time;
         t.rss_anon_bytes = st.rss_anon_bytes;
         t.vm_swap_bytes = st.vm_swap_bytes;
-        t.excluded = target_excluded(c, t.comm, t.cgroup);
+        t.protected = proc_protected_reason(protect, pid, t.comm) != NULL;
+        t.excluded = t.protected || target_excluded(c, t.comm, t.cgroup);
         *ret = t;
         return 1;
 
@@ -418,7 +440,7 @@ void proc_target_done(ProcTarget *t) {
         t->cgroup = NULL;
 }
 
-int proc_scan(const Config *c, pid_t self, ProcScan *ret) {
+int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret) {
         _cleanup_free_ char *proc = root_path("/proc");
         ProcScan s = {};
         struct dirent *de;
@@ -435,9 +457,9 @@ int proc_scan(const Config *c, pid_t self, ProcScan *ret) {
                 uint64_t pid;
 
                 if (parse_u64(de->d_name, strlen(de->d_name), &pid) < 0 || pid == 0 || pid > INT_MAX ||
-                    (pid_t) pid == self)
+                    (pid_t) pid == protect->self)
                         continue;
-                if (scan_one(c, (pid_t) pid, &t) <= 0)
+                if (scan_one(c, protect, (pid_t) pid, &t) <= 0)
                         continue;
                 l = realloc(s.targets, (s.n_targets + 1) * sizeof(ProcTarget));
                 if (!l) {

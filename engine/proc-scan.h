@@ -76,7 +76,8 @@ typedef struct ProcTarget {
         char *cgroup;
         uint64_t rss_anon_bytes;
         uint64_t vm_swap_bytes;
-        bool excluded; /* by name or cgroup: reported, never touched */
+        bool excluded; /* by name or cgroup, or protected: reported, never touched */
+        bool protected; /* by proc_protected_reason(), whatever the configuration */
         ProcKsmStat ksm;
 } ProcTarget;
 
@@ -85,12 +86,27 @@ typedef struct ProcScan {
         size_t n_targets;
 } ProcScan;
 
+/* The processes the engine never advises, whatever the configuration
+ * says: what the machine, the bus and the engine's own authorization
+ * stand on. */
+typedef struct ProcProtected {
+        pid_t self;
+        pid_t bus_daemon; /* the bus's own pid as it reports it; 0 unknown */
+        pid_t polkitd; /* org.freedesktop.PolicyKit1's owner; 0 none */
+} ProcProtected;
+
+/* Why the process may never be advised ("the init system", …), or NULL.
+ * Besides the pids in 'p', the bus daemons' and polkitd's names are
+ * protected too, for buses other than ours. */
+const char *proc_protected_reason(const ProcProtected *p, pid_t pid, const char *comm);
+
 /* Walks /proc (root prefix honoured) for processes with at least
- * min_process_anon_mib of anonymous memory, other than 'self' and kernel
- * threads, and records each one's identity (pid and start time); none is
- * left holding a descriptor. Excluded ones are kept with excluded set.
- * Processes that exit meanwhile are dropped quietly. */
-int proc_scan(const Config *c, pid_t self, ProcScan *ret);
+ * min_process_anon_mib of anonymous memory, other than the engine itself
+ * and kernel threads, and records each one's identity (pid and start
+ * time); none is left holding a descriptor. Excluded and protected ones
+ * are kept with excluded set. Processes that exit meanwhile are dropped
+ * quietly. */
+int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret);
 
 /* Opens one process as a request about it needs, whatever its size: its
  * pidfd first, then its stat, status and cgroup. Sets *ret_kernel_thread

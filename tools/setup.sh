@@ -63,7 +63,13 @@ else
                 kill "$old"
                 for _ in $(seq 100); do name_owned org.wolfram.Memory1 || break; sleep 0.1; done
         fi
-        setsid /usr/sbin/wolframd </dev/null >>/var/log/wolframd.log 2>&1 &
+        # With what its unit would leave it: the capability bounding set,
+        # no new privileges, the file limit.
+        caps=$(sed -n 's/^CapabilityBoundingSet=//p' units/wolfram.service.in | tr ' ' '\n' |
+                sed -n 's/^CAP_\(.*\)/+\L\1/p' | paste -sd,)
+        nofile=$(sed -n 's/^LimitNOFILE=//p' units/wolfram.service.in)
+        setsid prlimit --nofile="$nofile" -- setpriv --bounding-set=-all,"$caps" --no-new-privs -- \
+                /usr/sbin/wolframd </dev/null >>/var/log/wolframd.log 2>&1 &
         wait_name org.wolfram.Memory1
         echo "Started wolframd (log: /var/log/wolframd.log)."
 fi

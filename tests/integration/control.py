@@ -40,6 +40,8 @@ def control_config(cgroup):
 def workload(size_mib, **kw):
     exe = os.environ.get("WOLFRAM_WORKLOAD")
     check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
+    # Most memory on a real machine is other users': the workloads are too.
+    kw.setdefault("user", NOBODY)
     return Workload(exe, size_mib, **kw)
 
 

@@ -26,6 +26,7 @@ VM_KNOBS = ("swappiness", "page-cluster", "vfs_cache_pressure", "compaction_proa
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE_DIR = os.path.abspath(os.path.join(HERE, "..", ".."))
+UNIT_FILE = os.path.join(SOURCE_DIR, "units", "wolfram.service.in")
 
 
 class TestFailure(Exception):
@@ -221,7 +222,11 @@ class Env:
             f.write(text)
 
     def engine_argv(self, extra_args=()):
-        return [self.wolframd, f"--config={self.config_file}"] + list(extra_args)
+        """The engine as its unit runs it: with the unit's capability
+        bounding set, no new privileges and its file limit, read from
+        units/wolfram.service.in so that the tests and the unit cannot
+        drift apart."""
+        return unit_sandbox_argv() + [self.wolframd, f"--config={self.config_file}"] + list(extra_args)
 
     def engine_env(self):
         return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir, STATE_DIRECTORY=self.state_dir)
@@ -353,6 +358,55 @@ class Env:
         r = self.run(["busctl", "--system", "--json=short", "get-property", BUS_NAME, BUS_PATH, BUS_NAME, name],
                      check_rc=0)
         return json.loads(r.stdout)["data"]
+
+
+def unit_settings(path=UNIT_FILE):
+    """The [Service] settings of the unit file: {key: [values in order]}."""
+    out = {}
+    section = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#;":
+                continue
+            if line.startswith("["):
+                section = line
+                continue
+            if section == "[Service]" and "=" in line:
+                key, value = line.split("=", 1)
+                out.setdefault(key.strip(), []).append(value.strip())
+    return out
+
+
+def unit_capabilities(path=UNIT_FILE):
+    """CapabilityBoundingSet= of the unit, as lower-case names without
+    CAP_ ("sys_admin"), in the unit's order."""
+    caps = []
+    for value in unit_settings(path).get("CapabilityBoundingSet", []):
+        if not value:
+            caps = []  # an empty assignment resets the list, as in systemd
+            continue
+        check(not value.startswith("~"), "the harness reads an allow-list CapabilityBoundingSet only")
+        caps += [c.lower().removeprefix("cap_") for c in value.split()]
+    check(caps, f"{path} sets no CapabilityBoundingSet")
+    return caps
+
+
+def unit_sandbox_argv(path=UNIT_FILE):
+    """A command prefix that gives what follows the unit's capability
+    bounding set (root keeps only those), NoNewPrivileges= and
+    LimitNOFILE=. The rest of the unit's sandbox needs systemd; the VM
+    system tier runs the installed unit for that."""
+    settings = unit_settings(path)
+    argv = ["setpriv", "--bounding-set=-all," + ",".join("+" + c for c in unit_capabilities(path))]
+    if settings.get("NoNewPrivileges", ["no"])[-1] == "yes":
+        argv.append("--no-new-privs")
+    argv.append("--")
+    limit = settings.get("LimitNOFILE")
+    if limit:
+        soft, _, hard = limit[-1].partition(":")
+        argv = ["prlimit", f"--nofile={soft}:{hard or soft}", "--"] + argv
+    return argv
 
 
 def read_vm_knobs():

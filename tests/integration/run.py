@@ -4,6 +4,7 @@ Each case is its own meson test: run.py CASE."""
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,10 +16,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workload"))
 from workload import Workload, process_madvise_pageout  # noqa: E402
 from workload import region_of, smaps_regions  # noqa: E402
-from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, write_zswap,  # noqa: E402
+from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, unwrap, write_zswap,  # noqa: E402
                      zram_devices,
                      BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
-                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for)
+                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for,
+                     unit_capabilities)
 
 GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
 polkit.addRule(function(action, subject) {
@@ -246,6 +248,36 @@ def case_priority():
         check(r.stdout.strip() == "idle", f"ionice says {r.stdout!r}")
 
 
+def proc_status_field(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        return next(ln.split(":", 1)[1].strip() for ln in f if ln.startswith(key + ":"))
+
+
+def decode_caps(mask_hex):
+    """Capability names in a /proc status mask, by setpriv's list (in number order)."""
+    names = subprocess.run(["setpriv", "--list-caps"], capture_output=True, text=True,
+                           check=True).stdout.split()
+    mask = int(mask_hex, 16)
+    return {name for bit, name in enumerate(names) if mask >> bit & 1}
+
+
+def case_unit_capabilities():
+    """The engine under test holds exactly the unit's capability bounding
+    set, as the installed unit gives it: the other tests prove their point
+    with no more privilege than that."""
+    with Env() as env:
+        pid = env.procs["wolframd"].pid
+        with open(f"/proc/{pid}/comm") as f:
+            check(f.read().strip() == "wolframd", "the harness's pid is not the engine's")
+        unit = set(unit_capabilities())
+        bounding = decode_caps(proc_status_field(pid, "CapBnd"))
+        effective = decode_caps(proc_status_field(pid, "CapEff"))
+        check(bounding == unit, f"bounding set {sorted(bounding)} != the unit's {sorted(unit)}")
+        check(effective <= unit and "kill" not in effective, f"effective {sorted(effective)}")
+        check(proc_status_field(pid, "NoNewPrivs") == "1", "NoNewPrivileges= not applied")
+        print(f"wolframd runs with {', '.join(sorted(effective))}")
+
+
 def case_sigterm():
     with Env() as env:
         for sig in ("TERM", "INT"):
@@ -420,6 +452,8 @@ def percent_of_ram(percent):
 def workload(size_mib, content="mixed", **kw):
     exe = os.environ.get("WOLFRAM_WORKLOAD")
     check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
+    # Most memory on a real machine is other users': the workloads are too.
+    kw.setdefault("user", NOBODY)
     return Workload(exe, size_mib, content=content, **kw)
 
 
@@ -669,10 +703,12 @@ def case_cold_excluded():
     exe = os.environ["WOLFRAM_WORKLOAD"]
     with TestCgroup("work") as cg, TestCgroup("keep") as keep:
         named = os.path.join(tempfile.mkdtemp(prefix="wolfram-wl-"), "wl-excluded")
+        os.chmod(os.path.dirname(named), 0o755)  # the workloads run as nobody
         os.symlink(exe, named)
         try:
-            with Workload(exe, 64, content="text", seed=1) as a, Workload(exe, 64, content="text", seed=2) as b, \
-                    Workload(named, 64, content="text", seed=3) as c:
+            with Workload(exe, 64, content="text", seed=1, user=NOBODY) as a, \
+                    Workload(exe, 64, content="text", seed=2, user=NOBODY) as b, \
+                    Workload(named, 64, content="text", seed=3, user=NOBODY) as c:
                 cg.add(a.pid)
                 keep.add(b.pid)
                 cg.add(c.pid)
@@ -729,11 +765,135 @@ def case_cold_dry_run():
             env.stop_engine()
 
 
+def anon_bytes(pid):
+    """RssAnon + VmSwap of a process, as the engine's threshold counts them."""
+    total = 0
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(("RssAnon:", "VmSwap:")):
+                total += int(line.split()[1]) * 1024
+    return total
+
+
+PROTECTED_NAMES = ("dbus-daemon", "dbus-broker", "dbus-broker-lau", "polkitd")
+
+
+def case_protected_processes():
+    """PID 1, the bus daemon and polkitd are never advised, whatever the
+    configuration says: with every exclusion list emptied they are listed
+    as protected, and ReclaimProcess refuses them, and a process that
+    calls itself polkitd too."""
+    exe = os.environ["WOLFRAM_WORKLOAD"]
+    d = tempfile.mkdtemp(prefix="wolfram-wl-")
+    os.chmod(d, 0o755)  # the workloads run as nobody
+    impostor_exe = os.path.join(d, "polkitd")
+    os.symlink(exe, impostor_exe)
+    try:
+        with TestCgroup("protected") as cg, Workload(impostor_exe, 16, content="text", user=NOBODY) as impostor, \
+                workload(16, "text") as plain:
+            cg.add(impostor.pid)
+            cg.add(plain.pid)
+            # The whole machine in a dry run: everything looked at, nothing changed.
+            whole = ("[Engine]\ncycle_secs=3600\nidle_sample_secs=1\nmin_process_anon_mib=1\nidle_backend=refs\n"
+                     "dry_run=yes\n[Exclude]\nexcluded_names=\nexcluded_cgroups=\n")
+            with Env(config=whole) as env:
+                guarded = {1: "the init system", env.procs["dbus-daemon"].pid: "the system bus",
+                           env.procs["polkitd"].pid: "polkit", impostor.pid: "polkit"}
+                wait_cycles(env, 1, 120)
+                procs = list_processes(env)
+                for pid, why in guarded.items():
+                    if anon_bytes(pid) >= 1.5 * MIB:  # clearly above the threshold
+                        check(procs.get(pid, {}).get("state") == "protected", f"{why} ({pid}): {procs.get(pid)}")
+                check(procs.get(impostor.pid, {}).get("state") == "protected", f"impostor: {procs.get(impostor.pid)}")
+                check(procs.get(plain.pid, {}).get("state") == "pageout", f"plain workload: {procs.get(plain.pid)}")
+                stray = [p for p in procs.values()
+                         if p["state"] == "protected" and p["pid"] not in guarded and p["name"] not in PROTECTED_NAMES]
+                check(not stray, f"protected without a reason: {stray}")
+                print(f"{sum(p['state'] == 'protected' for p in procs.values())} of {len(procs)} processes "
+                      f"listed as protected")
+                env.stop_engine()
+            with Env(config=cycle_config([cg])) as env:
+                guarded = {1: "the init system", env.procs["dbus-daemon"].pid: "the system bus",
+                           env.procs["polkitd"].pid: "polkit", impostor.pid: "polkit"}
+                for pid, why in guarded.items():
+                    res = env.call("ReclaimProcess", signature="us", args=[pid, "pageout"])
+                    check(not res["ok"] and res["error"] == "org.wolfram.Memory1.Error.ProtectedProcess"
+                          and why in res["message"] and "never advises" in res["message"],
+                          f"ReclaimProcess({pid}): {res}")
+                check(impostor.status()["vm_swap_kib"] == 0, "the impostor was paged out")
+                res = env.call("ReclaimProcess", signature="us", args=[plain.pid, "pageout"])
+                check(res["ok"], f"ReclaimProcess of the plain workload: {res}")
+                check(plain.verify()["ok"], "checksum changed")
+                env.stop_engine()
+    finally:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def engine_nofile_limit(pid):
+    with open(f"/proc/{pid}/limits") as f:
+        line = next(ln for ln in f if ln.startswith("Max open files"))
+    return int(line.split()[3])
+
+
+def case_cycle_many_processes():
+    """A cycle over 3,000 processes of an ordinary user (a container host),
+    with the engine under its unit's file limit, far below one descriptor
+    per process: every one is looked at and advised, none skipped."""
+    import json
+    import select
+    from workload import as_user_argv
+    swarm = os.environ.get("WOLFRAM_SWARM")
+    check(swarm and os.access(swarm, os.X_OK), "$WOLFRAM_SWARM must name the built wolfram-swarm")
+    n, kib = 3000, 1100
+    with TestCgroup("swarm") as cg:
+        p = subprocess.Popen(as_user_argv(NOBODY) + [swarm, f"--count={n}", f"--kib={kib}"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            cg.add(p.pid)
+            p.stdin.write("go\n")
+            p.stdin.flush()
+            check(select.select([p.stdout], [], [], 120)[0], "the swarm did not start in 120 s")
+            pids = set(json.loads(p.stdout.readline())["pids"])
+            check(len(pids) == n, f"{len(pids)} processes started")
+            # MADV_COLD only: process_madvise on every one of them, without
+            # filling zram with 3 GiB.
+            cfg = ("[Engine]\ncycle_secs=3600\nidle_sample_secs=2\nmin_process_anon_mib=1\nidle_backend=refs\n"
+                   f"pageout_after_cycles=100\n[Exclude]\nonly_cgroups={cg.name}\n")
+            with Env(config=cfg) as env:
+                pid = env.procs["wolframd"].pid
+                limit = engine_nofile_limit(pid)
+                check(limit < n, f"the engine's file limit {limit} does not prove the point")
+                wait_cycles(env, 1, 600)
+                r = env.run(["busctl", "--system", "--json=short", "call", BUS_NAME, BUS_PATH, BUS_NAME,
+                             "GetStats"], check_rc=0)
+                last = unwrap(json.loads(r.stdout)["data"][0])["LastCycle"]
+                procs = list_processes(env)
+                mine = [procs[q] for q in pids if q in procs]
+                check(len(mine) == n, f"{len(mine)} of {n} listed")
+                cold = [q for q in mine if q["state"] == "cold" and q["cold"] >= kib * 1024 * 0.9]
+                check(len(cold) == n, f"{len(cold)} of {n} advised cold; e.g. "
+                      f"{[q for q in mine if q not in cold][:3]}")
+                log = env.read_log()
+                check("Too many open files" not in log and "Not allowed" not in log, f"log:\n{log[-2000:]}")
+                fds = len(os.listdir(f"/proc/{pid}/fd"))
+                check(fds < 64, f"the engine holds {fds} descriptors after the cycle")
+                print(f"{last['Processes']} processes in {last['DurationUsec'] / 1e6:.1f} s "
+                      f"(CPU {last['CpuUsec'] / 1e6:.2f} s), file limit {limit}, {fds} descriptors open")
+                env.stop_engine()
+        finally:
+            p.stdin.close()
+            try:
+                p.wait(120)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+
+
 def case_cycle_bus_responsive():
     """GetStats answers while a cycle with many processes runs."""
     exe = os.environ["WOLFRAM_WORKLOAD"]
     with TestCgroup("many") as cg:
-        procs = [Workload(exe, 4, content="text", seed=i) for i in range(150)]
+        procs = [Workload(exe, 4, content="text", seed=i, user=NOBODY) for i in range(150)]
         try:
             for w in procs:
                 cg.add(w.pid)
@@ -781,7 +941,8 @@ def merge_launched(method, n, seed):
     exe = os.environ["WOLFRAM_WORKLOAD"]
     merge = os.environ.get("WOLFRAM_MERGE")
     check(merge and os.access(merge, os.X_OK), "$WOLFRAM_MERGE must name the built wolfram-merge")
-    return [Workload([merge, f"--method={method}", "--quiet", "--", exe], 64, content="random", seed=seed)
+    return [Workload([merge, f"--method={method}", "--quiet", "--", exe], 64, content="random", seed=seed,
+                     user=NOBODY)
             for _ in range(n)]
 
 
@@ -839,7 +1000,7 @@ def case_ksm_without_launcher():
     with Env(config=NO_RECLAIM) as env:
         base = ksm_counter("pages_sharing")
         exe = os.environ["WOLFRAM_WORKLOAD"]
-        ws = [Workload(exe, 64, content="random", seed=21) for _ in range(4)]
+        ws = [Workload(exe, 64, content="random", seed=21, user=NOBODY) for _ in range(4)]
         try:
             time.sleep(15)
             check(ksm_counter("pages_sharing") - base < 0.01 * PAGE_PAGES_64M,

@@ -362,10 +362,14 @@ static void check_targets(const ProcScan *s, const Expected *expected, size_t n)
         }
 }
 
-static void scan_fixture(const Config *c, pid_t self, ProcScan *s) {
+static void scan_fixture_protected(const Config *c, const ProcProtected *p, ProcScan *s) {
         fixture_root_use("proc-scan");
-        ASSERT_OK(proc_scan(c, self, s));
+        ASSERT_OK(proc_scan(c, p, s));
         fixture_root_reset();
+}
+
+static void scan_fixture(const Config *c, pid_t self, ProcScan *s) {
+        scan_fixture_protected(c, &(ProcProtected){ .self = self }, s);
 }
 
 static void test_scan_fixture(void) {
@@ -468,6 +472,52 @@ static void test_scan_threshold(void) {
         config_done(&c);
 }
 
+static void test_scan_protected(void) {
+        /* No exclusion at all, not even the profile's: PID 1, the bus and
+         * polkitd are still never touched, and shown as protected. */
+        char *cli[] = { "Engine.profile=server", "Engine.min_process_anon_mib=100",
+                        "Exclude.excluded_names=", "Exclude.excluded_cgroups=" };
+        ProcProtected p = { .self = 99999, .bus_daemon = 1009, .polkitd = 1011 };
+        ProcScan s;
+        Config c;
+
+        load_config("proc-scan", cli, ELEMENTSOF(cli), &c);
+        ASSERT_EQ_U64(c.n_excluded_names, 0);
+        scan_fixture_protected(&c, &p, &s);
+        for (size_t i = 0; i < s.n_targets; i++) {
+                const ProcTarget *t = &s.targets[i];
+                bool want = t->pid == 1 || t->pid == 1009 || t->pid == 1011;
+
+                if (t->protected != want || t->excluded != want)
+                        TEST_FAIL("pid %d (%s): protected %d excluded %d", (int) t->pid, t->comm,
+                                  t->protected, t->excluded);
+        }
+        ASSERT_NOT_NULL(find_target(&s, 1));
+        ASSERT_NOT_NULL(find_target(&s, 1000));
+        proc_scan_done(&s);
+        config_done(&c);
+}
+
+static void test_protected_reason(void) {
+        ProcProtected p = { .self = 500, .bus_daemon = 600, .polkitd = 700 };
+
+        ASSERT_STREQ(proc_protected_reason(&p, 1, "anything"), "the init system");
+        ASSERT_STREQ(proc_protected_reason(&p, 500, "wolframd"), "wolframd itself");
+        ASSERT_STREQ(proc_protected_reason(&p, 600, "whatever"), "the system bus");
+        ASSERT_NOT_NULL(proc_protected_reason(&p, 700, "polkitd"));
+        /* Other buses' daemons by name; near names are not protected. */
+        ASSERT_STREQ(proc_protected_reason(&p, 800, "dbus-broker-lau"), "a bus daemon");
+        ASSERT_STREQ(proc_protected_reason(&p, 801, "dbus-daemon"), "a bus daemon");
+        ASSERT_NOT_NULL(proc_protected_reason(&p, 802, "polkitd"));
+        ASSERT_NULL(proc_protected_reason(&p, 803, "dbus-daemonx"));
+        ASSERT_NULL(proc_protected_reason(&p, 804, "mypolkitd"));
+        ASSERT_NULL(proc_protected_reason(&p, 805, "java"));
+        /* Unknown bus pids (0) protect nobody. */
+        ProcProtected none = { .self = 500 };
+        ASSERT_NULL(proc_protected_reason(&none, 600, "whatever"));
+        ASSERT_NULL(proc_protected_reason(&none, 0, "whatever"));
+}
+
 static void test_scan_no_proc(void) {
         char *cli[] = { "Engine.profile=server" };
         ProcScan s = {};
@@ -475,7 +525,7 @@ static void test_scan_no_proc(void) {
 
         load_config("config-none", cli, ELEMENTSOF(cli), &c);
         fixture_root_use("config-none");
-        ASSERT_ERRNO(proc_scan(&c, 1, &s), -ENOENT);
+        ASSERT_ERRNO(proc_scan(&c, &(ProcProtected){ .self = 1 }, &s), -ENOENT);
         fixture_root_reset();
         ASSERT_NULL(s.targets);
         config_done(&c);
@@ -554,7 +604,7 @@ static void test_scan_real(void) {
         close(ready[0]);
 
         load_config("config-none", cli, ELEMENTSOF(cli), &c);
-        ASSERT_OK(proc_scan(&c, getpid(), &s));
+        ASSERT_OK(proc_scan(&c, &(ProcProtected){ .self = getpid() }, &s));
         ASSERT_NULL(find_target(&s, getpid()));
         t = find_target(&s, child);
         ASSERT_NOT_NULL(t);
@@ -607,6 +657,8 @@ int main(int argc, char *argv[]) {
                 { .name = "scan-profile-names-only", .func = test_scan_profile_names_only },
                 { .name = "scan-threshold", .func = test_scan_threshold },
                 { .name = "scan-no-proc", .func = test_scan_no_proc },
+                { .name = "scan-protected", .func = test_scan_protected },
+                { .name = "protected-reason", .func = test_protected_reason },
                 { .name = "target-check-fixture", .func = test_target_check_fixture },
                 { .name = "scan-real", .func = test_scan_real },
         };

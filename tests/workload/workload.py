@@ -142,6 +142,14 @@ def pagemap_swapped_pages(pid, addr, length):
             for e in entries]
 
 
+def as_user_argv(user):
+    """A command prefix that runs what follows as 'user' with that user's
+    primary group and no supplementary groups."""
+    import pwd
+    pw = pwd.getpwnam(user)
+    return ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", "--"]
+
+
 class Workload:
     """A running wolfram-workload holding size_mib MiB of known content.
 
@@ -167,6 +175,8 @@ class Workload:
         and, with "block", "hot_addr" and "cold_addr"; hot_ranges(),
         cold_ranges() and is_hot() cover them all.
 
+    user: run it as this user (by name) instead of as the caller.
+
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
     machine's documentation, 30% shared-library bytes, 15% zero and 15%
@@ -174,8 +184,9 @@ class Workload:
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
-                 regions=1):
+                 regions=1, user=None):
         self.timeout = timeout
+        self.user = user
         self._lines = queue.Queue()
         # exe may be a command that runs the workload (a launcher).
         args = (list(exe) if isinstance(exe, (list, tuple)) else [exe]) + [
@@ -187,6 +198,10 @@ class Workload:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         if regions != 1:
             args += [f"--regions={regions}"]
+        # As an ordinary user, as most memory on a real machine is; setpriv
+        # execs, so the pid is the workload's.
+        if user is not None:
+            args = as_user_argv(user) + args
         # stderr is inherited so that its messages land in the test log.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)

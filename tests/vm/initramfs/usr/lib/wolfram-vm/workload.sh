@@ -19,19 +19,32 @@ if ! command -v pass >/dev/null 2>&1; then
 fi
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 
-# start_workload NAME FD ARGS...: starts wolfram-workload ARGS; commands go
-# in through $WORKLOAD_DIR/NAME.in, which the shell keeps open read-write on FD (so
-# the workload never sees end-of-file between commands), and the answers
-# come out in $WORKLOAD_DIR/NAME.out.
+# workload_pipes NAME FD: the FIFO $WORKLOAD_DIR/NAME.in, which the shell
+# keeps open read-write on FD (so the workload never sees end-of-file
+# between commands), and the answers' file $WORKLOAD_DIR/NAME.out, both
+# open to any user (a workload may run as another).
+workload_pipes() {
+        name=$1 fd=$2
+        rm -f "$WORKLOAD_DIR/$name.in"
+        mkfifo -m 0666 "$WORKLOAD_DIR/$name.in"
+        : >"$WORKLOAD_DIR/$name.out"
+        : >"$WORKLOAD_DIR/$name.err"
+        chmod 0666 "$WORKLOAD_DIR/$name.out" "$WORKLOAD_DIR/$name.err"
+        eval "exec $fd<>\"\$WORKLOAD_DIR/$name.in\""
+        eval "${name}_n=0 ${name}_fd=$fd"
+}
+
+# start_workload NAME FD ARGS...: starts wolfram-workload ARGS (through
+# $WORKLOAD_LAUNCHER, a command prefix, where set); commands go in through
+# $WORKLOAD_DIR/NAME.in and the answers come out in $WORKLOAD_DIR/NAME.out.
 start_workload() {
         name=$1 fd=$2
         shift 2
-        rm -f "$WORKLOAD_DIR/$name.in"
-        mkfifo "$WORKLOAD_DIR/$name.in"
-        : >"$WORKLOAD_DIR/$name.out"
-        eval "exec $fd<>\"\$WORKLOAD_DIR/$name.in\""
-        wolfram-workload "$@" <"$WORKLOAD_DIR/$name.in" >"$WORKLOAD_DIR/$name.out" 2>"$WORKLOAD_DIR/$name.err" &
-        eval "${name}_pid=$! ${name}_n=0 ${name}_fd=$fd"
+        workload_pipes "$name" "$fd"
+        # shellcheck disable=SC2086
+        ${WORKLOAD_LAUNCHER:-} wolfram-workload "$@" <"$WORKLOAD_DIR/$name.in" >"$WORKLOAD_DIR/$name.out" \
+                2>"$WORKLOAD_DIR/$name.err" &
+        eval "${name}_pid=$!"
 }
 
 # ask NAME [COMMAND]: sends COMMAND (none: waits for the first line, the
@@ -64,7 +77,8 @@ stop_workload() {
         pid='' fd=''
         eval "fd=\$${name}_fd pid=\$${name}_pid"
         eval "echo exit >&$fd"
-        wait "$pid"
+        # Not a child when another session started it: nothing to reap.
+        wait "$pid" 2>/dev/null
         eval "exec $fd>&-"
         rm -f "$WORKLOAD_DIR/$name.in"
 }
