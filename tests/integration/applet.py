@@ -441,7 +441,13 @@ def case_applet_agent():
             f.write("\n".join(lines) + "\n")
         os.chmod(shadow, 0o640)
         env._bind(shadow, "/etc/shadow")
-        env._bind(os.path.join(env.tmp, "system_bus_socket"), "/run/dbus/system_bus_socket")
+        # /run/dbus of this namespace holds only the private bus's socket
+        # (a hard link to it), whether or not the host runs a system bus.
+        run_dbus = os.path.join(env.tmp, "run-dbus")
+        os.mkdir(run_dbus, 0o755)
+        os.link(os.path.join(env.tmp, "system_bus_socket"), os.path.join(run_dbus, "system_bus_socket"))
+        os.makedirs("/run/dbus", exist_ok=True)
+        env._bind(run_dbus, "/run/dbus")
 
         s.start_tray()
         applet = s.start_applet(user=NOBODY)

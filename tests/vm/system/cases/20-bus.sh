@@ -59,3 +59,21 @@ if grep -qx "$BUS_PATH" /run/wolfram-vm/tree.txt; then
 else
         fail "busctl tree: $(tr '\n' ' ' </run/wolfram-vm/tree.txt)"
 fi
+
+# What the engine's work stands on is never advised, and the engine knows
+# the bus daemon and polkitd by the pids the bus reports (dbus-daemon and
+# dbus-broker alike), not only by their names.
+bus_daemon_pid=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        GetConnectionUnixProcessID s org.freedesktop.DBus 2>/dev/null | awk '{ print $2 }')
+polkitd_pid=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
+        GetConnectionUnixProcessID s org.freedesktop.PolicyKit1 2>/dev/null | awk '{ print $2 }')
+for target in "1:the init system" "${bus_daemon_pid:-0}:the system bus" "${polkitd_pid:-0}:polkit"; do
+        pid=${target%%:*} why=${target#*:}
+        out=$(wolframctl reclaim "$pid" 2>&1)
+        rc=$?
+        if [ "$pid" != 0 ] && [ "$rc" -ne 0 ] && [[ $out == *"$why"* ]]; then
+                pass "ReclaimProcess refuses $pid ($(cat "/proc/$pid/comm")): $out"
+        else
+                fail "ReclaimProcess of $pid ($why) gave rc $rc: $out"
+        fi
+done
