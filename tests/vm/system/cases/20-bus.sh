@@ -63,6 +63,11 @@ fi
 # What the engine's work stands on is never advised, and the engine knows
 # the bus daemon and polkitd by the pids the bus reports (dbus-daemon and
 # dbus-broker alike), not only by their names.
+# polkitd is started by the bus on demand: make sure it runs.
+busctl call org.freedesktop.PolicyKit1 /org/freedesktop/PolicyKit1/Authority org.freedesktop.DBus.Peer Ping \
+        >/dev/null 2>&1
+# dbus-broker answers with its launcher's pid (the broker itself is its
+# child, protected by name).
 bus_daemon_pid=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
         GetConnectionUnixProcessID s org.freedesktop.DBus 2>/dev/null | awk '{ print $2 }')
 polkitd_pid=$(busctl call org.freedesktop.DBus /org/freedesktop/DBus org.freedesktop.DBus \
