@@ -167,6 +167,9 @@ class Workload:
         and, with "block", "hot_addr" and "cold_addr"; hot_ranges(),
         cold_ranges() and is_hot() cover them all.
 
+    name: bytes the workload names itself with (PR_SET_NAME) before its
+    first answer; the kernel keeps 15 of them.
+
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
     machine's documentation, 30% shared-library bytes, 15% zero and 15%
@@ -174,7 +177,7 @@ class Workload:
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
-                 regions=1):
+                 regions=1, name=None):
         self.timeout = timeout
         self._lines = queue.Queue()
         # exe may be a command that runs the workload (a launcher).
@@ -187,6 +190,9 @@ class Workload:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         if regions != 1:
             args += [f"--regions={regions}"]
+        # The process name (prctl PR_SET_NAME): bytes, any but NUL.
+        if name is not None:
+            args += [b"--name=" + name]
         # stderr is inherited so that its messages land in the test log.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
