@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "escape.h"
 #include "format.h"
 
 char *format_bytes(char *buf, size_t size, uint64_t bytes) {
@@ -63,70 +64,8 @@ char *format_timestamp(char *buf, size_t size, uint64_t usec) {
         return buf;
 }
 
-/* The length of the valid UTF-8 sequence at 's', or 0 when it is not one
- * (overlong forms and surrogates included). */
-static size_t utf8_sequence_length(const unsigned char *s) {
-        unsigned char c = s[0];
-
-        if (c < 0x80)
-                return 1;
-        if (c >= 0xc2 && c <= 0xdf)
-                return (s[1] & 0xc0) == 0x80 ? 2 : 0;
-        if (c >= 0xe0 && c <= 0xef) {
-                unsigned char lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
-        }
-        if (c >= 0xf0 && c <= 0xf4) {
-                unsigned char lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-                return s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80 ? 4 : 0;
-        }
-        return 0;
-}
-
-/* Valid UTF-8 that still must not reach a terminal as is: C1 controls, which
- * some terminals act on, and the bidi controls that reorder what a line
- * appears to say. */
-static bool utf8_sequence_unsafe(const unsigned char *s, size_t len) {
-        if (len == 2)
-                return s[0] == 0xc2 && s[1] < 0xa0;
-        if (len == 3 && s[0] == 0xe2 && s[1] == 0x80)
-                return s[2] >= 0xaa && s[2] <= 0xae;
-        if (len == 3 && s[0] == 0xe2 && s[1] == 0x81)
-                return s[2] >= 0xa6 && s[2] <= 0xa9;
-        return false;
-}
-
 char *escape_text(const char *s) {
-        const unsigned char *p = (const unsigned char *) s;
-        char *buf, *q;
-
-        /* Each byte grows to at most four ("\xNN"). */
-        buf = malloc(strlen(s) * 4 + 1);
-        if (!buf)
-                return NULL;
-        q = buf;
-        while (*p) {
-                size_t len = utf8_sequence_length(p);
-
-                if (*p == '\\') {
-                        *q++ = '\\';
-                        *q++ = '\\';
-                        p++;
-                } else if (len == 0 || (len == 1 && (*p < 0x20 || *p == 0x7f))) {
-                        q += sprintf(q, "\\x%02x", *p);
-                        p++;
-                } else if (utf8_sequence_unsafe(p, len)) {
-                        for (size_t i = 0; i < len; i++)
-                                q += sprintf(q, "\\x%02x", p[i]);
-                        p += len;
-                } else {
-                        memcpy(q, p, len);
-                        q += len;
-                        p += len;
-                }
-        }
-        *q = 0;
-        return buf;
+        return escape_bytes(s, strlen(s), 0);
 }
 
 size_t text_width(const char *s) {

@@ -17,8 +17,11 @@ char *format_duration(char *buf, size_t size, uint64_t usec);
 char *format_timestamp(char *buf, size_t size, uint64_t usec);
 
 /* Returns a newly allocated copy of 's' that is safe to print on a
- * terminal: control characters, invalid UTF-8, C1 controls and bidi
- * overrides become \xNN, a backslash becomes \\. NULL when out of memory. */
+ * terminal: escape_bytes() without ESCAPE_BACKSLASH, so newline, tab and CR
+ * become \n, \t, \r and other controls, invalid UTF-8, C1 controls and
+ * bidi overrides \xNN. A backslash stays: names and paths come from the
+ * engine escaped already and are shown as they are, so that what is shown
+ * can be given back as a pattern. NULL when out of memory. */
 char *escape_text(const char *s);
 
 /* The number of terminal columns 's' takes, counting each UTF-8 code point

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "format.h"
 #include "macro.h"
 #include "output.h"
@@ -107,11 +108,36 @@ const char *json_get_str(json_object *o, const char *key, const char *def) {
         return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : def;
 }
 
+void fputs_json_safe(FILE *f, const char *json) {
+        const char *p = json, *end = json + strlen(json);
+
+        /* json-c writes C0 controls as \u00XX but DEL, C1 and bidi controls
+         * as they are, and bytes that are not UTF-8 too. Outside strings its
+         * text is ASCII, so any such byte is inside a string, where \uXXXX
+         * keeps the JSON valid and the terminal safe. */
+        while (p < end) {
+                uint32_t cp;
+                size_t n = utf8_char_decode(p, (size_t) (end - p), &cp);
+
+                if (n == 0) {
+                        fputs("\\ufffd", f);
+                        p++;
+                } else if (cp >= 0x7f && unichar_is_unsafe(cp)) {
+                        fprintf(f, "\\u%04" PRIx32, cp);
+                        p += n;
+                } else {
+                        fwrite(p, 1, n, f);
+                        p += n;
+                }
+        }
+}
+
 int print_json(FILE *f, json_object *v, bool pretty) {
         int flags =
                 JSON_C_TO_STRING_NOSLASHESCAPE | (pretty ? JSON_C_TO_STRING_PRETTY : JSON_C_TO_STRING_PLAIN);
 
-        fprintf(f, "%s\n", json_object_to_json_string_ext(v, flags));
+        fputs_json_safe(f, json_object_to_json_string_ext(v, flags));
+        fputc('\n', f);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -43,8 +43,13 @@ bool json_get_bool(json_object *o, const char *key, bool def);
 const char *json_get_str(json_object *o, const char *key, const char *def);
 json_object *json_get(json_object *o, const char *key);
 
-/* Prints a JSON value and a newline: pretty, or on one line. Returns 0 or
- * -EIO when writing failed. */
+/* Writes JSON text as it is but for DEL, C1 and bidi controls and bytes
+ * that are not UTF-8 (these only ever stand inside strings): \uXXXX, and
+ * \ufffd for a bad byte. Still the same JSON, and safe on a terminal. */
+void fputs_json_safe(FILE *f, const char *json);
+
+/* Prints a JSON value and a newline: pretty, or on one line, through
+ * fputs_json_safe(). Returns 0 or -EIO when writing failed. */
 int print_json(FILE *f, json_object *v, bool pretty);
 
 /* Prints 's' escaped (see escape_text()); "?" for NULL. */

@@ -12,6 +12,7 @@
 
 #include "config-internal.h"
 #include "config.h"
+#include "escape.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -360,18 +361,28 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
                         item = p;
                         while (p < end && *p != ' ' && *p != '\t' && *p != ',')
                                 p++;
+                        _cleanup_free_ char *raw_item = NULL, *shown = NULL;
+                        size_t raw_len;
+
                         len = (size_t) (p - item);
                         if (len == 0)
                                 break;
-                        if (s->item_max_len && len > s->item_max_len)
+                        /* Every list is of patterns against names and cgroup
+                         * paths, which the engine keeps escaped (proc-scan.h):
+                         * raw bytes and the escaped form shown for them both
+                         * become that form, and a space or comma can be
+                         * written as \x20 or \x2c. */
+                        raw_item = strndup(item, len);
+                        if (!raw_item || escape_normalize(raw_item, &shown, &raw_len) < 0)
+                                return -ENOMEM;
+                        if (s->item_max_len && raw_len > s->item_max_len)
                                 return asprintf(ret_msg,
-                                                "'%.*s' is longer than %u characters, the most a process "
-                                                "name "
+                                                "'%s' is longer than %u characters, the most a process name "
                                                 "(comm) holds",
-                                                (int) len, item, s->item_max_len) < 0
+                                                shown, s->item_max_len) < 0
                                                ? -ENOMEM
                                                : -EINVAL;
-                        r = list_append(list, n, item, len);
+                        r = list_append(list, n, shown, strlen(shown));
                         if (r < 0)
                                 return r;
                 }
@@ -693,6 +704,16 @@ int config_load(const ConfigLoadArgs *args, Config *ret, char **ret_error) {
         if (r == -EINVAL && p.error)
                 *ret_error = TAKE_PTR(p.error);
         parser_done(&p);
+        /* The message quotes the files, which may hold any bytes, and goes
+         * out on the bus (Reload's error), which takes only UTF-8. */
+        if (r == -EINVAL && *ret_error) {
+                char *shown = escape_bytes(*ret_error, strlen(*ret_error), 0);
+
+                free(*ret_error);
+                *ret_error = shown;
+                if (!shown)
+                        r = -ENOMEM;
+        }
         if (r < 0) {
                 config_done(&c);
                 if (r == -ENOMEM) {

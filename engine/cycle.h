@@ -21,8 +21,8 @@ typedef struct RegionRecord {
 typedef struct ProcessRecord {
         pid_t pid;
         uint64_t start_time;
-        char comm[16];
-        char *cgroup;
+        char comm[PROC_COMM_SIZE]; /* escaped (proc-scan.h) */
+        char *cgroup; /* escaped */
         uint64_t rss_anon_bytes;
         uint64_t swap_bytes;
         double idle_share; /* of its resident anonymous memory, last window */

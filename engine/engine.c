@@ -615,8 +615,8 @@ static void engine_restart_cycle(Engine *e) {
 }
 
 int engine_add_exclusion(Engine *e, const char *pattern, const char **ret_error) {
+        _cleanup_free_ char *p = NULL;
         ExclusionKind kind;
-        const char *p;
         int r, index;
 
         r = exclusion_parse(pattern, &kind, &p, ret_error);
@@ -647,9 +647,8 @@ static bool strv_contains(char **l, size_t n, const char *s) {
 }
 
 int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_error) {
-        _cleanup_free_ char *saved = NULL;
+        _cleanup_free_ char *saved = NULL, *p = NULL;
         ExclusionKind kind;
-        const char *p;
         int r, index;
 
         r = exclusion_parse(pattern, &kind, &p, ret_error);

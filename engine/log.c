@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
+#include "macro.h"
 
 static int max_level = LOG_INFO;
 
@@ -24,11 +26,20 @@ int log_level_from_string(const char *s) {
         return -EINVAL;
 }
 
+/* Most messages fit here, so logging needs no allocation (log_oom() has
+ * none to spare); a longer one is allocated, or cut if that fails. */
+#define LOG_LINE_SHORT 1024
+
 int log_internal(int level, int error, const char *fmt, ...) {
         /* The journal reads "<N>" at the start of a line as the priority;
          * on a terminal it would only be noise. */
         static int to_journal = -1;
-        int saved_errno = errno;
+        int saved_errno = errno, n;
+        char short_text[LOG_LINE_SHORT], short_line[ESCAPED_MAX(LOG_LINE_SHORT) + 1];
+        _cleanup_free_ char *long_text = NULL, *long_line = NULL;
+        const char *text = short_text;
+        char *line = short_line;
+        size_t len;
         va_list ap;
 
         error = error < 0 ? -error : error;
@@ -38,13 +49,38 @@ int log_internal(int level, int error, const char *fmt, ...) {
         if (to_journal < 0)
                 to_journal = getenv("JOURNAL_STREAM") != NULL;
 
-        if (to_journal)
-                fprintf(stderr, "<%d>", level);
         errno = error;
         va_start(ap, fmt);
-        vfprintf(stderr, fmt, ap);
+        n = vsnprintf(short_text, sizeof(short_text), fmt, ap);
         va_end(ap);
-        fputc('\n', stderr);
+        if (n < 0)
+                goto finish;
+        len = (size_t) n;
+        if (len >= sizeof(short_text)) {
+                errno = error;
+                va_start(ap, fmt);
+                if (vasprintf(&long_text, fmt, ap) < 0)
+                        long_text = NULL;
+                va_end(ap);
+                long_line = long_text ? malloc(ESCAPED_MAX(len) + 1) : NULL;
+                if (long_line) {
+                        text = long_text;
+                        line = long_line;
+                } else
+                        len = sizeof(short_text) - 1;
+        }
+
+        /* The one choke point between what the engine says and the journal:
+         * a newline in a value (a process name, a path, a pattern) would
+         * start a record of its own, with whatever priority its text makes
+         * up. So every record is one line of valid UTF-8, whatever the
+         * values hold. Backslashes stay as they are: names arrive escaped
+         * already (escape.h), and a log line is read, not parsed back. */
+        escape_bytes_buf(line, text, len, 0);
+        if (to_journal)
+                fprintf(stderr, "<%d>%s\n", level, line);
+        else
+                fprintf(stderr, "%s\n", line);
 
 finish:
         errno = saved_errno;

@@ -13,8 +13,10 @@ void log_set_max_level(int level);
 /* Parses "debug", "info", "notice", "warning" or "err"; -EINVAL otherwise. */
 int log_level_from_string(const char *s);
 
-/* Writes one line to stderr with a journal priority prefix when stderr is
- * the journal. errno is set to 'error' for %m. Returns -abs(error). */
+/* Writes exactly one line of valid UTF-8 to stderr, whatever the message
+ * holds (newlines and other controls escaped, see escape.h), with a
+ * journal priority prefix when stderr is the journal. errno is set to
+ * 'error' for %m. Returns -abs(error). */
 int log_internal(int level, int error, const char *fmt, ...) _printf_(3, 4);
 
 #define log_full_errno(level, error, ...) log_internal((level), (error), __VA_ARGS__)

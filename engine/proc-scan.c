@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -20,7 +21,7 @@
 int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
         const char *open_paren, *close_paren = NULL, *p, *end = buf + len, *f;
         ProcStat s = {};
-        size_t fl, field = 3; /* the first field after comm is field 3: state */
+        size_t fl, comm_len, field = 3; /* the first field after comm is field 3: state */
         uint64_t v;
 
         open_paren = memchr(buf, '(', len);
@@ -31,7 +32,10 @@ int proc_stat_parse(const char *buf, size_t len, ProcStat *ret) {
                 }
         if (!open_paren || !close_paren || close_paren < open_paren)
                 return -EBADMSG;
-        snprintf(s.comm, sizeof(s.comm), "%.*s", (int) (close_paren - open_paren - 1), open_paren + 1);
+        comm_len = (size_t) (close_paren - open_paren - 1);
+        /* A kernel thread's name may be longer; a process's never is. */
+        escape_bytes_buf(s.comm, open_paren + 1, comm_len < COMM_MAX ? comm_len : COMM_MAX,
+                         ESCAPE_BACKSLASH);
 
         p = close_paren + 1;
         while (next_field(&p, end, &f, &fl)) {
@@ -167,8 +171,11 @@ int proc_cgroup_parse(const char *buf, size_t len, char **ret) {
                 c2 = memchr(c1 + 1, ':', (size_t) (line + line_len - c1 - 1));
                 if (!c2)
                         continue;
+                /* The kernel prints a path as it is: a newline in a
+                 * directory name ends the line early, and the path is
+                 * then cut there, never taken from the next line. */
                 if (c1 - line == 1 && line[0] == '0' && c2 == c1 + 1) {
-                        *ret = strndup(c2 + 1, (size_t) (line + line_len - c2 - 1));
+                        *ret = escape_bytes(c2 + 1, (size_t) (line + line_len - c2 - 1), ESCAPE_BACKSLASH);
                         return *ret ? 0 : -ENOMEM;
                 }
                 if ((size_t) (c2 - c1 - 1) == 12 && memcmp(c1 + 1, "name=systemd", 12) == 0) {
@@ -178,7 +185,7 @@ int proc_cgroup_parse(const char *buf, size_t len, char **ret) {
         }
         if (!v1)
                 return -ENOENT;
-        *ret = strndup(v1, v1_len);
+        *ret = escape_bytes(v1, v1_len, ESCAPE_BACKSLASH);
         return *ret ? 0 : -ENOMEM;
 }
 

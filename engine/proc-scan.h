@@ -7,10 +7,21 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "escape.h"
+#include "profile.h"
+
+/* Names and cgroup paths are escaped (escape.h, with ESCAPE_BACKSLASH) by
+ * the parsers below, where they enter the engine, not where they leave it:
+ * they leave through many doors (ListProcesses, ReclaimProcess's reply and
+ * signal, error messages, the log) and the engine needs the raw bytes for
+ * nothing, since it works on a process through its pid. Escaped once at
+ * the door in, no way out can forget it. A comm is the kernel's at most 15
+ * bytes, escaped. */
+#define PROC_COMM_SIZE (ESCAPED_MAX(COMM_MAX) + 1)
 
 /* What /proc/PID/stat tells about a process. */
 typedef struct ProcStat {
-        char comm[16];
+        char comm[PROC_COMM_SIZE]; /* escaped */
         char state;
         pid_t ppid;
         unsigned flags; /* PF_* */
@@ -22,7 +33,8 @@ typedef struct ProcStat {
 #define PF_KTHREAD 0x00200000U
 
 /* Parses /proc/PID/stat. The comm may hold spaces and parentheses; it ends
- * at the last ')'. -EBADMSG on anything else. */
+ * at the last ')'; at most COMM_MAX bytes of it are kept, escaped.
+ * -EBADMSG on anything else. */
 int proc_stat_parse(const char *buf, size_t len, ProcStat *ret);
 
 /* The /proc/PID/status figures the engine uses, in bytes. */
@@ -44,7 +56,7 @@ int proc_read_status(pid_t pid, ProcStatus *ret);
 
 /* Extracts the cgroup v2 path ("0::/system.slice/sshd.service") from
  * /proc/PID/cgroup; the v1 "name=systemd" line when there is no v2 line.
- * Returns a newly allocated path, or NULL with -ENOENT. */
+ * Returns a newly allocated path, escaped, or NULL with -ENOENT. */
 int proc_cgroup_parse(const char *buf, size_t len, char **ret);
 
 /* Whether the cgroup path matches an exclusion: equal to it, or one of its
@@ -72,8 +84,8 @@ typedef struct ProcTarget {
         pid_t pid;
         int pidfd; /* while pinned (proc_target_pin()), else -EBADF */
         uint64_t start_time;
-        char comm[16];
-        char *cgroup;
+        char comm[PROC_COMM_SIZE]; /* escaped, as everything shows it */
+        char *cgroup; /* escaped */
         uint64_t rss_anon_bytes;
         uint64_t vm_swap_bytes;
         bool excluded; /* by name or cgroup, or protected: reported, never touched */
@@ -116,9 +128,10 @@ int proc_target_open(const Config *c, pid_t pid, ProcTarget *ret, bool *ret_kern
 /* Closes and frees what proc_target_open() gave. */
 void proc_target_done(ProcTarget *t);
 
-/* The pattern that excludes a process with this name and cgroup (cgroup
- * may be NULL), "only_cgroups" when it is outside every only_cgroups
- * entry, or NULL when it is not excluded. */
+/* The pattern that excludes a process with this name and cgroup (both
+ * escaped; cgroup may be NULL), "only_cgroups" when it is outside every
+ * only_cgroups entry, or NULL when it is not excluded. The patterns are in
+ * the same shown form (escape_normalize(), done when they are read). */
 const char *proc_excluded_by(const Config *c, const char *comm, const char *cgroup);
 
 /* Closes the pidfds and frees. */

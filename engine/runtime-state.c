@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "fileio.h"
 #include "log.h"
 #include "macro.h"
@@ -62,10 +63,10 @@ static bool looks_like_cgroup(const char *s) {
                ends_with(s, ".slice") || ends_with(s, ".socket");
 }
 
-int exclusion_parse(const char *s, ExclusionKind *ret_kind, const char **ret_pattern,
-                    const char **ret_error) {
+int exclusion_parse(const char *s, ExclusionKind *ret_kind, char **ret_pattern, const char **ret_error) {
+        _cleanup_free_ char *shown = NULL;
         ExclusionKind kind;
-        size_t len;
+        size_t len, raw_len;
 
         if (!s || !*s) {
                 *ret_error = "the pattern is empty";
@@ -99,13 +100,18 @@ int exclusion_parse(const char *s, ExclusionKind *ret_kind, const char **ret_pat
                 *ret_error = "nothing (or a space) follows the name: or cgroup: prefix";
                 return -EINVAL;
         }
-        if (kind == EXCLUSION_NAME && strlen(s) > COMM_MAX) {
+        /* Names and cgroup paths are kept escaped (proc-scan.h); a pattern
+         * given as the escaped text wolframctl shows is taken as the bytes
+         * it stands for, so both spellings become one. */
+        if (escape_normalize(s, &shown, &raw_len) < 0)
+                return -ENOMEM;
+        if (kind == EXCLUSION_NAME && raw_len > COMM_MAX) {
                 *ret_error = "a process name pattern is at most 15 bytes: the kernel keeps no more of a "
                              "name (use cgroup: for a service or container)";
                 return -EINVAL;
         }
         *ret_kind = kind;
-        *ret_pattern = s;
+        *ret_pattern = TAKE_PTR(shown);
         return 0;
 }
 
@@ -158,6 +164,15 @@ void runtime_state_remove_exclusion(RuntimeState *s, size_t index) {
         s->n_exclusions--;
 }
 
+/* Whether a pattern in the shown form stands for at most COMM_MAX bytes. */
+static bool name_pattern_fits(const char *shown) {
+        _cleanup_free_ char *raw = NULL;
+        size_t len;
+
+        raw = unescape_bytes(shown, &len);
+        return raw && len <= COMM_MAX;
+}
+
 static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret_error) {
         size_t n;
 
@@ -168,8 +183,9 @@ static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret
         n = json_object_array_length(list);
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i), *kind, *pattern;
+                _cleanup_free_ char *parsed = NULL;
                 ExclusionKind parsed_kind;
-                const char *parsed, *error;
+                const char *error, *stored;
                 int k, r;
 
                 if (!json_object_is_type(o, json_type_object) ||
@@ -186,9 +202,12 @@ static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret
                         return -EBADMSG;
                 }
                 /* Stored without a prefix; the kind says what it is. */
-                if (exclusion_parse(json_object_get_string(pattern), &parsed_kind, &parsed, &error) < 0 ||
-                    parsed != json_object_get_string(pattern) ||
-                    (k == EXCLUSION_NAME && strlen(parsed) > COMM_MAX)) {
+                stored = json_object_get_string(pattern);
+                r = exclusion_parse(stored, &parsed_kind, &parsed, &error);
+                if (r == -ENOMEM)
+                        return r;
+                if (r < 0 || strncmp(stored, "name:", 5) == 0 || strncmp(stored, "cgroup:", 7) == 0 ||
+                    (k == EXCLUSION_NAME && parsed_kind != EXCLUSION_NAME && !name_pattern_fits(parsed))) {
                         *ret_error = "an exclusion's pattern is not one AddExclusion would take";
                         return -EBADMSG;
                 }

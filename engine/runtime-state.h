@@ -59,10 +59,10 @@ int policy_name_from_string(const char *s);
 /* Reads a pattern as AddExclusion takes it: an optional "name:" or
  * "cgroup:" prefix, else a cgroup pattern when it has a '/' or ends in
  * .service, .scope, .slice or .socket, else a process name. Sets *ret_kind
- * and *ret_pattern (inside 's', after the prefix). On -EINVAL, *ret_error
- * (static text) says which rule the pattern broke. */
-int exclusion_parse(const char *s, ExclusionKind *ret_kind, const char **ret_pattern,
-                    const char **ret_error);
+ * and *ret_pattern: what follows the prefix in the shown form
+ * (escape_normalize()), newly allocated. On -EINVAL, *ret_error (static
+ * text) says which rule the pattern broke; -ENOMEM. */
+int exclusion_parse(const char *s, ExclusionKind *ret_kind, char **ret_pattern, const char **ret_error);
 
 /* An empty state: no exclusions, every policy unset. */
 void runtime_state_init(RuntimeState *s);

@@ -2,6 +2,10 @@
 #include "applet-model.h"
 
 #include <glib/gi18n.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
 
 void applet_model_clear(AppletModel *m) {
         gchar *error = g_steal_pointer(&m->last_error);
@@ -94,7 +98,15 @@ gboolean applet_model_update_from_changed(AppletModel *m, GVariant *changed) {
 
 void applet_model_set_error(AppletModel *m, const gchar *message) {
         g_free(m->last_error);
-        m->last_error = g_strdup(message);
+        m->last_error = NULL;
+        if (!message)
+                return;
+        /* The message quotes the bus's text, and a menu label or a tooltip
+         * line must stay one line: controls and bytes that are not UTF-8
+         * become escapes, the same that wolframctl shows (escape.h). */
+        char *shown = escape_bytes(message, strlen(message), 0);
+        m->last_error = g_strdup(shown ?: "?");
+        free(shown);
 }
 
 const gchar *applet_model_icon_name(const AppletModel *m) {

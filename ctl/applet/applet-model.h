@@ -38,7 +38,8 @@ gboolean applet_model_update_from_stats(AppletModel *m, GVariant *stats);
  * when the engine's state changed. */
 gboolean applet_model_update_from_changed(AppletModel *m, GVariant *changed);
 
-/* Sets or (with NULL) clears the message of the last failed action. */
+/* Sets or (with NULL) clears the message of the last failed action; it is
+ * kept escaped (escape.h), one line of valid UTF-8 whatever it held. */
 void applet_model_set_error(AppletModel *m, const gchar *message);
 
 /* The icon name of the state, from the hicolor theme wolfram installs. */

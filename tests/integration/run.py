@@ -1036,9 +1036,10 @@ def case_ksm_preload():
 
 import control  # noqa: E402
 import applet  # noqa: E402
+import names  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
-         for name, fn in list(globals().items()) + list(vars(control).items()) + list(vars(applet).items())
+         for name, fn in list(globals().items()) + [x for m in (control, applet, names) for x in vars(m).items()]
          if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -192,6 +192,24 @@ static void test_error_shown(void) {
         model_done(&m);
 }
 
+/* An error quoting a name that holds a newline, an escape sequence and a
+ * byte that is not UTF-8: one line of valid UTF-8 in the menu and tooltip. */
+static void test_error_escaped(void) {
+        AppletModel m = { .state = APPLET_ENGINE_RUNNING };
+        g_autofree gchar *item = NULL, *body = NULL;
+
+        applet_model_set_error(&m, "Could not pause: bad\xff name\n<0>\x1b[31mred");
+        item = applet_model_menu_error(&m);
+        ASSERT_STREQ(item, "Could not pause: bad\\xff name\\n<0>\\x1b[31mred");
+        ASSERT_TRUE(g_utf8_validate(item, -1, NULL));
+        body = applet_model_tooltip_body(&m);
+        ASSERT_TRUE(g_utf8_validate(body, -1, NULL));
+        /* The error is the body's last line, and it is one line. */
+        ASSERT_NULL(strchr(item, '\n'));
+        ASSERT_TRUE(g_str_has_suffix(body, item) && body[strlen(body) - strlen(item) - 1] == '\n');
+        model_done(&m);
+}
+
 /* The kernel's KSM estimate is negative while KSM costs more than it saves. */
 static void test_ksm_negative(void) {
         g_autoptr(GVariant) stats =
@@ -235,6 +253,7 @@ static const TestCase cases[] = {
         { "not-a-dictionary", test_not_a_dictionary },
         { "properties-changed", test_properties_changed },
         { "error-shown", test_error_shown },
+        { "error-escaped", test_error_escaped },
         { "ksm-negative", test_ksm_negative },
         { "format-bytes", test_format_bytes },
         { "menu-label-escape", test_menu_label_escape },

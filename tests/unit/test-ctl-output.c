@@ -436,9 +436,12 @@ static void test_escape(void) {
         assert_escaped("", "");
         assert_escaped("firefox", "firefox");
         assert_escaped("café 日本", "café 日本");
-        assert_escaped("a\tb\nc\x1b[31m", "a\\x09b\\x0ac\\x1b[31m");
+        assert_escaped("a\tb\nc\r\x1b[31m", "a\\tb\\nc\\r\\x1b[31m");
         assert_escaped("del\x7f", "del\\x7f");
-        assert_escaped("back\\slash", "back\\\\slash");
+        /* What the engine sends is escaped already: shown as it is, so that
+         * it can be given back as a pattern. */
+        assert_escaped("back\\slash", "back\\slash");
+        assert_escaped("bad\\xff\\xfename", "bad\\xff\\xfename");
         /* Invalid UTF-8: a stray byte, a cut sequence, an overlong form, a
          * surrogate, a code point beyond U+10FFFF. */
         assert_escaped("a\xff"
@@ -473,6 +476,31 @@ static void test_escape_in_table(void) {
         ASSERT_NOT_NULL(strstr(text, " x\\xff\\xfe "));
         free(text);
         json_object_put(sorted);
+        json_object_put(rows);
+}
+
+/* JSON output on a terminal: DEL, C1 and bidi controls in a string come
+ * out as \uXXXX, a byte that is not UTF-8 as \ufffd; still valid JSON. */
+static void test_json_escape(void) {
+        json_object *rows = load_processes(), *row = json_object_array_get_idx(rows, 0), *back;
+        Capture c;
+
+        json_object_object_add(row, "name", json_object_new_string("d\x7f c\xc2\x9b b\xe2\x80\xae n\n"));
+        json_object_object_add(row, "cgroup", json_object_new_string_len("/x\xff", 3));
+        ASSERT_OK(print_json(capture_open(&c), rows, true));
+        char *text = capture_close(&c);
+        ASSERT_NULL(strchr(text, 0x7f));
+        ASSERT_NULL(strstr(text, "\xc2\x9b"));
+        ASSERT_NULL(strstr(text, "\xe2\x80\xae"));
+        ASSERT_NULL(strchr(text, '\xff'));
+        ASSERT_NOT_NULL(strstr(text, "\"d\\u007f c\\u009b b\\u202e n\\n\""));
+        back = json_tokener_parse(text);
+        ASSERT_NOT_NULL(back);
+        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "name", NULL),
+                     "d\x7f c\xc2\x9b b\xe2\x80\xae n\n");
+        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "cgroup", NULL), "/x\xef\xbf\xbd");
+        json_object_put(back);
+        free(text);
         json_object_put(rows);
 }
 
@@ -544,6 +572,7 @@ static const TestCase cases[] = {
         { .name = "monitor-event-new", .func = test_monitor_event_new },
         { .name = "escape", .func = test_escape },
         { .name = "escape-in-table", .func = test_escape_in_table },
+        { .name = "json-escape", .func = test_json_escape },
         { .name = "format-units", .func = test_format_units },
         { .name = "table-alignment", .func = test_table_alignment },
 };

@@ -259,6 +259,39 @@ static void test_cgroup_none(void) {
         }
 }
 
+/* A comm is any bytes the process chose: kept escaped, at most the
+ * kernel's 15 bytes of it. */
+static void test_stat_comm_escaped(void) {
+        static const char odd[] = "77 (bad\xff\xfe\n<0>x\\) S 1 77 77 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 5\n";
+        static const char cut[] = "78 (abcdefghijklmn\xc3) S 1 78 78 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 6\n";
+        static const char utf8[] =
+                "79 (caf\xc3\xa9\xe2\x98\x95) S 1 79 79 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 7\n";
+        static const char kworker[] =
+                "80 (kworker/u8:3-events_unbound) I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 20 0 1 0 8\n";
+        ProcStat s;
+
+        ASSERT_OK(proc_stat_parse(odd, strlen(odd), &s));
+        ASSERT_STREQ(s.comm, "bad\\xff\\xfe\\n<0>x\\\\");
+        ASSERT_EQ_INT(s.state, 'S');
+        ASSERT_EQ_U64(s.start_time, 5);
+        /* 15 bytes, the last one half a character: escaped, not dropped. */
+        ASSERT_OK(proc_stat_parse(cut, strlen(cut), &s));
+        ASSERT_STREQ(s.comm, "abcdefghijklmn\\xc3");
+        ASSERT_OK(proc_stat_parse(utf8, strlen(utf8), &s));
+        ASSERT_STREQ(s.comm, "caf\xc3\xa9\xe2\x98\x95");
+        ASSERT_OK(proc_stat_parse(kworker, strlen(kworker), &s));
+        ASSERT_STREQ(s.comm, "kworker/u8:3-ev");
+}
+
+static void test_cgroup_escaped(void) {
+        check_cgroup("0::/user.slice/odd\xff dir\\x\n", "/user.slice/odd\\xff dir\\\\x");
+        check_cgroup("1:name=systemd:/a\x1b[2J\n", "/a\\x1b[2J");
+        /* A newline in a directory name cuts the path there; the next line
+         * is never taken for it. */
+        check_cgroup("0::/user.slice/x\n0::/system.slice/sshd.service\n", "/user.slice/x");
+        check_cgroup("0::/caf\xc3\xa9\n", "/caf\xc3\xa9");
+}
+
 static void test_cgroup_matches_unit(void) {
         ASSERT_TRUE(cgroup_matches("/system.slice/sshd.service", "sshd.service"));
         ASSERT_FALSE(cgroup_matches("/system.slice/xsshd.service", "sshd.service"));
@@ -321,6 +354,30 @@ static const ProcTarget *find_target(const ProcScan *s, pid_t pid) {
                 if (s->targets[i].pid == pid)
                         return &s->targets[i];
         return NULL;
+}
+
+/* An exclusion matches the escaped name however it was written: as the
+ * escaped text wolframctl shows, or as the raw bytes. */
+static void test_excluded_escaped(void) {
+        char *cli[] = { "Engine.profile=server",
+                        "Exclude.excluded_names=", "Exclude.excluded_names=bad\\xff\\xfe \x1b[31m tab\\x09",
+                        "Exclude.excluded_cgroups=/odd\xff\\x20dir" };
+        Config c;
+
+        load_config("config-none", cli, ELEMENTSOF(cli), &c);
+        ASSERT_EQ_U64(c.n_excluded_names, 3);
+        ASSERT_STREQ(c.excluded_names[0], "bad\\xff\\xfe");
+        ASSERT_STREQ(c.excluded_names[1], "\\x1b[31m");
+        ASSERT_STREQ(c.excluded_names[2], "tab\\t");
+        ASSERT_STREQ(c.excluded_cgroups[0], "/odd\\xff dir");
+        ASSERT_STREQ(proc_excluded_by(&c, "bad\\xff\\xfename", NULL), "bad\\xff\\xfe");
+        ASSERT_STREQ(proc_excluded_by(&c, "\\x1b[31mred", NULL), "\\x1b[31m");
+        ASSERT_STREQ(proc_excluded_by(&c, "tab\\there", NULL), "tab\\t");
+        ASSERT_NULL(proc_excluded_by(&c, "bad\\\\xff\\\\xfe", NULL));
+        ASSERT_NULL(proc_excluded_by(&c, "tabhere", NULL));
+        ASSERT_STREQ(proc_excluded_by(&c, "x", "/odd\\xff dir/sub"), "/odd\\xff dir");
+        ASSERT_NULL(proc_excluded_by(&c, "x", "/odd\\xff dirx"));
+        config_done(&c);
 }
 
 typedef struct Expected {
@@ -637,6 +694,49 @@ static void test_scan_real(void) {
         config_done(&c);
 }
 
+/* A process of ours that names itself with bytes that are no text: the
+ * scan keeps it, escaped. */
+static void test_scan_real_odd_name(void) {
+        char *cli[] = { "Engine.profile=server", "Engine.min_process_anon_mib=8" };
+        const ProcTarget *t;
+        int ready[2], status;
+        ProcScan s;
+        pid_t child;
+        Config c;
+        char b;
+
+        ASSERT_TRUE(pipe2(ready, O_CLOEXEC) == 0);
+        child = fork();
+        ASSERT_TRUE(child >= 0);
+        if (child == 0) {
+                char *p = mmap(NULL, 16 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+                if (p == MAP_FAILED)
+                        _exit(EXIT_FAILURE);
+                memset(p, 0x5a, 16 * MIB);
+                (void) prctl(PR_SET_NAME, "odd\n<0>\xff\x1b"
+                                          "x");
+                if (write(ready[1], "x", 1) != 1)
+                        _exit(EXIT_FAILURE);
+                for (;;)
+                        pause();
+        }
+        close(ready[1]);
+        ASSERT_TRUE(read(ready[0], &b, 1) == 1);
+        close(ready[0]);
+
+        load_config("config-none", cli, ELEMENTSOF(cli), &c);
+        ASSERT_OK(proc_scan(&c, &(ProcProtected){ .self = getpid() }, &s));
+        t = find_target(&s, child);
+        ASSERT_NOT_NULL(t);
+        ASSERT_STREQ(t->comm, "odd\\n<0>\\xff\\x1bx");
+        ASSERT_NOT_NULL(t->cgroup);
+        ASSERT_TRUE(kill(child, SIGKILL) == 0);
+        ASSERT_TRUE(waitpid(child, &status, 0) == child);
+        proc_scan_done(&s);
+        config_done(&c);
+}
+
 int main(int argc, char *argv[]) {
         static const TestCase cases[] = {
                 { .name = "stat-real", .func = test_stat_real },
@@ -644,12 +744,15 @@ int main(int argc, char *argv[]) {
                 { .name = "stat-kthread", .func = test_stat_kthread },
                 { .name = "stat-truncated", .func = test_stat_truncated },
                 { .name = "stat-bad-fields", .func = test_stat_bad_fields },
+                { .name = "stat-comm-escaped", .func = test_stat_comm_escaped },
                 { .name = "status-real", .func = test_status_real },
                 { .name = "status-kthread", .func = test_status_kthread },
                 { .name = "status-bad", .func = test_status_bad },
                 { .name = "cgroup-v2", .func = test_cgroup_v2 },
                 { .name = "cgroup-hybrid", .func = test_cgroup_hybrid },
                 { .name = "cgroup-none", .func = test_cgroup_none },
+                { .name = "cgroup-escaped", .func = test_cgroup_escaped },
+                { .name = "excluded-escaped", .func = test_excluded_escaped },
                 { .name = "cgroup-matches-unit", .func = test_cgroup_matches_unit },
                 { .name = "cgroup-matches-prefix", .func = test_cgroup_matches_prefix },
                 { .name = "cgroup-matches-scope", .func = test_cgroup_matches_scope },
@@ -661,6 +764,7 @@ int main(int argc, char *argv[]) {
                 { .name = "protected-reason", .func = test_protected_reason },
                 { .name = "target-check-fixture", .func = test_target_check_fixture },
                 { .name = "scan-real", .func = test_scan_real },
+                { .name = "scan-real-odd-name", .func = test_scan_real_odd_name },
         };
 
         log_set_max_level(LOG_DEBUG);

@@ -13,16 +13,19 @@
 #include "test-util.h"
 
 static void assert_parses(const char *s, ExclusionKind kind, const char *pattern) {
-        const char *p = NULL, *error = NULL;
+        const char *error = NULL;
+        char *p = NULL;
         ExclusionKind k;
 
         ASSERT_OK(exclusion_parse(s, &k, &p, &error));
         ASSERT_EQ_INT(k, kind);
         ASSERT_STREQ(p, pattern);
+        free(p);
 }
 
 static void assert_refused(const char *s, const char *why) {
-        const char *p = NULL, *error = NULL;
+        const char *error = NULL;
+        char *p = NULL;
         ExclusionKind k;
 
         ASSERT_ERRNO(exclusion_parse(s, &k, &p, &error), -EINVAL);
@@ -44,6 +47,25 @@ static void test_pattern_kinds(void) {
         assert_parses(".service", EXCLUSION_NAME, ".service");
         assert_parses("name:my.service", EXCLUSION_NAME, "my.service");
         assert_parses("cgroup:postgres", EXCLUSION_CGROUP, "postgres");
+}
+
+/* Raw bytes and the escaped text wolframctl shows for them are one pattern,
+ * kept in the shown form; the 15-byte limit counts the bytes meant. */
+static void test_pattern_escaped(void) {
+        assert_parses("bad\\xff\\xfename", EXCLUSION_NAME, "bad\\xff\\xfename");
+        assert_parses("bad\xff\xfename", EXCLUSION_NAME, "bad\\xff\\xfename");
+        assert_parses("line\\n<0>evil", EXCLUSION_NAME, "line\\n<0>evil");
+        assert_parses("name:Web\\x20Content", EXCLUSION_NAME, "Web Content");
+        assert_parses("caf\xc3\xa9", EXCLUSION_NAME, "caf\xc3\xa9");
+        /* A backslash that starts no escape is one. */
+        assert_parses("a\\b", EXCLUSION_NAME, "a\\\\b");
+        assert_parses("a\\\\b", EXCLUSION_NAME, "a\\\\b");
+        assert_parses("/user.slice/odd\\xff dir", EXCLUSION_CGROUP, "/user.slice/odd\\xff dir");
+        /* 15 bytes written as 60 characters of escapes. */
+        assert_parses("\\x80\\x81\\x82\\x83\\x84\\x85\\x86\\x87\\x88\\x89\\x8a\\x8b\\x8c\\x8d\\x8e",
+                      EXCLUSION_NAME,
+                      "\\x80\\x81\\x82\\x83\\x84\\x85\\x86\\x87\\x88\\x89\\x8a\\x8b\\x8c\\x8d\\x8e");
+        assert_refused("abcdefghijklmn\\x80\\x81", "at most 15 bytes");
 }
 
 static void test_pattern_refused(void) {
@@ -220,6 +242,7 @@ static void test_save_unwritable(void) {
 
 static const TestCase cases[] = {
         { .name = "pattern-kinds", .func = test_pattern_kinds },
+        { .name = "pattern-escaped", .func = test_pattern_escaped },
         { .name = "pattern-refused", .func = test_pattern_refused },
         { .name = "policy-names", .func = test_policy_names },
         { .name = "add-remove", .func = test_add_remove },

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
 #include <unistd.h>
@@ -348,7 +349,8 @@ static void usage(void) {
                         "                        [--content=zeros|random|text|mixed|realistic] [--seed=N]\n"
                         "                        [--hot-percent=P] [--hot-pattern=block|interleave] "
                         "[--hot-run-kib=N]\n"
-                        "                        [--hot-interval-ms=MS] [--ready-file=PATH]\n");
+                        "                        [--hot-interval-ms=MS] [--ready-file=PATH]\n"
+                        "                        [--name=BYTES]\n");
 }
 
 /* Lays out one mapping. "block": the first hot_percent of the pages are hot
@@ -508,13 +510,14 @@ int main(int argc, char *argv[]) {
                 { "hot-run-kib", required_argument, NULL, 'R' },
                 { "hot-interval-ms", required_argument, NULL, 'i' },
                 { "ready-file", required_argument, NULL, 'r' },
+                { "name", required_argument, NULL, 'N' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         enum content content = CONTENT_MIXED;
         uint64_t size_mib = 0, n_regions = 1, hot_percent = 0, hot_run_kib = 64, v = 0, checksum;
         unsigned hot_interval_ms = 100;
-        const char *ready_file = NULL;
+        const char *ready_file = NULL, *name = NULL;
         bool interleave = false;
         unsigned generation = 0;
         char line[1024], *ready_line;
@@ -561,6 +564,9 @@ int main(int argc, char *argv[]) {
                 case 'r':
                         ready_file = optarg;
                         break;
+                case 'N':
+                        name = optarg;
+                        break;
                 case 'h':
                         usage();
                         return 0;
@@ -601,6 +607,12 @@ int main(int argc, char *argv[]) {
         cold_majflt_window = 0;
         window_start_ns = now_ns();
 
+        /* Any bytes, as a program may name itself (the kernel keeps 15);
+         * set before the first line, so a test that has it sees the name. */
+        if (name && prctl(PR_SET_NAME, name, 0, 0, 0) < 0) {
+                fprintf(stderr, "Failed to set the process name: %m\n");
+                return 1;
+        }
         ready_line = format_ready_line(checksum, content, interleave);
         if (!ready_line) {
                 fprintf(stderr, "Failed to format the first line: %m\n");

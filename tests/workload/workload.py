@@ -176,6 +176,8 @@ class Workload:
         cold_ranges() and is_hot() cover them all.
 
     user: run it as this user (by name) instead of as the caller.
+    name: bytes the workload names itself with (PR_SET_NAME) before its
+    first answer; the kernel keeps 15 of them.
 
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
@@ -184,7 +186,7 @@ class Workload:
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
-                 regions=1, user=None):
+                 regions=1, user=None, name=None):
         self.timeout = timeout
         self.user = user
         self._lines = queue.Queue()
@@ -198,6 +200,9 @@ class Workload:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         if regions != 1:
             args += [f"--regions={regions}"]
+        # The process name (prctl PR_SET_NAME): bytes, any but NUL.
+        if name is not None:
+            args += [b"--name=" + name]
         # As an ordinary user, as most memory on a real machine is; setpriv
         # execs, so the pid is the workload's.
         if user is not None:
