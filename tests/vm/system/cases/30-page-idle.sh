@@ -38,10 +38,17 @@ workload_pipes inter 4
 in_session alice "nohup wolfram-workload --size-mib=32 --content=text --seed=3 --hot-pattern=interleave \
         --hot-run-kib=64 <$WORKLOAD_DIR/inter.in >$WORKLOAD_DIR/inter.out 2>$WORKLOAD_DIR/inter.err & echo \$!"
 inter_pid=$session_out
+# And one whose name is no text: an invalid byte, a newline and what would
+# be an emergency priority at the start of a journal line.
+workload_pipes odd 6
+in_session alice 'nohup wolfram-workload --size-mib=20 --content=text --seed=5 --name=$'"'"'bad\xff\n<0>x'"'"' \
+        <'"$WORKLOAD_DIR"'/odd.in >'"$WORKLOAD_DIR"'/odd.out 2>'"$WORKLOAD_DIR"'/odd.err & echo $!'
+odd_pid=$session_out
 WORKLOAD_LAUNCHER="systemd-run --quiet --pipe --unit=wolfram-vm-block -p DynamicUser=yes" \
         start_workload block 5 --size-mib=32 --content=text --seed=4 --hot-percent=50
 ask inter "" && pass "interleaved workload ready" || fail "interleaved workload did not start: $(cat /run/wolfram-vm/inter.err)"
 ask block "" && pass "block workload ready" || fail "block workload did not start: $(cat /run/wolfram-vm/block.err)"
+ask odd "" && pass "oddly named workload ready" || fail "oddly named workload did not start: $(cat /run/wolfram-vm/odd.err)"
 block_main=$(systemctl show -P MainPID wolfram-vm-block.service)
 owner_of() {
         printf '%s (uid %s, %s)' "$(ps -o user= -p "$1" | tr -d ' ')" "$(ps -o uid= -p "$1" | tr -d ' ')" \
@@ -81,6 +88,17 @@ for p in "$inter_pid" "$block_main"; do
         *) fail "wolframctl processes has no pageout row for $p: $procs" ;;
         esac
 done
+row=$(printf '%s\n' "$procs" | awk -v p="$odd_pid" '$1 == p')
+case "$row" in
+*'bad\xff\n<0>x'*) pass "wolframctl processes shows the odd name escaped: $row" ;;
+*) fail "no escaped row for the oddly named workload $odd_pid: $(printf '%s\n' "$procs" | cat -v)" ;;
+esac
+if [ -z "$(journalctl -b --no-pager -q -u wolfram.service -p crit)" ]; then
+        pass "no journal line of the engine at priority crit or above"
+else
+        fail "the engine's journal has lines at crit or above: $(journalctl -b --no-pager -q -u wolfram.service -p crit | head -n 3)"
+fi
+stop_workload odd
 journalctl -b --no-pager -u wolfram.service | grep -q "Not allowed to advise" &&
         fail "the engine was not allowed to advise a process: $(journalctl -b --no-pager -u wolfram.service | grep 'Not allowed' | head -n 3)" ||
         pass "no 'Not allowed to advise' in the engine's journal"
