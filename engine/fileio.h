@@ -13,6 +13,14 @@
  * exceeds READ_FULL_FILE_MAX. */
 int read_full_file(const char *path, char **ret, size_t *ret_size);
 
+/* Reads a file from its start to its end in read()s of up to 'chunk_size'
+ * bytes and hands each to consume(), which may keep what it needs: no
+ * size limit, and memory for one chunk only. Stops at the first negative
+ * return of consume() and returns it; else 0 or the negative errno of
+ * open() or read(). */
+int read_file_chunked(const char *path, size_t chunk_size,
+                      int (*consume)(const char *buf, size_t len, void *userdata), void *userdata);
+
 /* Reads a sysfs attribute that holds one unsigned decimal number; -EBADMSG
  * when it holds anything else. */
 int read_u64_file(const char *path, uint64_t *ret);
