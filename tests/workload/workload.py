@@ -30,6 +30,7 @@ import array
 import ctypes
 import json
 import os
+import pwd
 import queue
 import signal
 import subprocess
@@ -170,11 +171,20 @@ class Workload:
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
     machine's documentation, 30% shared-library bytes, 15% zero and 15%
-    random pages)."""
+    random pages).
+
+    small_mappings (--mappings): that many more one-page anonymous mappings
+    that the kernel cannot merge, as a browser or a JVM has, next to each
+    other from small_mappings_addr on, every second one read-only; written
+    but outside the checksum; verify() checks them too.
+
+    user: run it as this user (setpriv, the user's own group, no
+    supplementary groups) rather than as the caller, as the processes the
+    engine works on usually are."""
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
-                 regions=1):
+                 regions=1, small_mappings=0, user=None):
         self.timeout = timeout
         self._lines = queue.Queue()
         # exe may be a command that runs the workload (a launcher).
@@ -187,6 +197,11 @@ class Workload:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         if regions != 1:
             args += [f"--regions={regions}"]
+        if small_mappings:
+            args += [f"--mappings={small_mappings}"]
+        if user is not None:
+            args = ["setpriv", f"--reuid={user}", f"--regid={pwd.getpwnam(user).pw_gid}", "--clear-groups",
+                    "--"] + args
         # stderr is inherited so that its messages land in the test log.
         self.proc = subprocess.Popen(args, stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True)
@@ -212,6 +227,8 @@ class Workload:
         self.hot_runs = first.get("hot_runs")
         self.regions = first.get("regions", 1)
         self.size_bytes = first.get("size_bytes", self.hot_len + self.cold_len)
+        self.small_mappings = first.get("small_mappings", 0)
+        self.small_mappings_addr = first.get("small_mappings_addr", 0)
         self.mappings = first.get("mappings") or [
             {"addr": self.addr, "len": self.len, "hot_len": self.hot_len, "cold_len": self.cold_len,
              **({} if self.hot_runs else {"hot_addr": self.hot_addr, "cold_addr": self.cold_addr})}]
@@ -268,7 +285,9 @@ class Workload:
         return answer
 
     def verify(self):
-        """Re-reads every page: {"checksum": ..., "ok": bool}."""
+        """Re-reads every page: {"checksum": ..., "ok": bool,
+        "small_mappings_bad": pages of the small mappings that lost their
+        content}; ok only when the checksum matches and none did."""
         return self._command("verify")
 
     def status(self):
