@@ -869,9 +869,11 @@ def case_ksm_preload():
 
 import control  # noqa: E402
 import applet  # noqa: E402
+import mappings  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
          for name, fn in list(globals().items()) + list(vars(control).items()) + list(vars(applet).items())
+         + list(vars(mappings).items())
          if name.startswith("case_")}
 
 if __name__ == "__main__":
