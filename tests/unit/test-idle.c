@@ -7,6 +7,7 @@
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 
@@ -302,6 +303,47 @@ static void test_refs_gone(void) {
         refs_root_done(dir);
 }
 
+/* 30,000 one-page mappings, more smaps text than the 4 MiB a whole-file
+ * read once took, and one 64 MiB region after them. */
+static void test_refs_many_mappings(void) {
+        const size_t n_small = 30000;
+        char *text = NULL, *dir;
+        size_t len = 0;
+        FILE *f = smaps_text_begin(&text, &len);
+        void *state = NULL;
+        uint64_t idle = 0;
+        IdleResult res;
+
+        for (size_t i = 0; i < n_small; i++) {
+                uint64_t start = 0x10000000ULL + i * 0x2000ULL;
+
+                smaps_text_append(f, start, start + 0x1000, i % 2 ? "r--p" : "rw-p", NULL, 4,
+                                  i % 4 == 0 ? 4 : 0, 4, 0);
+        }
+        smaps_text_append(f, 0x7f3a00000000, 0x7f3a04000000, "rw-p", NULL, 65536, 16384, 65536, 0);
+        smaps_text_end(f);
+        ASSERT_TRUE(len > 4 * MIB);
+        dir = refs_root(text, len);
+        free(text);
+
+        /* Only the large region is one worth advising. */
+        ASSERT_OK(idle_backend_refs.collect(&target_4242, &state, 1 * MIB, &res));
+        ASSERT_EQ_U64(res.n_regions, 1);
+        check_region(&res.regions[0], 0x7f3a00000000, 0x7f3a04000000, 64 * MIB, 48 * MIB, 0);
+        idle_result_done(&res);
+
+        /* Every one: a quarter of the small ones were referenced. */
+        ASSERT_OK(idle_backend_refs.collect(&target_4242, &state, 0, &res));
+        ASSERT_EQ_U64(res.n_regions, n_small + 1);
+        for (size_t i = 0; i < res.n_regions; i++)
+                idle += res.regions[i].idle_bytes;
+        ASSERT_EQ_U64(idle, 22500 * 4 * KIB + 48 * MIB);
+        check_region(&res.regions[n_small - 1], 0x10000000ULL + (n_small - 1) * 0x2000ULL,
+                     0x10000000ULL + (n_small - 1) * 0x2000ULL + 0x1000, 4 * KIB, 4 * KIB, 0);
+        idle_result_done(&res);
+        refs_root_done(dir);
+}
+
 int main(int argc, char *argv[]) {
         static const TestCase cases[] = {
                 { .name = "ranges-coalesce", .func = test_ranges_coalesce },
@@ -314,6 +356,7 @@ int main(int argc, char *argv[]) {
                 { .name = "refs-collect", .func = test_refs_collect },
                 { .name = "refs-referenced-above-anonymous", .func = test_refs_referenced_above_anonymous },
                 { .name = "refs-gone", .func = test_refs_gone },
+                { .name = "refs-many-mappings", .func = test_refs_many_mappings },
         };
 
         log_set_max_level(LOG_DEBUG);

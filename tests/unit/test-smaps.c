@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "smaps.h"
+#include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 
@@ -342,28 +343,16 @@ static void test_long_line(void) {
         check_smaps_bad(padded);
 }
 
-/* What the kernel prints for one VMA of a process with many: a page each,
- * every fifth a file, the others anonymous, every third of those swapped
- * out instead of resident. Figures from 'i' so that sums can be checked. */
+/* A process with many mappings: a page each, every fifth a file, the
+ * others anonymous, every third of those swapped out instead of resident.
+ * Figures from 'i' so that sums can be checked. */
 static void append_vma(FILE *f, size_t i) {
         uint64_t start = 0x7f0000000000ULL + (uint64_t) i * 0x2000ULL;
         bool file = i % 5 == 0, swapped = !file && i % 3 == 0;
 
-        fprintf(f, "%" PRIx64 "-%" PRIx64 " %s 00000000 %s %-26s%s\n", start, start + 0x1000,
-                i % 2 ? "r--p" : "rw-p", file ? "fe:00" : "00:00", file ? "4711" : "0",
-                file ? "/usr/lib/x86_64-linux-gnu/libmany.so.1" : "");
-        fprintf(f,
-                "Size:                  4 kB\nKernelPageSize:        4 kB\nMMUPageSize:           4 kB\n"
-                "Rss:                   %d kB\nPss:                   %d kB\nPss_Dirty:             0 kB\n"
-                "Shared_Clean:          0 kB\nShared_Dirty:          0 kB\nPrivate_Clean:         0 kB\n"
-                "Private_Dirty:         %d kB\nReferenced:            %d kB\nAnonymous:             %d kB\n"
-                "KSM:                   0 kB\nLazyFree:              0 kB\nAnonHugePages:         0 kB\n"
-                "ShmemPmdMapped:        0 kB\nFilePmdMapped:         0 kB\nShared_Hugetlb:        0 kB\n"
-                "Private_Hugetlb:       0 kB\nSwap:                  %d kB\nSwapPss:               %d kB\n"
-                "Locked:                0 kB\nTHPeligible:           0\nProtectionKey:         0\n"
-                "VmFlags: rd wr mr mw me ac sd \n",
-                swapped ? 0 : 4, swapped ? 0 : 4, swapped ? 0 : 4, i % 7 == 0 && !swapped ? 4 : 0,
-                file || swapped ? 0 : 4, swapped ? 4 : 0, swapped ? 4 : 0);
+        smaps_text_append(f, start, start + 0x1000, i % 2 ? "r--p" : "rw-p",
+                          file ? "/usr/lib/x86_64-linux-gnu/libmany.so.1" : NULL, swapped ? 0 : 4,
+                          i % 7 == 0 && !swapped ? 4 : 0, file || swapped ? 0 : 4, swapped ? 4 : 0);
 }
 
 #define MANY_VMAS 30000
@@ -371,12 +360,11 @@ static void append_vma(FILE *f, size_t i) {
 static char *many_vmas_text(size_t *ret_len) {
         char *text = NULL;
         size_t len = 0;
-        FILE *f = open_memstream(&text, &len);
+        FILE *f = smaps_text_begin(&text, &len);
 
-        ASSERT_NOT_NULL(f);
         for (size_t i = 0; i < MANY_VMAS; i++)
                 append_vma(f, i);
-        ASSERT_TRUE(fclose(f) == 0);
+        smaps_text_end(f);
         *ret_len = len;
         return text;
 }
