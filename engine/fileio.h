@@ -5,7 +5,8 @@
 #include <stdint.h>
 
 /* Largest file read_full_file() accepts: /proc and /sys files we parse are
- * far smaller; anything bigger is not what we expect and is refused. */
+ * far smaller; anything bigger is not what we expect and is refused. What
+ * grows with a process (smaps) goes through read_file_chunked() instead. */
 #define READ_FULL_FILE_MAX (4U * 1024U * 1024U)
 
 /* Reads a whole file (also /proc and /sys files that report size 0) into a
