@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """wolfram's benchmarks, side by side with what people use instead.
 
-    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5]
+    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6]
 
 Runs as root on a machine with zram, KSM and cgroup2, in a private mount
 namespace with a private system bus (the integration tests' harness), and
@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "workload"))
 from harness import (BUS_NAME, BUS_PATH, Env, TestCgroup, check, enter_private_mount_namespace,  # noqa: E402
                      meminfo_bytes, unwrap, wait_for, zram_devices)
 from workload import Workload  # noqa: E402
+from bench_mappings import mappings_table, scenario_mappings  # noqa: E402
 
 MIB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -40,9 +41,11 @@ KSM = "/sys/kernel/mm/ksm"
 # Full and short (CI smoke) sizes.
 SIZES = {
     False: dict(procs=4, size_mib=512, window=90, ksm_procs=4, ksm_mib=64, ksm_cap=240, small=1000,
-                small_mib=2, large=3, large_mib=512, clients=100, calls=20),
+                small_mib=2, large=3, large_mib=512, clients=100, calls=20,
+                mappings=[0, 1000, 10000, 30000], mappings_mib=16, mapping_cycles=3),
     True: dict(procs=2, size_mib=32, window=30, ksm_procs=2, ksm_mib=8, ksm_cap=90, small=50,
-               small_mib=2, large=1, large_mib=32, clients=20, calls=5),
+               small_mib=2, large=1, large_mib=32, clients=20, calls=5,
+               mappings=[0, 1000, 3000], mappings_mib=16, mapping_cycles=1),
 }
 
 # wolfram: a cycle every 10 s, page out what stayed idle for two of them.
@@ -632,6 +635,8 @@ def table(results):
                      f"{r['cycle_s']:.1f} s ({r['cycle_work_s']:.1f} s besides the idle sample), engine CPU "
                      f"{r['engine_cpu_s_per_gib']:.3f} s per GiB, engine RSS {fmt_bytes(r['engine_rss'])} "
                      f"(peak {fmt_bytes(r['engine_peak_rss'])}), data {'ok' if r['checksums_ok'] else 'BAD'}")
+    if "mappings" in results:
+        lines += mappings_table(results["mappings"])
     return "\n".join(lines)
 
 
@@ -670,7 +675,7 @@ def main():
     ap.add_argument("--short", action="store_true", help="small and quick: the CI smoke test")
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"), help="the meson build directory")
     ap.add_argument("--out", default=os.path.join(SOURCE_DIR, "bench-results"), help="where results go")
-    ap.add_argument("--scenarios", default="1,2,3,4,5", help="which to run, e.g. 1,3")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6", help="which to run, e.g. 1,3")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/run.py must run as root: it makes zram devices and starts KSM and DAMON.")
@@ -716,6 +721,9 @@ def main():
     if 5 in wanted:
         log("Scenario 5: scale")
         results["scale"] = scenario_scale(size, args.build)
+    if 6 in wanted:
+        log("Scenario 6: mappings")
+        results["mappings"] = scenario_mappings(size, exe)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
@@ -726,10 +734,12 @@ def main():
 
     # The smoke test's checks: every scenario ran, every checksum held.
     bad = []
-    for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5)):
+    for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5),
+                   ("mappings", 6)):
         if n in wanted and key not in results:
             bad.append(f"scenario {n} did not run")
-    for r in results.get("reclaim", []) + results.get("dedup", []) + [results.get("scale", {})]:
+    for r in (results.get("reclaim", []) + results.get("dedup", []) + [results.get("scale", {})]
+              + [results.get("mappings", {})]):
         if r and "skipped" not in r and not r.get("checksums_ok"):
             bad.append(f"checksum failed in {r.get('variant', 'scale')}")
     if 3 in wanted and "offline" not in results.get("compression", {}):

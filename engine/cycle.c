@@ -38,12 +38,26 @@ static const ProcessRecord *table_find(const ProcessTable *t, pid_t pid, uint64_
         return NULL;
 }
 
+/* A region's streak from the last cycle. Regions are in address order, as
+ * smaps lists them: a binary search keeps a process with tens of thousands
+ * of regions from costing their square. */
 static unsigned previous_streak(const ProcessRecord *prev, const IdleRegion *region) {
+        size_t lo = 0, hi;
+
         if (!prev)
                 return 0;
-        for (size_t i = 0; i < prev->n_regions; i++)
-                if (prev->regions[i].start == region->start && prev->regions[i].end == region->end)
-                        return prev->regions[i].streak;
+        hi = prev->n_regions;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (prev->regions[mid].start < region->start)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < prev->n_regions && prev->regions[lo].start == region->start &&
+            prev->regions[lo].end == region->end)
+                return prev->regions[lo].streak;
         return 0;
 }
 

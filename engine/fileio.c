@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -55,6 +56,35 @@ int read_full_file(const char *path, char **ret, size_t *ret_size) {
         if (ret_size)
                 *ret_size = size;
         return 0;
+}
+
+int read_file_chunked(const char *path, size_t chunk_size,
+                      int (*consume)(const char *buf, size_t len, void *userdata), void *userdata) {
+        _cleanup_close_ int fd = -EBADF;
+        _cleanup_free_ char *buf = NULL;
+
+        assert(chunk_size > 0);
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        buf = malloc(chunk_size);
+        if (!buf)
+                return -ENOMEM;
+        for (;;) {
+                ssize_t n = read(fd, buf, chunk_size);
+                int r;
+
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n == 0)
+                        return 0;
+                r = consume(buf, (size_t) n, userdata);
+                if (r < 0)
+                        return r;
+        }
 }
 
 int read_u64_file(const char *path, uint64_t *ret) {

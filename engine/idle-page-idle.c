@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "alloc-util.h"
 #include "fileio.h"
 #include "idle.h"
 #include "log.h"
@@ -45,13 +46,11 @@ static int cmp_u64(const void *a, const void *b) {
         return x < y ? -1 : x > y;
 }
 
-/* Collects the PFNs of the present anonymous pages of [start, end). */
-static int collect_pfns(int pagemap_fd, uint64_t start, uint64_t end, size_t page_size, uint64_t **pfns,
-                        size_t *n_pfns, size_t *allocated) {
-        _cleanup_free_ uint64_t *entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));
-
-        if (!entries)
-                return -ENOMEM;
+/* Collects the PFNs of the present anonymous pages of [start, end).
+ * 'entries' has room for PAGEMAP_CHUNK_PAGES: one buffer for all VMAs, as
+ * a process may have tens of thousands. */
+static int collect_pfns(int pagemap_fd, uint64_t start, uint64_t end, size_t page_size, uint64_t *entries,
+                        uint64_t **pfns, size_t *n_pfns, size_t *allocated) {
         for (uint64_t addr = start; addr < end;) {
                 size_t pages = (size_t) ((end - addr) / page_size), got;
                 ssize_t n;
@@ -69,14 +68,8 @@ static int collect_pfns(int pagemap_fd, uint64_t start, uint64_t end, size_t pag
 
                         if (!(e & PM_PRESENT) || (e & PM_SWAP) || (e & PM_FILE_SHARED) || pfn == 0)
                                 continue;
-                        if (*n_pfns == *allocated) {
-                                size_t want = *allocated ? *allocated * 2 : 4096;
-                                uint64_t *l = realloc(*pfns, want * sizeof(uint64_t));
-                                if (!l)
-                                        return -ENOMEM;
-                                *pfns = l;
-                                *allocated = want;
-                        }
+                        if (GREEDY_REALLOC(*pfns, *allocated, *n_pfns + 1) < 0)
+                                return -ENOMEM;
                         (*pfns)[(*n_pfns)++] = pfn;
                 }
                 addr += (uint64_t) got * page_size;
@@ -153,30 +146,23 @@ static int open_proc(const ProcTarget *t, const char *name, int flags) {
         return fd;
 }
 
-/* The anonymous VMAs with something resident. Address space reserved but
- * never touched (ASan's shadow, JIT heaps: terabytes) would otherwise cost
- * pagemap reads for nothing. */
-static int read_anon_vmas(const ProcTarget *t, SmapsVma **ret, size_t *ret_n) {
-        SmapsVma *vmas;
-        size_t n, kept = 0;
-        int r;
+/* The anonymous VMAs with something resident, kept as smaps streams by.
+ * Address space reserved but never touched (ASan's shadow, JIT heaps:
+ * terabytes) would otherwise cost pagemap reads for nothing. */
+static int read_anon_vmas(const ProcTarget *t, uint64_t min_size_bytes, SmapsVma **ret, size_t *ret_n) {
+        const SmapsFilter filter = { .anonymous_only = true,
+                                     .resident_only = true,
+                                     .min_size_bytes = min_size_bytes };
 
-        r = smaps_read(t->pid, &vmas, &n);
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++)
-                if (vmas[i].anonymous && vmas[i].rss_bytes > 0)
-                        vmas[kept++] = vmas[i];
-        *ret = vmas;
-        *ret_n = kept;
-        return 0;
+        return smaps_read(t->pid, &filter, ret, ret_n);
 }
 
 /* What both steps start from: the VMAs worth a look and the pagemap. */
-static int open_target(const ProcTarget *t, SmapsVma **ret_vmas, size_t *ret_n, int *ret_pagemap) {
+static int open_target(const ProcTarget *t, uint64_t min_size_bytes, SmapsVma **ret_vmas, size_t *ret_n,
+                       int *ret_pagemap) {
         int r, fd;
 
-        r = read_anon_vmas(t, ret_vmas, ret_n);
+        r = read_anon_vmas(t, min_size_bytes, ret_vmas, ret_n);
         if (r < 0)
                 return r;
         fd = open_proc(t, "pagemap", O_RDONLY);
@@ -193,16 +179,20 @@ static int page_idle_mark(const ProcTarget *t, void **state) {
         _cleanup_close_ int pagemap = -EBADF, bitmap = -EBADF;
         _cleanup_free_ char *bpath = bitmap_path();
         _cleanup_free_ SmapsVma *vmas = NULL;
-        _cleanup_free_ uint64_t *pfns = NULL;
+        _cleanup_free_ uint64_t *pfns = NULL, *entries = NULL;
         size_t n_vmas, n_pfns = 0, allocated = 0, page_size = (size_t) sysconf(_SC_PAGESIZE);
         WordSet w;
         int r;
 
-        r = open_target(t, &vmas, &n_vmas, &pagemap);
+        r = open_target(t, 0, &vmas, &n_vmas, &pagemap);
         if (r < 0)
                 return r;
+        entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));
+        if (!entries)
+                return -ENOMEM;
         for (size_t i = 0; i < n_vmas; i++) {
-                r = collect_pfns(pagemap, vmas[i].start, vmas[i].end, page_size, &pfns, &n_pfns, &allocated);
+                r = collect_pfns(pagemap, vmas[i].start, vmas[i].end, page_size, entries, &pfns, &n_pfns,
+                                 &allocated);
                 if (r < 0)
                         return r;
         }
@@ -241,12 +231,13 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
         _cleanup_free_ char *bpath = bitmap_path();
         _cleanup_free_ SmapsVma *vmas = NULL;
         _cleanup_free_ uint64_t *pfns = NULL, *entries = NULL;
-        size_t n_vmas, n_pfns = 0, allocated = 0, page_size = (size_t) sysconf(_SC_PAGESIZE);
+        size_t n_vmas, n_pfns = 0, allocated = 0, regions_allocated = 0,
+                       page_size = (size_t) sysconf(_SC_PAGESIZE);
         IdleResult res = {};
         WordSet w = {};
         int r;
 
-        r = open_target(t, &vmas, &n_vmas, &pagemap);
+        r = open_target(t, min_region_bytes, &vmas, &n_vmas, &pagemap);
         if (r < 0)
                 return r;
         if (!bpath)
@@ -254,15 +245,17 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
         bitmap = open(bpath, O_RDONLY | O_CLOEXEC);
         if (bitmap < 0)
                 return -errno;
+        entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));
+        if (!entries)
+                return -ENOMEM;
 
         /* First which words to read, then the idle bits in one pass. */
-        for (size_t i = 0; i < n_vmas; i++)
-                if (vmas[i].end - vmas[i].start >= min_region_bytes) {
-                        r = collect_pfns(pagemap, vmas[i].start, vmas[i].end, page_size, &pfns, &n_pfns,
-                                         &allocated);
-                        if (r < 0)
-                                return r;
-                }
+        for (size_t i = 0; i < n_vmas; i++) {
+                r = collect_pfns(pagemap, vmas[i].start, vmas[i].end, page_size, entries, &pfns, &n_pfns,
+                                 &allocated);
+                if (r < 0)
+                        return r;
+        }
         r = pfns_to_words(pfns, n_pfns, &w);
         if (r < 0)
                 return r;
@@ -270,17 +263,11 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
         if (r < 0)
                 goto finish;
 
-        entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));
-        if (!entries) {
-                r = -ENOMEM;
-                goto finish;
-        }
         for (size_t i = 0; i < n_vmas; i++) {
                 const SmapsVma *v = &vmas[i];
                 IdleRegion region = { .start = v->start, .end = v->end };
+                size_t ranges_allocated = 0;
 
-                if (v->end - v->start < min_region_bytes)
-                        continue;
                 for (uint64_t addr = v->start; addr < v->end;) {
                         size_t pages = (size_t) ((v->end - addr) / page_size), got;
                         uint64_t present, idle;
@@ -306,13 +293,14 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
                         region.resident_bytes += present;
                         region.idle_bytes += idle;
                         for (size_t k = 0; k < n_ranges && r >= 0; k++) {
-                                struct iovec *l = realloc(region.idle_ranges,
-                                                          (region.n_idle_ranges + 1) * sizeof(struct iovec));
-                                if (!l) {
+                                struct iovec *l;
+
+                                if (GREEDY_REALLOC(region.idle_ranges, ranges_allocated,
+                                                   region.n_idle_ranges + 1) < 0) {
                                         r = -ENOMEM;
                                         break;
                                 }
-                                region.idle_ranges = l;
+                                l = region.idle_ranges;
                                 /* Chunks join where the previous one ended. */
                                 if (region.n_idle_ranges > 0 &&
                                     (char *) l[region.n_idle_ranges - 1].iov_base +
@@ -328,11 +316,9 @@ static int page_idle_collect(const ProcTarget *t, void **state, uint64_t min_reg
                         addr += (uint64_t) got * page_size;
                 }
                 if (r >= 0) {
-                        IdleRegion *l = realloc(res.regions, (res.n_regions + 1) * sizeof(IdleRegion));
-                        if (!l)
+                        if (GREEDY_REALLOC(res.regions, regions_allocated, res.n_regions + 1) < 0)
                                 r = -ENOMEM;
                         else {
-                                res.regions = l;
                                 res.regions[res.n_regions++] = region;
                                 continue;
                         }

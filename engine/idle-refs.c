@@ -35,27 +35,26 @@ static int refs_mark(const ProcTarget *t, void **state) {
 }
 
 static int refs_collect(const ProcTarget *t, void **state, uint64_t min_region_bytes, IdleResult *ret) {
+        /* Only regions worth advising are kept while smaps streams by: a
+         * process with tens of thousands of small mappings costs the parse,
+         * not memory. */
+        const SmapsFilter filter = { .anonymous_only = true, .min_size_bytes = min_region_bytes };
         _cleanup_free_ SmapsVma *vmas = NULL;
         IdleResult res = {};
         size_t n;
         int r;
 
-        r = smaps_read(t->pid, &vmas, &n);
+        r = smaps_read(t->pid, &filter, &vmas, &n);
         if (r < 0)
                 return r;
-
+        if (n > 0) {
+                res.regions = calloc(n, sizeof(IdleRegion));
+                if (!res.regions)
+                        return -ENOMEM;
+        }
         for (size_t i = 0; i < n; i++) {
                 const SmapsVma *v = &vmas[i];
-                IdleRegion *l;
 
-                if (!v->anonymous || v->end - v->start < min_region_bytes)
-                        continue;
-                l = realloc(res.regions, (res.n_regions + 1) * sizeof(IdleRegion));
-                if (!l) {
-                        idle_result_done(&res);
-                        return -ENOMEM;
-                }
-                res.regions = l;
                 res.regions[res.n_regions++] = (IdleRegion){
                         .start = v->start,
                         .end = v->end,

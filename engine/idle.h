@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include "proc-scan.h"
+#include "smaps.h"
 
 /* One anonymous memory region (VMA) of a process and how much of it stayed
  * idle over the sample window. */
@@ -51,24 +52,6 @@ extern const IdleBackend idle_backend_page_idle;
 const IdleBackend *idle_backend_pick(const Config *c);
 
 /* ---- parsers, exposed for tests ---- */
-
-/* One VMA from /proc/PID/smaps with the fields the backends use. */
-typedef struct SmapsVma {
-        uint64_t start, end;
-        bool anonymous; /* no file behind it: [heap], [stack], [anon:…] or unnamed */
-        bool special; /* [vdso], [vvar], [vsyscall], … never touched */
-        uint64_t rss_bytes;
-        uint64_t anonymous_bytes;
-        uint64_t referenced_bytes;
-        uint64_t swap_bytes;
-} SmapsVma;
-
-/* Parses smaps text into VMAs. -EBADMSG on malformed input. */
-int smaps_parse(const char *buf, size_t len, SmapsVma **ret, size_t *ret_n);
-
-/* Reads and parses /proc/PID/smaps (root prefix honoured); -ESRCH when the
- * process is gone. */
-int smaps_read(pid_t pid, SmapsVma **ret, size_t *ret_n);
 
 /* pagemap entry bits (Documentation/admin-guide/mm/pagemap.rst). */
 #define PM_PRESENT (1ULL << 63)

@@ -32,13 +32,16 @@ size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec 
 }
 
 static int reclaim_process_run(ReclaimProcessJob *job) {
+        /* Only what reclaim_process_ranges() takes is kept while smaps
+         * streams by. */
+        const SmapsFilter filter = { .anonymous_only = true, .resident_only = true };
         _cleanup_free_ SmapsVma *vmas = NULL;
         _cleanup_free_ struct iovec *ranges = NULL;
         ProcStatus st;
         size_t n, n_ranges;
         int r;
 
-        r = smaps_read(job->target.pid, &vmas, &n);
+        r = smaps_read(job->target.pid, &filter, &vmas, &n);
         if (r < 0)
                 return r;
         /* What was read belongs to the process the pidfd holds only if

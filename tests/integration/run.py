@@ -1037,9 +1037,11 @@ def case_ksm_preload():
 import control  # noqa: E402
 import applet  # noqa: E402
 import names  # noqa: E402
+import mappings  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
-         for name, fn in list(globals().items()) + [x for m in (control, applet, names) for x in vars(m).items()]
+         for name, fn in list(globals().items())
+         + [x for module in (control, applet, names, mappings) for x in vars(module).items()]
          if name.startswith("case_")}
 
 if __name__ == "__main__":

@@ -7,171 +7,13 @@
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024ULL)
 #define PAGE 4096U
-
-static void parse_smaps_fixture(const char *rel, SmapsVma **vmas, size_t *n) {
-        size_t size;
-        char *buf = fixture_read(rel, &size);
-
-        ASSERT_OK(smaps_parse(buf, size, vmas, n));
-        free(buf);
-}
-
-static void check_vma(const SmapsVma *v, uint64_t start, uint64_t end, bool anonymous, bool special,
-                      uint64_t rss_kib, uint64_t anon_kib, uint64_t ref_kib, uint64_t swap_kib) {
-        ASSERT_EQ_U64(v->start, start);
-        ASSERT_EQ_U64(v->end, end);
-        if (v->anonymous != anonymous || v->special != special)
-                TEST_FAIL("%" PRIx64 "-%" PRIx64 ": expected anonymous=%d special=%d, got %d %d", start, end,
-                          anonymous, special, v->anonymous, v->special);
-        ASSERT_EQ_U64(v->rss_bytes, rss_kib * KIB);
-        ASSERT_EQ_U64(v->anonymous_bytes, anon_kib * KIB);
-        ASSERT_EQ_U64(v->referenced_bytes, ref_kib * KIB);
-        ASSERT_EQ_U64(v->swap_bytes, swap_kib * KIB);
-}
-
-static void test_smaps_real(void) {
-        SmapsVma *vmas;
-        size_t n, n_anonymous = 0, n_special = 0;
-        uint64_t anon_sum = 0, rss_sum = 0;
-
-        /* /proc/PID/smaps of a sleep(1) on 6.18; its status says VmRSS
-         * 1832 kB and RssAnon 108 kB. */
-        parse_smaps_fixture("smaps/smaps-sleep-6.18.txt", &vmas, &n);
-        ASSERT_EQ_U64(n, 37);
-        for (size_t i = 0; i < n; i++) {
-                anon_sum += vmas[i].anonymous_bytes;
-                rss_sum += vmas[i].rss_bytes;
-                n_anonymous += vmas[i].anonymous;
-                n_special += vmas[i].special;
-        }
-        ASSERT_EQ_U64(anon_sum, 108 * KIB);
-        ASSERT_EQ_U64(rss_sum, 1832 * KIB);
-        /* [heap], three unnamed mappings and [stack]; [vvar],
-         * [vvar_vclock], [vdso] and [vsyscall]. */
-        ASSERT_EQ_U64(n_anonymous, 5);
-        ASSERT_EQ_U64(n_special, 4);
-
-        check_vma(&vmas[0], 0x55778e6d8000, 0x55778e6da000, false, false, 8, 0, 8, 0);
-        /* The binary's data: private, some of it copied, still a file. */
-        check_vma(&vmas[4], 0x55778e6e2000, 0x55778e6e3000, false, false, 4, 4, 4, 0);
-        check_vma(&vmas[5], 0x5577ca5da000, 0x5577ca5fb000, true, false, 16, 16, 16, 0);
-        check_vma(&vmas[14], 0x7f8405136000, 0x7f8405139000, true, false, 8, 8, 8, 0);
-        /* gconv-modules.cache, mapped shared. */
-        check_vma(&vmas[24], 0x7f840531e000, 0x7f8405325000, false, false, 28, 0, 28, 0);
-        check_vma(&vmas[28], 0x7f840532c000, 0x7f840532e000, false, true, 0, 0, 0, 0);
-        check_vma(&vmas[29], 0x7f840532e000, 0x7f8405330000, false, true, 4, 0, 4, 0);
-        check_vma(&vmas[35], 0x7fffee735000, 0x7fffee756000, true, false, 12, 12, 12, 0);
-        check_vma(&vmas[36], 0xffffffffff600000, 0xffffffffff601000, false, true, 0, 0, 0, 0);
-
-        free(vmas);
-}
-
-static void test_smaps_handmade(void) {
-        SmapsVma *vmas;
-        size_t n;
-
-        parse_smaps_fixture("smaps/smaps-handmade.txt", &vmas, &n);
-        ASSERT_EQ_U64(n, 12);
-        check_vma(&vmas[0], 0x558f3c400000, 0x558f3c402000, false, false, 8, 0, 8, 0);
-        check_vma(&vmas[1], 0x558f3c402000, 0x558f3c404000, false, false, 8, 4, 8, 0);
-        check_vma(&vmas[2], 0x558f3d000000, 0x558f3d021000, true, false, 132, 132, 100, 0);
-        /* 64 MiB, unnamed: partly resident, partly swapped. */
-        check_vma(&vmas[3], 0x7f3a00000000, 0x7f3a04000000, true, false, 40960, 40960, 8192, 16384);
-        check_vma(&vmas[4], 0x7f3a04000000, 0x7f3a04200000, true, false, 2048, 2048, 2048, 0);
-        /* MAP_SHARED|MAP_ANONYMOUS is shmem: not anonymous memory. */
-        check_vma(&vmas[5], 0x7f3a04200000, 0x7f3a04a00000, false, false, 8192, 0, 1024, 0);
-        check_vma(&vmas[6], 0x7f3a04a00000, 0x7f3a04b00000, false, false, 1024, 256, 512, 0);
-        /* A guard region (PROT_NONE) is anonymous, just empty. */
-        check_vma(&vmas[7], 0x7f3a04b00000, 0x7f3a04c00000, true, false, 0, 0, 0, 0);
-        check_vma(&vmas[8], 0x7ffd5a4e0000, 0x7ffd5a501000, true, false, 40, 40, 40, 8);
-        check_vma(&vmas[9], 0x7ffd5a5f0000, 0x7ffd5a5f4000, false, true, 0, 0, 0, 0);
-        check_vma(&vmas[10], 0x7ffd5a5f4000, 0x7ffd5a5f6000, false, true, 4, 0, 4, 0);
-        check_vma(&vmas[11], 0xffffffffff600000, 0xffffffffff601000, false, true, 0, 0, 0, 0);
-        free(vmas);
-}
-
-static void test_smaps_inline(void) {
-        static const char text[] = "1000-3000 rw-p 00000000 00:00 0\n"
-                                   "Rss:  8 kB\n"
-                                   "Anonymous:\t8 kB\n"
-                                   "AnonHugePages: 4 kB\n"
-                                   "SwapPss: 4 kB\n"
-                                   "Swap: 0 kB\n"
-                                   "3000-4000 rw-p 00000000 00:00 0 [stack:1234]\n"
-                                   "4000-5000 rw-p 00000000 00:05 17 [anon_shmem:x]\n"
-                                   "5000-6000 r--p 00000000 00:00 0 [uprobes]\n"
-                                   "6000-7000 rw-p 00000000 00:00 0 [anon:]\n"
-                                   "7000-8000 rw-p 00000000 00:00 0 [weird]\n"
-                                   "8000-9000 rw-P 00000000 00:00 0\n"
-                                   "Rss: 4 kB";
-        SmapsVma *vmas = (SmapsVma *) 0x1;
-        size_t n = 42;
-
-        ASSERT_OK(smaps_parse(text, strlen(text), &vmas, &n));
-        ASSERT_EQ_U64(n, 7);
-        /* Similar keys (AnonHugePages, SwapPss) are not the ones read. */
-        check_vma(&vmas[0], 0x1000, 0x3000, true, false, 8, 8, 0, 0);
-        check_vma(&vmas[1], 0x3000, 0x4000, true, false, 0, 0, 0, 0);
-        check_vma(&vmas[2], 0x4000, 0x5000, false, false, 0, 0, 0, 0);
-        check_vma(&vmas[3], 0x5000, 0x6000, false, true, 0, 0, 0, 0);
-        check_vma(&vmas[4], 0x6000, 0x7000, true, false, 0, 0, 0, 0);
-        /* A name the kernel would not give an anonymous VMA. */
-        check_vma(&vmas[5], 0x7000, 0x8000, false, false, 0, 0, 0, 0);
-        check_vma(&vmas[6], 0x8000, 0x9000, false, false, 4, 0, 0, 0);
-        free(vmas);
-
-        /* Nothing at all is no VMA, not an error. */
-        ASSERT_OK(smaps_parse("", 0, &vmas, &n));
-        ASSERT_EQ_U64(n, 0);
-        ASSERT_NULL(vmas);
-}
-
-static void check_smaps_bad(const char *text) {
-        SmapsVma *vmas = (SmapsVma *) 0x1;
-        size_t n = 42;
-
-        if (smaps_parse(text, strlen(text), &vmas, &n) != -EBADMSG)
-                TEST_FAIL("smaps_parse(\"%s\") did not fail with EBADMSG", text);
-        ASSERT_TRUE(vmas == (SmapsVma *) 0x1);
-        ASSERT_EQ_U64(n, 42);
-}
-
-static void test_smaps_malformed(void) {
-        static const char *const bad[] = {
-                /* A key before any header. */
-                "Rss: 4 kB\n1000-2000 rw-p 00000000 00:00 0\n",
-                "\n1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n",
-                /* Addresses. */
-                "10g0-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n",
-                "1000-20x0 rw-p 00000000 00:00 0\nRss: 4 kB\n",
-                "-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n",
-                "1000- rw-p 00000000 00:00 0\nRss: 4 kB\n",
-                "1000-2000-3000 rw-p 00000000 00:00 0\n",
-                "1000-12345678901234567 rw-p 00000000 00:00 0\n",
-                "3000-2000 rw-p 00000000 00:00 0\n",
-                /* Permissions, fields, inode. */
-                "1000-2000 rw- 00000000 00:00 0\n",
-                "1000-2000 rw-p 00000000 00:00\n",
-                "1000-2000 rw-p 00000000 00:00 x\n",
-                /* Figures after a good header, also after a good VMA. */
-                "1000-2000 rw-p 00000000 00:00 0\nRss: 4 MB\n",
-                "1000-2000 rw-p 00000000 00:00 0\nRss: 4\n",
-                "1000-2000 rw-p 00000000 00:00 0\nRss:\n",
-                "1000-2000 rw-p 00000000 00:00 0\nAnonymous: four kB\n",
-                "1000-2000 rw-p 00000000 00:00 0\nReferenced: -4 kB\n",
-                "1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n2000-3000 rw-p 00000000 00:00 0\nSwap: "
-                "18014398509481984 kB\n",
-        };
-
-        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                check_smaps_bad(bad[i]);
-}
 
 /* page_idle bits for the ranges tests: PFNs below 'hot_from' are idle,
  * and so is any PFN listed in 'idle'. */
@@ -461,12 +303,49 @@ static void test_refs_gone(void) {
         refs_root_done(dir);
 }
 
+/* 30,000 one-page mappings, more smaps text than the 4 MiB a whole-file
+ * read once took, and one 64 MiB region after them. */
+static void test_refs_many_mappings(void) {
+        const size_t n_small = 30000;
+        char *text = NULL, *dir;
+        size_t len = 0;
+        FILE *f = smaps_text_begin(&text, &len);
+        void *state = NULL;
+        uint64_t idle = 0;
+        IdleResult res;
+
+        for (size_t i = 0; i < n_small; i++) {
+                uint64_t start = 0x10000000ULL + i * 0x2000ULL;
+
+                smaps_text_append(f, start, start + 0x1000, i % 2 ? "r--p" : "rw-p", NULL, 4,
+                                  i % 4 == 0 ? 4 : 0, 4, 0);
+        }
+        smaps_text_append(f, 0x7f3a00000000, 0x7f3a04000000, "rw-p", NULL, 65536, 16384, 65536, 0);
+        smaps_text_end(f);
+        ASSERT_TRUE(len > 4 * MIB);
+        dir = refs_root(text, len);
+        free(text);
+
+        /* Only the large region is one worth advising. */
+        ASSERT_OK(idle_backend_refs.collect(&target_4242, &state, 1 * MIB, &res));
+        ASSERT_EQ_U64(res.n_regions, 1);
+        check_region(&res.regions[0], 0x7f3a00000000, 0x7f3a04000000, 64 * MIB, 48 * MIB, 0);
+        idle_result_done(&res);
+
+        /* Every one: a quarter of the small ones were referenced. */
+        ASSERT_OK(idle_backend_refs.collect(&target_4242, &state, 0, &res));
+        ASSERT_EQ_U64(res.n_regions, n_small + 1);
+        for (size_t i = 0; i < res.n_regions; i++)
+                idle += res.regions[i].idle_bytes;
+        ASSERT_EQ_U64(idle, 22500 * 4 * KIB + 48 * MIB);
+        check_region(&res.regions[n_small - 1], 0x10000000ULL + (n_small - 1) * 0x2000ULL,
+                     0x10000000ULL + (n_small - 1) * 0x2000ULL + 0x1000, 4 * KIB, 4 * KIB, 0);
+        idle_result_done(&res);
+        refs_root_done(dir);
+}
+
 int main(int argc, char *argv[]) {
         static const TestCase cases[] = {
-                { .name = "smaps-real", .func = test_smaps_real },
-                { .name = "smaps-handmade", .func = test_smaps_handmade },
-                { .name = "smaps-inline", .func = test_smaps_inline },
-                { .name = "smaps-malformed", .func = test_smaps_malformed },
                 { .name = "ranges-coalesce", .func = test_ranges_coalesce },
                 { .name = "ranges-hot-split", .func = test_ranges_hot_split },
                 { .name = "ranges-not-present", .func = test_ranges_not_present },
@@ -477,6 +356,7 @@ int main(int argc, char *argv[]) {
                 { .name = "refs-collect", .func = test_refs_collect },
                 { .name = "refs-referenced-above-anonymous", .func = test_refs_referenced_above_anonymous },
                 { .name = "refs-gone", .func = test_refs_gone },
+                { .name = "refs-many-mappings", .func = test_refs_many_mappings },
         };
 
         log_set_max_level(LOG_DEBUG);

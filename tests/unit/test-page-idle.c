@@ -16,6 +16,7 @@
 #include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 
@@ -383,6 +384,70 @@ static void test_chunk_boundary(void) {
         root_done(dir);
 }
 
+/* 30,000 one-page anonymous mappings, more smaps text than the 4 MiB a
+ * whole-file read once took; every tenth has nothing resident. Every
+ * resident page is marked; what was touched is not idle. */
+static void test_many_mappings(void) {
+        const uint64_t ps = page_size(), base = UINT64_C(0x10000000), pfn0 = UINT64_C(0x1000);
+        const size_t n = 30000;
+        uint64_t *entries = calloc(2 * n, sizeof(uint64_t)), got[BITMAP_WORDS];
+        char *dir = tempdir_new(), *text = NULL;
+        size_t len = 0, resident = 0;
+        FILE *f = smaps_text_begin(&text, &len);
+        void *state = NULL;
+        IdleResult res;
+
+        ASSERT_NOT_NULL(entries);
+        /* A page each, with a page between them: no two are adjacent. */
+        for (size_t i = 0; i < n; i++) {
+                bool present = i % 10 != 9;
+
+                smaps_text_append(f, base + 2 * i * ps, base + (2 * i + 1) * ps, i % 2 ? "r--p" : "rw-p",
+                                  NULL, present ? ps / 1024 : 0, 0, present ? ps / 1024 : 0, 0);
+                if (present)
+                        entries[2 * i] = PRESENT(pfn0 + i);
+                resident += present;
+        }
+        smaps_text_end(f);
+        ASSERT_TRUE(len > 4 * 1024 * 1024);
+        tempdir_write(dir, "proc/4242/smaps", text, len);
+        free(text);
+        pagemap_write(dir, PID, base, entries, 2 * n);
+        free(entries);
+        bitmap_create(dir);
+        ASSERT_OK(root_set_prefix(dir));
+
+        ASSERT_OK(idle_backend_page_idle.mark(&target, &state));
+        bitmap_read(dir, got);
+        for (size_t i = 0; i < n; i++)
+                if (((got[(pfn0 + i) / 64] >> ((pfn0 + i) % 64)) & 1) != (i % 10 != 9))
+                        TEST_FAIL("PFN of mapping %zu: idle bit %s", i, i % 10 != 9 ? "not set" : "set");
+        for (size_t i = 0; i < n; i += 3)
+                bitmap_touch(dir, pfn0 + i);
+
+        ASSERT_OK(idle_backend_page_idle.collect(&target, &state, 0, &res));
+        ASSERT_EQ_U64(res.n_regions, resident);
+        for (size_t k = 0, i = 0; k < res.n_regions; k++, i++) {
+                const IdleRegion *r = &res.regions[k];
+                bool touched;
+
+                i += i % 10 == 9; /* the one with nothing resident is left out */
+                touched = i % 3 == 0;
+                ASSERT_EQ_U64(r->start, base + 2 * i * ps);
+                ASSERT_EQ_U64(r->resident_bytes, ps);
+                ASSERT_EQ_U64(r->idle_bytes, touched ? 0 : ps);
+                ASSERT_EQ_U64(r->n_idle_ranges, touched ? 0 : 1);
+                if (!touched)
+                        check_range(&r->idle_ranges[0], r->start, ps);
+        }
+        idle_result_done(&res);
+
+        /* At least two pages: none of them. */
+        ASSERT_OK(idle_backend_page_idle.collect(&target, &state, 2 * ps, &res));
+        ASSERT_EQ_U64(res.n_regions, 0);
+        root_done(dir);
+}
+
 static void test_missing_pid(void) {
         const ProcTarget gone = { .pid = 4243, .pidfd = -EBADF };
         char *dir = root_new();
@@ -441,6 +506,7 @@ int main(int argc, char *argv[]) {
                 { .name = "collect-untouched", .func = test_collect_untouched },
                 { .name = "collect-not-marked", .func = test_collect_not_marked },
                 { .name = "chunk-boundary", .func = test_chunk_boundary },
+                { .name = "many-mappings", .func = test_many_mappings },
                 { .name = "missing-pid", .func = test_missing_pid },
                 { .name = "pick", .func = test_pick },
         };

@@ -17,7 +17,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from workload import Workload  # noqa: E402
+from workload import Workload, parse_smaps  # noqa: E402
 
 EXE = os.environ.get("WOLFRAM_WORKLOAD", "")
 SIZE_MIB = 12
@@ -157,8 +157,35 @@ def case_old_profiles_unchanged():
             check(w.regions == 1 and w.len == (8 << 20) + 4096, f"{content}: layout changed")
 
 
+def case_many_mappings():
+    """--mappings: that many one-page VMAs the kernel did not merge, resident,
+    outside the checksum, checked by verify()."""
+    n = 5000
+    with Workload(EXE, SIZE_MIB, content="text", seed=3) as plain, \
+            Workload(EXE, SIZE_MIB, content="text", seed=3, small_mappings=n) as w:
+        check(w.small_mappings == n and plain.small_mappings == 0, f"small_mappings {w.small_mappings}")
+        check(w.checksum == plain.checksum, "the small mappings changed the checksum")
+        page = w.page_size
+        with open(f"/proc/{w.pid}/smaps") as f:
+            vmas = parse_smaps(f.read())
+        ours = [v for v in vmas if w.small_mappings_addr <= v["start"] < w.small_mappings_addr + n * page]
+        check(len(ours) == n, f"{len(ours)} VMAs in the small mappings' range, expected {n}")
+        check(all(v["end"] - v["start"] == page and v["rss"] == page and v["anonymous"] == page for v in ours),
+              "a small mapping is not one resident anonymous page")
+        check([v["perms"] for v in ours[:4]] == ["rw-p", "r--p", "rw-p", "r--p"], f"perms {ours[:4]}")
+        r = w.verify()
+        check(r["ok"] and r["small_mappings_bad"] == 0, f"verify: {r}")
+        # A page that lost its content is found.
+        with open(f"/proc/{w.pid}/mem", "r+b", buffering=0) as mem:
+            mem.seek(w.small_mappings_addr)
+            mem.write(b"\0" * 8)
+        r = w.verify()
+        check(not r["ok"] and r["small_mappings_bad"] == 1 and r["checksum"] == w.checksum, f"verify: {r}")
+
+
 def case_bad_options():
     for args, message in ((["--regions=0"], "Invalid --regions"),
+                          (["--mappings=many"], "Invalid --mappings"),
                           (["--regions=3000"], "Invalid --regions"),
                           (["--content=records"], "Invalid --content"),
                           (["--regions=8", "--hot-pattern=interleave", "--hot-run-kib=1024"],
@@ -177,6 +204,7 @@ CASES.update({
     "reset-stats": case_reset_stats,
     "old-profiles-unchanged": case_old_profiles_unchanged,
     "bad-options": case_bad_options,
+    "many-mappings": case_many_mappings,
 })
 
 

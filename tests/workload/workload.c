@@ -350,7 +350,7 @@ static void usage(void) {
                         "                        [--hot-percent=P] [--hot-pattern=block|interleave] "
                         "[--hot-run-kib=N]\n"
                         "                        [--hot-interval-ms=MS] [--ready-file=PATH]\n"
-                        "                        [--name=BYTES]\n");
+                        "                        [--name=BYTES] [--mappings=N]\n");
 }
 
 /* Lays out one mapping. "block": the first hot_percent of the pages are hot
@@ -486,6 +486,8 @@ static char *format_ready_line(uint64_t checksum, enum content content, bool int
                         (uintptr_t) first->base,
                         (uintptr_t) (first->base + first->len - (first->data_len - first->hot_len)),
                         first->data_len - first->hot_len);
+        fprintf(f, ",\"small_mappings\":%zu,\"small_mappings_addr\":%" PRIuPTR, n_small_mappings,
+                (uintptr_t) small_mappings_addr());
         fprintf(f, ",\"regions\":%zu,\"size_bytes\":%zu,\"mappings\":[", n_mappings, data_bytes);
         for (size_t i = 0; i < n_mappings; i++) {
                 fputs(i > 0 ? "," : "", f);
@@ -511,11 +513,13 @@ int main(int argc, char *argv[]) {
                 { "hot-interval-ms", required_argument, NULL, 'i' },
                 { "ready-file", required_argument, NULL, 'r' },
                 { "name", required_argument, NULL, 'N' },
+                { "mappings", required_argument, NULL, 'm' },
                 { "help", no_argument, NULL, 'h' },
                 {},
         };
         enum content content = CONTENT_MIXED;
         uint64_t size_mib = 0, n_regions = 1, hot_percent = 0, hot_run_kib = 64, v = 0, checksum;
+        uint64_t n_small = 0; /* --mappings */
         unsigned hot_interval_ms = 100;
         const char *ready_file = NULL, *name = NULL;
         bool interleave = false;
@@ -567,6 +571,9 @@ int main(int argc, char *argv[]) {
                 case 'N':
                         name = optarg;
                         break;
+                case 'm':
+                        r = parse_u64(optarg, 1u << 20, &n_small);
+                        break;
                 case 'h':
                         usage();
                         return 0;
@@ -589,7 +596,8 @@ int main(int argc, char *argv[]) {
                 return 1;
         }
 
-        if (map_memory(size_mib, n_regions, hot_percent, interleave, hot_run_kib) < 0)
+        if (map_memory(size_mib, n_regions, hot_percent, interleave, hot_run_kib) < 0 ||
+            small_mappings_create((size_t) n_small) < 0)
                 return 1;
         fill_memory(content);
         checksum = memory_checksum(&cold_majflt_window);
@@ -633,8 +641,10 @@ int main(int argc, char *argv[]) {
 
                 if (strcmp(line, "verify") == 0) {
                         uint64_t now = memory_checksum(&cold_majflt_window);
-                        reply("{\"checksum\":\"%016" PRIx64 "\",\"ok\":%s}", now,
-                              now == checksum ? "true" : "false");
+                        size_t bad = small_mappings_bad_pages();
+
+                        reply("{\"checksum\":\"%016" PRIx64 "\",\"ok\":%s,\"small_mappings_bad\":%zu}", now,
+                              now == checksum && bad == 0 ? "true" : "false", bad);
                 } else if (strcmp(line, "status") == 0)
                         cmd_status();
                 else if (strcmp(line, "residency") == 0)

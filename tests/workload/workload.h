@@ -90,3 +90,18 @@ void hot_window_figures(struct hot_figures *ret);
 
 /* Starts a new measuring window. */
 void hot_reset_window(void);
+
+/* --mappings (workload-mappings.c): how many small mappings there are. */
+extern size_t n_small_mappings;
+
+/* Maps n one-page anonymous mappings that cannot merge, each written with
+ * its own word; 0 or a negative errno (said on stderr). */
+int small_mappings_create(size_t n);
+
+/* Where the first small mapping starts (writable, as every second one);
+ * NULL without --mappings. */
+uint8_t *small_mappings_addr(void);
+
+/* How many of the small mappings' pages no longer hold their words
+ * (reading them faults back what was paged out). */
+size_t small_mappings_bad_pages(void);

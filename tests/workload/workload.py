@@ -30,6 +30,7 @@ import array
 import ctypes
 import json
 import os
+import pwd
 import queue
 import signal
 import subprocess
@@ -145,7 +146,6 @@ def pagemap_swapped_pages(pid, addr, length):
 def as_user_argv(user):
     """A command prefix that runs what follows as 'user' with that user's
     primary group and no supplementary groups."""
-    import pwd
     pw = pwd.getpwnam(user)
     return ["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}", "--clear-groups", "--"]
 
@@ -175,18 +175,26 @@ class Workload:
         and, with "block", "hot_addr" and "cold_addr"; hot_ranges(),
         cold_ranges() and is_hot() cover them all.
 
-    user: run it as this user (by name) instead of as the caller.
     name: bytes the workload names itself with (PR_SET_NAME) before its
     first answer; the kernel keeps 15 of them.
 
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
     machine's documentation, 30% shared-library bytes, 15% zero and 15%
-    random pages)."""
+    random pages).
+
+    small_mappings (--mappings): that many more one-page anonymous mappings
+    that the kernel cannot merge, as a browser or a JVM has, next to each
+    other from small_mappings_addr on, every second one read-only; written
+    but outside the checksum; verify() checks them too.
+
+    user: run it as this user (setpriv, the user's own group, no
+    supplementary groups) rather than as the caller, as the processes the
+    engine works on usually are."""
 
     def __init__(self, exe, size_mib, content="mixed", seed=1, hot_percent=0,
                  hot_interval_ms=100, timeout=120, hot_pattern="block", hot_run_kib=64,
-                 regions=1, user=None, name=None):
+                 regions=1, small_mappings=0, user=None, name=None):
         self.timeout = timeout
         self.user = user
         self._lines = queue.Queue()
@@ -200,6 +208,8 @@ class Workload:
             args += [f"--hot-pattern={hot_pattern}", f"--hot-run-kib={hot_run_kib}"]
         if regions != 1:
             args += [f"--regions={regions}"]
+        if small_mappings:
+            args += [f"--mappings={small_mappings}"]
         # The process name (prctl PR_SET_NAME): bytes, any but NUL.
         if name is not None:
             args += [b"--name=" + name]
@@ -232,6 +242,8 @@ class Workload:
         self.hot_runs = first.get("hot_runs")
         self.regions = first.get("regions", 1)
         self.size_bytes = first.get("size_bytes", self.hot_len + self.cold_len)
+        self.small_mappings = first.get("small_mappings", 0)
+        self.small_mappings_addr = first.get("small_mappings_addr", 0)
         self.mappings = first.get("mappings") or [
             {"addr": self.addr, "len": self.len, "hot_len": self.hot_len, "cold_len": self.cold_len,
              **({} if self.hot_runs else {"hot_addr": self.hot_addr, "cold_addr": self.cold_addr})}]
@@ -288,7 +300,9 @@ class Workload:
         return answer
 
     def verify(self):
-        """Re-reads every page: {"checksum": ..., "ok": bool}."""
+        """Re-reads every page: {"checksum": ..., "ok": bool,
+        "small_mappings_bad": pages of the small mappings that lost their
+        content}; ok only when the checksum matches and none did."""
         return self._command("verify")
 
     def status(self):
