@@ -208,7 +208,7 @@ static void *cycle_thread(void *userdata) {
                         continue;
                 r = proc_target_pin(t);
                 if (r >= 0) {
-                        r = job->backend->mark(t, &states[i]);
+                        r = job->backend->mark(t, job->policy.min_region_bytes, &states[i]);
                         proc_target_unpin(t);
                 }
                 if (r < 0 && r != -ESRCH)

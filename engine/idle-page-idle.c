@@ -175,7 +175,7 @@ static int open_target(const ProcTarget *t, uint64_t min_size_bytes, SmapsVma **
         return 0;
 }
 
-static int page_idle_mark(const ProcTarget *t, void **state) {
+static int page_idle_mark(const ProcTarget *t, uint64_t min_region_bytes, void **state) {
         _cleanup_close_ int pagemap = -EBADF, bitmap = -EBADF;
         _cleanup_free_ char *bpath = bitmap_path();
         _cleanup_free_ SmapsVma *vmas = NULL;
@@ -184,7 +184,9 @@ static int page_idle_mark(const ProcTarget *t, void **state) {
         WordSet w;
         int r;
 
-        r = open_target(t, 0, &vmas, &n_vmas, &pagemap);
+        /* Small regions are never collected: marking their pages would cost
+         * a pagemap read each for nothing (a JVM has thousands). */
+        r = open_target(t, min_region_bytes, &vmas, &n_vmas, &pagemap);
         if (r < 0)
                 return r;
         entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));

@@ -22,7 +22,7 @@ static int proc_file(const ProcTarget *t, const char *name, char **ret) {
         return 0;
 }
 
-static int refs_mark(const ProcTarget *t, void **state) {
+static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, void **state) {
         _cleanup_free_ char *path = NULL;
         int r;
 

@@ -34,8 +34,10 @@ typedef struct IdleBackend {
         const char *name; /* "page_idle", "refs" */
         /* Whether the kernel offers what the backend needs: 1 yes, 0 no. */
         int (*probe)(void);
-        /* Starts the window: marks the process's anonymous pages idle. */
-        int (*mark)(const ProcTarget *t, void **state);
+        /* Starts the window: marks the process's anonymous pages idle, at
+         * least those in regions of min_region_bytes and more (the only
+         * ones collect() looks at). */
+        int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, void **state);
         /* Ends it: which anonymous memory stayed idle, per region of at
          * least min_region_bytes. Frees *state. */
         int (*collect)(const ProcTarget *t, void **state, uint64_t min_region_bytes, IdleResult *ret);

@@ -213,7 +213,7 @@ static void test_refs_mark(void) {
         char *dir = refs_root_fixture(), *written;
         void *state = NULL;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &state));
         written = tempdir_read(dir, "proc/4242/clear_refs");
         ASSERT_STREQ(written, "1\n");
         free(written);
@@ -239,7 +239,7 @@ static void test_refs_collect(void) {
         void *state = NULL;
         IdleResult res;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &state));
 
         /* At least 1 MiB: the 64 MiB region, the 2 MiB arena and the
          * guard region of exactly 1 MiB; no file, shared or special ones. */
@@ -295,7 +295,7 @@ static void test_refs_gone(void) {
         void *state = NULL;
         IdleResult res = {};
 
-        ASSERT_ERRNO(idle_backend_refs.mark(&gone, &state), -ESRCH);
+        ASSERT_ERRNO(idle_backend_refs.mark(&gone, 0, &state), -ESRCH);
         ASSERT_ERRNO(idle_backend_refs.collect(&gone, &state, 0, &res), -ESRCH);
         /* A process that is there but whose smaps does not parse. */
         ASSERT_ERRNO(idle_backend_refs.collect(&target_4242, &state, 0, &res), -EBADMSG);

@@ -32,7 +32,8 @@ cycles_past() {
 
 # As the memory of a real machine is owned: the interleaved workload by
 # alice, inside her logind session (a desktop user's application); the
-# block one by a system service of its own with a dynamic user (a server's
+# block one, with 20,000 mappings besides (a JVM's or a browser's many
+# arenas), by a system service of its own with a dynamic user (a server's
 # daemon, in system.slice).
 workload_pipes inter 4
 in_session alice "nohup wolfram-workload --size-mib=32 --content=text --seed=3 --hot-pattern=interleave \
@@ -45,7 +46,7 @@ in_session alice 'nohup wolfram-workload --size-mib=20 --content=text --seed=5 -
         <'"$WORKLOAD_DIR"'/odd.in >'"$WORKLOAD_DIR"'/odd.out 2>'"$WORKLOAD_DIR"'/odd.err & echo $!'
 odd_pid=$session_out
 WORKLOAD_LAUNCHER="systemd-run --quiet --pipe --unit=wolfram-vm-block -p DynamicUser=yes" \
-        start_workload block 5 --size-mib=32 --content=text --seed=4 --hot-percent=50
+        start_workload block 5 --size-mib=32 --content=text --seed=4 --hot-percent=50 --mappings=20000
 ask inter "" && pass "interleaved workload ready" || fail "interleaved workload did not start: $(cat /run/wolfram-vm/inter.err)"
 ask block "" && pass "block workload ready" || fail "block workload did not start: $(cat /run/wolfram-vm/block.err)"
 ask odd "" && pass "oddly named workload ready" || fail "oddly named workload did not start: $(cat /run/wolfram-vm/odd.err)"
