@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bus-json.h"
-#include "macro.h"
+#include "common/macro.h"
 
 static int read_basic(sd_bus_message *m, char type, json_object **ret) {
         union {

@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include "bus-json.h"
+#include "common/macro.h"
 #include "ctl-bus.h"
 #include "format.h"
-#include "macro.h"
 #include "wolfram-bus.h"
 
 static bool error_means_not_running(const sd_bus_error *error, int r) {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "ctl-control.h"
 #include "format.h"
-#include "macro.h"
 #include "table.h"
 #include "wolfram-bus.h"
 

@@ -7,10 +7,10 @@
 #include <time.h>
 
 #include "bus-json.h"
+#include "common/macro.h"
 #include "ctl-monitor.h"
 #include "ctl-stats.h"
 #include "format.h"
-#include "macro.h"
 #include "wolfram-bus.h"
 
 #define DBUS_SERVICE "org.freedesktop.DBus"

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "ctl-processes.h"
-#include "macro.h"
 #include "table.h"
 #include "wolfram-bus.h"
 

@@ -3,9 +3,9 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "ctl-stats.h"
 #include "format.h"
-#include "macro.h"
 #include "wolfram-bus.h"
 
 static bool has_suffix(const char *s, const char *suffix) {

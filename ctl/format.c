@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "escape.h"
+#include "common/escape.h"
 #include "format.h"
 
 char *format_bytes(char *buf, size_t size, uint64_t bytes) {

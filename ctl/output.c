@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
+#include "common/escape.h"
+#include "common/macro.h"
 #include "format.h"
-#include "macro.h"
 #include "output.h"
 
 bool colour_wanted(bool is_terminal, const char *no_color, const char *term) {

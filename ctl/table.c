@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/macro.h"
 #include "format.h"
-#include "macro.h"
 #include "table.h"
 
 struct Table {

@@ -10,13 +10,13 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "common/macro.h"
 #include "ctl-bus.h"
 #include "ctl-control.h"
 #include "ctl-monitor.h"
 #include "ctl-processes.h"
 #include "ctl-stats.h"
 #include "format.h"
-#include "macro.h"
 
 typedef struct Verb {
         const char *name;

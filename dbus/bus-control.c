@@ -9,8 +9,8 @@
 #include "bus-members.h"
 #include "bus-polkit.h"
 #include "bus-server.h"
-#include "log.h"
-#include "macro.h"
+#include "common/log.h"
+#include "common/macro.h"
 #include "wolfram-bus.h"
 
 int append_policies(sd_bus_message *m, Engine *e) {

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "bus-members.h"
-#include "macro.h"
+#include "common/macro.h"
 #include "wolfram-bus.h"
 
 static const char *ksm_mode(const Engine *e) {

@@ -7,8 +7,8 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-peers.h"
-#include "log.h"
-#include "macro.h"
+#include "common/log.h"
+#include "common/macro.h"
 
 #define DBUS_NAME "org.freedesktop.DBus"
 #define DBUS_PATH "/org/freedesktop/DBus"

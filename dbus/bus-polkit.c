@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "bus-polkit.h"
-#include "log.h"
-#include "macro.h"
+#include "common/log.h"
+#include "common/macro.h"
 #include "wolfram-bus.h"
 
 /* polkit may wait for a person typing a password when interaction is

@@ -5,7 +5,7 @@
 #include <unistd.h>
 
 #include "bus-members.h"
-#include "macro.h"
+#include "common/macro.h"
 #include "wolfram-bus.h"
 
 int append_cycle_summary(sd_bus_message *m, Engine *e) {

@@ -10,9 +10,9 @@
 #include "bus-peers.h"
 #include "bus-polkit.h"
 #include "bus-server.h"
-#include "log.h"
-#include "macro.h"
-#include "stats.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "kernel/stats.h"
 #include "wolfram-bus.h"
 
 struct BusServer {

@@ -4,12 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "common/log.h"
+#include "common/macro.h"
 #include "engine.h"
-#include "ksm.h"
-#include "log.h"
-#include "macro.h"
-#include "meminfo.h"
-#include "stats-export.h"
+#include "kernel/ksm.h"
+#include "kernel/meminfo.h"
+#include "state/stats-export.h"
 
 void engine_stats_report(Engine *e, StatsReport *ret) {
         ZramPoolStats pool = {};

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "build-config.h"
+#include "common/log.h"
+#include "common/paths.h"
 #include "engine.h"
-#include "log.h"
-#include "paths.h"
 
 const char *engine_state_to_string(EngineState s) {
         static const char *const table[_ENGINE_STATE_MAX] = {

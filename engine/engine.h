@@ -4,13 +4,13 @@
 #include <stdbool.h>
 #include <systemd/sd-event.h>
 
-#include "config.h"
-#include "cycle.h"
-#include "ksm-control.h"
-#include "reclaim-process.h"
-#include "runtime-state.h"
-#include "tuning.h"
-#include "zram-pool.h"
+#include "config/config.h"
+#include "idle/cycle.h"
+#include "idle/reclaim-process.h"
+#include "kernel/tuning.h"
+#include "ksm/ksm-control.h"
+#include "pool/zram-pool.h"
+#include "state/runtime-state.h"
 
 typedef enum EngineState {
         ENGINE_RUNNING,

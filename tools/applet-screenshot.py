@@ -53,7 +53,7 @@ PANEL_XML = """<?xml version="1.0" encoding="UTF-8"?>
 </channel>
 """
 
-# The active icon's body colour (ctl/applet/icons/.../wolfram-active.svg).
+# The active icon's body colour (applet/icons/.../wolfram-active.svg).
 ACTIVE_RGB = (0x2E, 0x9E, 0x5B)
 PAUSED_RGB = (0xC9, 0x8A, 0x1B)
 OFFLINE_RGB = (0x9A, 0x9A, 0x9A)

@@ -5,7 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "test-config-util.h"
 
 static void test_bad_number(void) {

@@ -8,9 +8,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "macro.h"
-#include "paths.h"
+#include "common/macro.h"
+#include "common/paths.h"
+#include "config/config.h"
 #include "test-root.h"
 #include "test-tempdir.h"
 #include "test-util.h"
@@ -24,7 +24,7 @@
                         TEST_FAIL("Expected \"%s\" in %s, got \"%s\"", _n_, #s, _s_ ? _s_ : "(null)"); \
         } while (0)
 
-/* The profiles' lists as engine/config-profiles.c and docs/wolfram.conf.5
+/* The profiles' lists as engine/config/config-profiles.c and docs/wolfram.conf.5
  * give them. */
 #define INFRASTRUCTURE "systemd", "dbus", "sshd", "polkitd", "udevd", "agetty", "cron"
 static const char *const server_names[] = { INFRASTRUCTURE, NULL };

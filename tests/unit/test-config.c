@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config/config.h"
 #include "test-config-util.h"
 
 /* config-every-key's drop-in with the keys for other tools. */

@@ -2,9 +2,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "escape.h"
-#include "macro.h"
-#include "proc-scan.h"
+#include "common/escape.h"
+#include "common/macro.h"
+#include "kernel/proc-scan.h"
 #include "test-util.h"
 
 /* Escapes 'len' bytes (which may hold what a C string cannot end at) into a

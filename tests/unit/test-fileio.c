@@ -5,7 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fileio.h"
+#include "common/fileio.h"
 #include "test-util.h"
 
 /* Writes 'size' bytes of 'c' to a new temporary file; returns its path. */

@@ -3,10 +3,10 @@
 #include <string.h>
 #include <sys/uio.h>
 
-#include "idle.h"
-#include "log.h"
-#include "macro.h"
-#include "paths.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/paths.h"
+#include "idle/idle.h"
 #include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"

@@ -3,8 +3,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ksm-control.h"
-#include "proc-scan.h"
+#include "kernel/proc-scan.h"
+#include "ksm/ksm-control.h"
 #include "test-util.h"
 
 static void test_pages_to_scan_cpu_bound(void) {

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "ksm.h"
+#include "kernel/ksm.h"
 #include "test-root.h"
 #include "test-util.h"
 

@@ -6,8 +6,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "macro.h"
+#include "common/log.h"
+#include "common/macro.h"
 #include "test-util.h"
 
 /* Runs 'emit' in a child whose stderr is a pipe, with or without the

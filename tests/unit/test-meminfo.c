@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "meminfo.h"
+#include "kernel/meminfo.h"
 #include "test-root.h"
 #include "test-util.h"
 

@@ -11,11 +11,11 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "idle.h"
-#include "log.h"
-#include "macro.h"
-#include "paths.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/paths.h"
+#include "config/config.h"
+#include "idle/idle.h"
 #include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"

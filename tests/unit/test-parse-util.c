@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "parse-util.h"
+#include "common/parse-util.h"
 #include "test-util.h"
 
 /* A value no parser here produces, to show that a failed call left the

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "paths.h"
+#include "common/paths.h"
 #include "test-util.h"
 
 static void check_root_path(const char *path, const char *expected) {

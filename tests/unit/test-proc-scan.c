@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "log.h"
-#include "macro.h"
-#include "proc-scan.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "config/config.h"
+#include "kernel/proc-scan.h"
 #include "test-root.h"
 #include "test-util.h"
 

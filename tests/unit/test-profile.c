@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <string.h>
 
-#include "log.h"
-#include "profile.h"
+#include "common/log.h"
+#include "config/profile.h"
 #include "test-root.h"
 #include "test-util.h"
 

@@ -6,7 +6,7 @@
 
 #include <stdlib.h>
 
-#include "paths.h"
+#include "common/paths.h"
 #include "test-util.h"
 
 static inline void fixture_root_use(const char *name) {

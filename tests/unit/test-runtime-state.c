@@ -6,9 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fileio.h"
-#include "macro.h"
-#include "runtime-state.h"
+#include "common/fileio.h"
+#include "common/macro.h"
+#include "state/runtime-state.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 

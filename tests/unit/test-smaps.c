@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fileio.h"
-#include "log.h"
-#include "macro.h"
-#include "paths.h"
-#include "smaps.h"
+#include "common/fileio.h"
+#include "common/log.h"
+#include "common/macro.h"
+#include "common/paths.h"
+#include "kernel/smaps.h"
 #include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"

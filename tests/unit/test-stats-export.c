@@ -14,8 +14,8 @@
 #include <unistd.h>
 
 #include "build-config.h"
-#include "macro.h"
-#include "stats-export.h"
+#include "common/macro.h"
+#include "state/stats-export.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 

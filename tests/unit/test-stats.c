@@ -3,8 +3,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "log.h"
-#include "stats.h"
+#include "common/log.h"
+#include "kernel/stats.h"
 #include "test-root.h"
 #include "test-util.h"
 

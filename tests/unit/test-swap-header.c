@@ -6,7 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "swap-header.h"
+#include "kernel/swap-header.h"
 #include "test-tempdir.h"
 #include "test-util.h"
 

@@ -3,7 +3,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "swaps.h"
+#include "kernel/swaps.h"
 #include "test-root.h"
 #include "test-util.h"
 

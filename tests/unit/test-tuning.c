@@ -5,12 +5,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
-#include "macro.h"
-#include "paths.h"
+#include "common/macro.h"
+#include "common/paths.h"
+#include "config/config.h"
+#include "kernel/tuning.h"
 #include "test-tempdir.h"
 #include "test-util.h"
-#include "tuning.h"
 
 /* The files under /proc/sys/vm, in TuningKnob order. */
 static const char *const knob_files[_KNOB_MAX] = {

@@ -3,11 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernel/zram.h"
+#include "kernel/zswap.h"
+#include "pool/zram-pool.h"
 #include "test-root.h"
 #include "test-util.h"
-#include "zram-pool.h"
-#include "zram.h"
-#include "zswap.h"
 
 #define MIB (UINT64_C(1024) * 1024)
 

@@ -2,9 +2,9 @@
 #include <errno.h>
 #include <string.h>
 
+#include "kernel/zram.h"
 #include "test-root.h"
 #include "test-util.h"
-#include "zram.h"
 
 static void check_parse_fails(const char *buf, size_t len, int expected) {
         ZramMmStat s, untouched;

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <string.h>
+
+#include "common/parse-util.h"
+
+int parse_u64(const char *s, size_t len, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (len == 0)
+                return -EINVAL;
+        for (size_t i = 0; i < len; i++) {
+                unsigned d;
+
+                if (s[i] < '0' || s[i] > '9')
+                        return -EINVAL;
+                d = (unsigned) (s[i] - '0');
+                if (v > (UINT64_MAX - d) / 10)
+                        return -ERANGE;
+                v = v * 10 + d;
+        }
+        *ret = v;
+        return 0;
+}
+
+int parse_i64(const char *s, size_t len, int64_t *ret) {
+        bool negative = len > 0 && s[0] == '-';
+        uint64_t v;
+        int r;
+
+        r = parse_u64(s + negative, len - negative, &v);
+        if (r < 0)
+                return r;
+        if (negative) {
+                if (v > (uint64_t) INT64_MAX + 1)
+                        return -ERANGE;
+                *ret = v == (uint64_t) INT64_MAX + 1 ? INT64_MIN : -(int64_t) v;
+        } else {
+                if (v > INT64_MAX)
+                        return -ERANGE;
+                *ret = (int64_t) v;
+        }
+        return 0;
+}
+
+static size_t strip_newline(const char *buf, size_t len) {
+        return len > 0 && buf[len - 1] == '\n' ? len - 1 : len;
+}
+
+int parse_u64_line(const char *buf, size_t len, uint64_t *ret) {
+        return parse_u64(buf, strip_newline(buf, len), ret);
+}
+
+int parse_i64_line(const char *buf, size_t len, int64_t *ret) {
+        return parse_i64(buf, strip_newline(buf, len), ret);
+}
+
+int mul_u64(uint64_t a, uint64_t b, uint64_t *ret) {
+        if (a != 0 && b > UINT64_MAX / a)
+                return -ERANGE;
+        *ret = a * b;
+        return 0;
+}
+
+bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size_t *line_len) {
+        const char *nl;
+
+        if (*pos >= len)
+                return false;
+
+        *line = buf + *pos;
+        nl = memchr(*line, '\n', len - *pos);
+        *line_len = nl ? (size_t) (nl - *line) : len - *pos;
+        *pos += *line_len + (nl ? 1 : 0);
+        return true;
+}
+
+bool next_field(const char **p, const char *end, const char **field, size_t *field_len) {
+        const char *s = *p;
+
+        while (s < end && (*s == ' ' || *s == '\t'))
+                s++;
+        if (s >= end)
+                return false;
+
+        *field = s;
+        while (s < end && *s != ' ' && *s != '\t')
+                s++;
+        *field_len = (size_t) (s - *field);
+        *p = s;
+        return true;
+}

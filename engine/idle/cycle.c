@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/macro.h"
+#include "idle/cycle.h"
+
+static uint64_t clock_usec(clockid_t id) {
+        struct timespec ts;
+        clock_gettime(id, &ts);
+        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
+}
+
+static void record_free(ProcessRecord *r) {
+        free(r->cgroup);
+        free(r->regions);
+}
+
+void process_table_done(ProcessTable *t) {
+        for (size_t i = 0; i < t->n_records; i++)
+                record_free(&t->records[i]);
+        free(t->records);
+        *t = (ProcessTable){};
+}
+
+static const ProcessRecord *table_find(const ProcessTable *t, pid_t pid, uint64_t start_time) {
+        if (!t)
+                return NULL;
+        for (size_t i = 0; i < t->n_records; i++)
+                if (t->records[i].pid == pid && t->records[i].start_time == start_time)
+                        return &t->records[i];
+        return NULL;
+}
+
+/* A region's streak from the last cycle. Regions are in address order, as
+ * smaps lists them: a binary search keeps a process with tens of thousands
+ * of regions from costing their square. */
+static unsigned previous_streak(const ProcessRecord *prev, const IdleRegion *region) {
+        size_t lo = 0, hi;
+
+        if (!prev)
+                return 0;
+        hi = prev->n_regions;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (prev->regions[mid].start < region->start)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < prev->n_regions && prev->regions[lo].start == region->start &&
+            prev->regions[lo].end == region->end)
+                return prev->regions[lo].streak;
+        return 0;
+}
+
+int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
+                       PolicyAction action, bool dry_run, uint64_t *ret_bytes) {
+        struct iovec whole = { .iov_base = (void *) (uintptr_t) region->start,
+                               .iov_len = region->end - region->start };
+        const struct iovec *ranges = &whole;
+        size_t n = 1;
+
+        if (action == POLICY_NONE)
+                return 0;
+        /* Page-exact backends name the idle pages; the hot ones around them
+         * are never touched. */
+        if (backend->page_exact) {
+                ranges = region->idle_ranges;
+                n = region->n_idle_ranges;
+        }
+        /* The kernel counts the length of the ranges advised; what can move
+         * is at most what was resident in them. */
+        uint64_t movable = backend->page_exact ? region->idle_bytes : region->resident_bytes, advised = 0;
+        int r;
+
+        if (dry_run) {
+                *ret_bytes += movable;
+                return 0;
+        }
+        r = reclaim_advise(rc, pidfd, ranges, n, action, &advised);
+        *ret_bytes += advised < movable ? advised : movable;
+        return r;
+}
+
+/* Waits the sample window unless cancelled; true when it ran its course. */
+static bool cycle_wait(CycleJob *job) {
+        struct pollfd p = { .fd = job->cancel_fd, .events = POLLIN };
+        uint64_t deadline = clock_usec(CLOCK_MONOTONIC) + (uint64_t) job->idle_sample_secs * 1000000;
+
+        for (;;) {
+                uint64_t now = clock_usec(CLOCK_MONOTONIC);
+                int r;
+
+                if (atomic_load(&job->cancel))
+                        return false;
+                if (now >= deadline)
+                        return true;
+                r = poll(&p, 1, (int) ((deadline - now) / 1000) + 1);
+                if (r > 0)
+                        return false;
+        }
+}
+
+static int table_append(ProcessTable *t, const ProcessRecord *r) {
+        ProcessRecord *l = realloc(t->records, (t->n_records + 1) * sizeof(ProcessRecord));
+        if (!l)
+                return -ENOMEM;
+        l[t->n_records++] = *r;
+        t->records = l;
+        return 0;
+}
+
+/* Collects, decides and advises for one process; fills its record. */
+static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessRecord *rec) {
+        const ProcessRecord *prev = table_find(job->previous, t->pid, t->start_time);
+        IdleResult res = {};
+        uint64_t resident = 0, idle = 0;
+        int r;
+
+        if (prev) {
+                rec->cold_bytes = prev->cold_bytes;
+                rec->pageout_bytes = prev->pageout_bytes;
+        }
+        r = job->backend->collect(t, state, job->policy.min_region_bytes, &res);
+        if (r < 0)
+                return r;
+        /* What was read belongs to the pinned process only if it is still
+         * alive now. */
+        r = proc_target_check(t);
+        if (r <= 0) {
+                idle_result_done(&res);
+                return r < 0 ? r : -ESRCH;
+        }
+
+        rec->regions = calloc(res.n_regions ?: 1, sizeof(RegionRecord));
+        if (!rec->regions) {
+                idle_result_done(&res);
+                return -ENOMEM;
+        }
+        for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
+                const IdleRegion *region = &res.regions[i];
+                double share = region->resident_bytes
+                                       ? (double) region->idle_bytes / (double) region->resident_bytes
+                                       : 0.0;
+                unsigned streak = policy_next_streak(&job->policy, share, previous_streak(prev, region));
+                PolicyAction action = policy_decide(&job->policy, share, streak);
+                uint64_t bytes = 0;
+
+                rec->regions[rec->n_regions++] = (RegionRecord){ region->start, region->end, streak };
+                resident += region->resident_bytes;
+                idle += region->idle_bytes;
+                if (streak > rec->cycles_idle)
+                        rec->cycles_idle = streak;
+                if (action > rec->last_action)
+                        rec->last_action = action;
+
+                r = cycle_apply_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
+                                       &bytes);
+                if (r == -ESRCH || r == -EPERM) {
+                        idle_result_done(&res);
+                        return r;
+                }
+                if (action == POLICY_PAGEOUT) {
+                        rec->pageout_bytes += job->dry_run ? 0 : bytes;
+                        job->stats.pageout_bytes += bytes;
+                } else if (action == POLICY_COLD) {
+                        rec->cold_bytes += job->dry_run ? 0 : bytes;
+                        job->stats.cold_bytes += bytes;
+                }
+        }
+        rec->idle_share = resident ? (double) idle / (double) resident : 0.0;
+        /* What the advice did shows in the process's figures. */
+        if (!job->dry_run && rec->last_action != POLICY_NONE) {
+                ProcStatus st;
+                if (proc_read_status(t->pid, &st) >= 0) {
+                        rec->rss_anon_bytes = st.rss_anon_bytes;
+                        rec->swap_bytes = st.vm_swap_bytes;
+                }
+        }
+        job->stats.scanned_bytes += resident;
+        idle_result_done(&res);
+        return 0;
+}
+
+static void *cycle_thread(void *userdata) {
+        CycleJob *job = userdata;
+        uint64_t start = clock_usec(CLOCK_MONOTONIC), cpu_start = clock_usec(CLOCK_THREAD_CPUTIME_ID);
+        void **states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
+        bool *marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+        uint64_t one = 1;
+
+        job->stats.started_usec = clock_usec(CLOCK_REALTIME);
+        job->stats.dry_run = job->dry_run;
+
+        for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
+                ProcTarget *t = &job->scan.targets[i];
+                int r;
+
+                if (t->excluded)
+                        continue;
+                r = proc_target_pin(t);
+                if (r >= 0) {
+                        r = job->backend->mark(t, job->policy.min_region_bytes, &states[i]);
+                        proc_target_unpin(t);
+                }
+                if (r < 0 && r != -ESRCH)
+                        log_full_errno(LOG_NOTICE, r, "Failed to mark %s[%d] idle, skipping it: %m", t->comm,
+                                       (int) t->pid);
+                marked[i] = r >= 0;
+        }
+
+        if (states && marked && cycle_wait(job))
+                for (size_t i = 0; i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
+                        ProcTarget *t = &job->scan.targets[i];
+                        ProcessRecord rec = { .pid = t->pid,
+                                              .start_time = t->start_time,
+                                              .rss_anon_bytes = t->rss_anon_bytes,
+                                              .swap_bytes = t->vm_swap_bytes,
+                                              .excluded = t->excluded,
+                                              .protected = t->protected,
+                                              .ksm = t->ksm };
+                        int r = 0;
+
+                        memcpy(rec.comm, t->comm, sizeof(rec.comm));
+                        if (!t->excluded) {
+                                if (!marked[i])
+                                        continue;
+                                job->stats.processes++;
+                                r = proc_target_pin(t);
+                                if (r >= 0) {
+                                        r = cycle_process(job, t, &states[i], &rec);
+                                        proc_target_unpin(t);
+                                }
+                        }
+                        if (r == -ESRCH) {
+                                /* Gone during the window: nothing to report. */
+                                record_free(&rec);
+                                continue;
+                        }
+                        if (r == -EPERM)
+                                log_notice("Not allowed to advise %s[%d]'s memory, skipping it.", t->comm,
+                                           (int) t->pid);
+                        else if (r < 0)
+                                log_debug_errno(r, "Failed to work on %s[%d], skipping it: %m", t->comm,
+                                                (int) t->pid);
+                        rec.cgroup = t->cgroup ? strdup(t->cgroup) : NULL;
+                        if (table_append(&job->table, &rec) < 0)
+                                record_free(&rec);
+                }
+
+        job->stats.cancelled = atomic_load(&job->cancel);
+        job->stats.duration_usec = clock_usec(CLOCK_MONOTONIC) - start;
+        job->stats.cpu_usec = clock_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        free(states);
+        free(marked);
+        (void) !write(job->done_fd, &one, sizeof(one));
+        return NULL;
+}
+
+int cycle_job_start(CycleJob *job) {
+        int r;
+
+        job->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        job->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        atomic_store(&job->cancel, false);
+        if (job->done_fd < 0 || job->cancel_fd < 0) {
+                r = -errno;
+                goto fail;
+        }
+        r = -pthread_create(&job->thread, NULL, cycle_thread, job);
+        if (r < 0)
+                goto fail;
+        return 0;
+
+fail:
+        if (job->done_fd >= 0)
+                close(job->done_fd);
+        if (job->cancel_fd >= 0)
+                close(job->cancel_fd);
+        job->done_fd = job->cancel_fd = -EBADF;
+        return r;
+}
+
+void cycle_job_cancel(CycleJob *job) {
+        uint64_t one = 1;
+
+        atomic_store(&job->cancel, true);
+        if (job->cancel_fd >= 0)
+                (void) !write(job->cancel_fd, &one, sizeof(one));
+}
+
+void cycle_job_finish(CycleJob *job) {
+        (void) pthread_join(job->thread, NULL);
+        if (job->done_fd >= 0)
+                close(job->done_fd);
+        if (job->cancel_fd >= 0)
+                close(job->cancel_fd);
+        job->done_fd = job->cancel_fd = -EBADF;
+        proc_scan_done(&job->scan);
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "idle/idle.h"
+#include "idle/policy.h"
+#include "kernel/proc-scan.h"
+#include "kernel/reclaim.h"
+
+/* What the engine remembers about a region across cycles. */
+typedef struct RegionRecord {
+        uint64_t start, end;
+        unsigned streak; /* consecutive cycles idle enough to page out */
+} RegionRecord;
+
+/* What the engine knows about one process, as ListProcesses shows it. */
+typedef struct ProcessRecord {
+        pid_t pid;
+        uint64_t start_time;
+        char comm[PROC_COMM_SIZE]; /* escaped (proc-scan.h) */
+        char *cgroup; /* escaped */
+        uint64_t rss_anon_bytes;
+        uint64_t swap_bytes;
+        double idle_share; /* of its resident anonymous memory, last window */
+        unsigned cycles_idle; /* longest region streak */
+        uint64_t cold_bytes; /* advised MADV_COLD, over the engine's life */
+        uint64_t pageout_bytes; /* advised MADV_PAGEOUT */
+        PolicyAction last_action;
+        bool excluded;
+        bool protected; /* never advised, whatever the configuration */
+        ProcKsmStat ksm; /* as of the cycle's scan */
+        RegionRecord *regions;
+        size_t n_regions;
+} ProcessRecord;
+
+typedef struct ProcessTable {
+        ProcessRecord *records;
+        size_t n_records;
+} ProcessTable;
+
+void process_table_done(ProcessTable *t);
+
+/* The figures of one cycle. */
+typedef struct CycleStats {
+        uint64_t started_usec; /* CLOCK_REALTIME */
+        uint64_t duration_usec;
+        uint64_t cpu_usec; /* the worker's CPU time */
+        unsigned processes; /* looked at (not excluded) */
+        uint64_t scanned_bytes; /* their resident anonymous memory */
+        uint64_t cold_bytes; /* advised (or, in dry run, planned) */
+        uint64_t pageout_bytes;
+        bool dry_run;
+        bool cancelled;
+} CycleStats;
+
+/* One cycle, run by a worker thread off the event loop: mark, wait, collect,
+ * decide, advise. The loop thread hands it the scanned targets and the
+ * previous table, and gets the new table and the figures back. */
+typedef struct CycleJob {
+        /* in */
+        ProcScan scan;
+        const ProcessTable *previous; /* read-only while the job runs */
+        const IdleBackend *backend;
+        const Reclaim *reclaim;
+        PolicySettings policy;
+        unsigned idle_sample_secs;
+        bool dry_run;
+        /* out */
+        ProcessTable table;
+        CycleStats stats;
+        /* control */
+        pthread_t thread;
+        int done_fd; /* eventfd: written when the job finished */
+        int cancel_fd; /* eventfd: written to cancel */
+        atomic_bool cancel;
+} CycleJob;
+
+/* Starts the job's thread. The caller watches job->done_fd. */
+int cycle_job_start(CycleJob *job);
+
+/* Asks a running job to stop early (between steps; the wait ends at once). */
+void cycle_job_cancel(CycleJob *job);
+
+/* Waits for the thread and frees the job's inputs (not the output table). */
+void cycle_job_finish(CycleJob *job);
+
+/* Runs one process through decide and advise, outside any cycle (as
+ * ReclaimProcess does). Exposed for the engine. */
+int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
+                       PolicyAction action, bool dry_run, uint64_t *ret_bytes);

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/macro.h"
+#include "idle/idle.h"
+#include "idle/reclaim-process.h"
+
+static uint64_t now_usec(void) {
+        struct timespec ts;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
+}
+
+size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec *ranges) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < n_vmas; i++) {
+                const SmapsVma *v = &vmas[i];
+
+                if (!v->anonymous || v->special || v->rss_bytes == 0)
+                        continue;
+                ranges[n++] = (struct iovec){ .iov_base = (void *) (uintptr_t) v->start,
+                                              .iov_len = (size_t) (v->end - v->start) };
+        }
+        return n;
+}
+
+static int reclaim_process_run(ReclaimProcessJob *job) {
+        /* Only what reclaim_process_ranges() takes is kept while smaps
+         * streams by. */
+        const SmapsFilter filter = { .anonymous_only = true, .resident_only = true };
+        _cleanup_free_ SmapsVma *vmas = NULL;
+        _cleanup_free_ struct iovec *ranges = NULL;
+        ProcStatus st;
+        size_t n, n_ranges;
+        int r;
+
+        r = smaps_read(job->target.pid, &filter, &vmas, &n);
+        if (r < 0)
+                return r;
+        /* What was read belongs to the process the pidfd holds only if
+         * that process is still the one that was checked. */
+        r = proc_target_check(&job->target);
+        if (r <= 0)
+                return r < 0 ? r : -ESRCH;
+
+        ranges = calloc(n ? n : 1, sizeof(struct iovec));
+        if (!ranges)
+                return -ENOMEM;
+        n_ranges = reclaim_process_ranges(vmas, n, ranges);
+        r = reclaim_advise(job->reclaim, job->target.pidfd, ranges, n_ranges, job->action,
+                           &job->advised_bytes);
+        if (r < 0)
+                return r;
+        if (proc_read_status(job->target.pid, &st) >= 0)
+                job->swap_after_bytes = st.vm_swap_bytes;
+        return 0;
+}
+
+static void *reclaim_process_thread(void *userdata) {
+        ReclaimProcessJob *job = userdata;
+        uint64_t start = now_usec(), one = 1;
+
+        job->swap_before_bytes = job->target.vm_swap_bytes;
+        job->swap_after_bytes = job->target.vm_swap_bytes;
+        job->error = reclaim_process_run(job);
+        job->duration_usec = now_usec() - start;
+        (void) !write(job->done_fd, &one, sizeof(one));
+        return NULL;
+}
+
+int reclaim_process_start(ReclaimProcessJob *job) {
+        int r;
+
+        job->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (job->done_fd < 0)
+                return -errno;
+        r = -pthread_create(&job->thread, NULL, reclaim_process_thread, job);
+        if (r < 0) {
+                close(job->done_fd);
+                job->done_fd = -EBADF;
+        }
+        return r;
+}
+
+void reclaim_process_finish(ReclaimProcessJob *job) {
+        (void) pthread_join(job->thread, NULL);
+        if (job->done_fd >= 0)
+                close(job->done_fd);
+        job->done_fd = -EBADF;
+        proc_target_done(&job->target);
+}

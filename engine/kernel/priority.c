@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "kernel/priority.h"
+
+/* From linux/ioprio.h, which older distributions do not ship. */
+#define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_IDLE 3
+#define IOPRIO_WHO_PROCESS 1
+
+int priority_lower(void) {
+        struct sched_param param = { .sched_priority = 0 };
+        int r = 0;
+
+        if (setpriority(PRIO_PROCESS, 0, 19) < 0)
+                r = log_warning_errno(errno, "Failed to set nice level 19, ignoring: %m");
+
+        if (sched_setscheduler(0, SCHED_IDLE, &param) < 0) {
+                int k = log_warning_errno(errno, "Failed to set SCHED_IDLE, ignoring: %m");
+                r = r ?: k;
+        }
+
+        if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, 0, IOPRIO_CLASS_IDLE << IOPRIO_CLASS_SHIFT) < 0) {
+                int k = log_warning_errno(errno, "Failed to set the idle I/O class, ignoring: %m");
+                r = r ?: k;
+        }
+
+        return r;
+}

@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config/config.h"
+
+/* wolfram's compressed swap in RAM: zram devices it created and owns. The
+ * pool's budget is the RAM its devices may take (their mem_limit): it
+ * starts at initial_percent of RAM, doubles when use passes grow_at_percent
+ * of it, halves when use falls under shrink_at_percent, and stays between
+ * the initial size and max_percent of RAM. Lowering a limit never pushes
+ * data out, so shrinking loses nothing. */
+typedef struct ZramPool {
+        char *state_file;
+        unsigned *devices; /* owned device ids, oldest first */
+        size_t n_devices;
+        uint64_t ram_bytes;
+        uint64_t budget_bytes;
+        char algorithm[32];
+        int swap_priority;
+        char *note; /* something the user should know: a kept device, zswap pinned */
+        /* zswap as the engine found it, to put back on stop */
+        bool zswap_changed;
+        bool zswap_original;
+} ZramPool;
+
+/* Name of the state file (in the runtime directory). */
+#define ZRAM_POOL_STATE_FILE "zram-pool.state"
+
+/* Sets up paths; touches nothing. */
+int zram_pool_init(ZramPool *p, const char *runtime_dir);
+
+/* Adopts the devices a previous run recorded (still active swap), else
+ * creates one; turns zswap off unless it is pinned on the kernel command
+ * line. Returns 0 or a negative errno (then the pool is empty and nothing
+ * is left behind). */
+int zram_pool_start(ZramPool *p, const Config *c);
+
+/* Moves the budget after the devices' memory use. Returns 1 when it
+ * changed, 0 when not, or a negative errno. */
+int zram_pool_adjust(ZramPool *p, const Config *c);
+
+/* Turns swap off and removes each device whose content fits into available
+ * memory with the configured margin; a device that does not stays active
+ * and recorded (the next start adopts it) and the note says why. Restores
+ * zswap once no device is left. Returns the number of devices kept. */
+int zram_pool_stop(ZramPool *p, const Config *c);
+
+/* Frees what the pool holds (the devices stay as they are). */
+void zram_pool_done(ZramPool *p);
+
+/* The pool's figures, summed over its devices. */
+typedef struct ZramPoolStats {
+        uint64_t orig_data_bytes;
+        uint64_t compr_data_bytes;
+        uint64_t mem_used_bytes;
+        uint64_t same_pages;
+        uint64_t disksize_bytes;
+} ZramPoolStats;
+
+int zram_pool_stats(const ZramPool *p, ZramPoolStats *ret);
+
+/* The cap: max_percent of RAM. */
+uint64_t zram_pool_cap_bytes(const ZramPool *p, const Config *c);
+
+/* Whether device id is one of the pool's. */
+bool zram_pool_owns(const ZramPool *p, unsigned id);
+
+/* The budget decision alone: the next budget for a pool using 'used_bytes'
+ * of 'budget_bytes'. Never below the initial size nor above the cap, never
+ * below what is in use. */
+uint64_t zram_pool_next_budget(uint64_t budget_bytes, uint64_t used_bytes, uint64_t initial_bytes,
+                               uint64_t cap_bytes, unsigned grow_at_percent, unsigned shrink_at_percent);
+
+/* Whether turning off a swap device holding 'stored_bytes' is safe with
+ * 'available_bytes' of memory available and 'margin_bytes' to spare. */
+bool zram_pool_swapoff_safe(uint64_t available_bytes, uint64_t stored_bytes, uint64_t margin_bytes);
