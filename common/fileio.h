@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 /* Largest file read_full_file() accepts: /proc and /sys files we parse are
  * far smaller; anything bigger is not what we expect and is refused. What
@@ -31,3 +32,6 @@ int read_u64_file(const char *path, uint64_t *ret);
  * regular file standing in for an attribute in tests holds exactly 's'.
  * -EIO on a short write. */
 int write_string_file(const char *path, const char *s);
+
+/* Creates 'path' and the directories above it that are missing. */
+int mkdir_parents(const char *path, mode_t mode);

@@ -167,12 +167,9 @@ static int print_config(const ConfigLoadArgs *args) {
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {
         Engine *e = userdata;
         _cleanup_free_ char *error = NULL;
-        int r;
 
         log_info("SIGHUP: reloading the configuration.");
-        r = engine_reload(e, &error);
-        if (r > 0)
-                bus_server_emit_changes(e, r);
+        (void) engine_reload(e, &error);
         return 0;
 }
 
@@ -211,7 +208,6 @@ static int run(int argc, char *argv[]) {
         r = engine_init(&engine, event, &config_args);
         if (r < 0)
                 return r;
-        engine.on_change = bus_server_emit_changes;
 
         /* sd-event wants the signals blocked before it watches them. */
         sigemptyset(&mask);

@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: MIT */
-/* The members that steer the engine beyond Pause/Resume/Reload:
- * exclusions, policies, ReclaimProcess, and the properties that show them. */
+/* The policies (SetPolicy) and the exclusions (AddExclusion,
+ * RemoveExclusion), and the properties that show them. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-bus.h>
 
-#include "bus-members.h"
-#include "bus-polkit.h"
-#include "bus-server.h"
+#include "bus-internal.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "wolfram-bus.h"
 
-int append_policies(sd_bus_message *m, Engine *e) {
+static int append_policies(sd_bus_message *m, Engine *e) {
         int r;
 
         r = sd_bus_message_open_container(m, 'a', "{sb}");
@@ -34,7 +32,7 @@ static int append_exclusion_list(sd_bus_message *m, char **l, size_t n, size_t n
         return r;
 }
 
-int append_exclusions(sd_bus_message *m, Engine *e) {
+static int append_exclusions(sd_bus_message *m, Engine *e) {
         const Config *c = &e->config;
         int r;
 
@@ -53,22 +51,15 @@ int append_exclusions(sd_bus_message *m, Engine *e) {
         return r;
 }
 
-int property_get_policies(sd_bus *bus, const char *path, const char *interface, const char *property,
-                          sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_policies(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return append_policies(reply, userdata);
 }
 
-int property_get_exclusions(sd_bus *bus, const char *path, const char *interface, const char *property,
-                            sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+static int property_get_exclusions(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
         return append_exclusions(reply, userdata);
-}
-
-static int emit(Engine *e, const char *property) {
-        int r = sd_bus_emit_properties_changed(bus_server_bus(e), WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
-                                               property, NULL);
-        if (r < 0)
-                log_warning_errno(r, "Failed to emit PropertiesChanged for %s, ignoring: %m", property);
-        return 0;
 }
 
 static int reply_save_error(sd_bus_error *error, Engine *e, int r) {
@@ -85,7 +76,7 @@ static int method_exclusion(sd_bus_message *call, Engine *e, bool add, sd_bus_er
         r = sd_bus_message_read(call, "s", &pattern);
         if (r < 0)
                 return r;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_EXCLUDE, bus_server_polkit(e), error);
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_EXCLUDE, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
 
@@ -112,20 +103,18 @@ static int method_exclusion(sd_bus_message *call, Engine *e, bool add, sd_bus_er
                 if (r < 0)
                         return reply_save_error(error, e, r);
         }
-        if (r > 0)
-                emit(e, "Exclusions");
         return sd_bus_reply_method_return(call, NULL);
 }
 
-int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+static int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         return method_exclusion(call, userdata, true, error);
 }
 
-int method_remove_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+static int method_remove_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         return method_exclusion(call, userdata, false, error);
 }
 
-int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         const char *name;
         int enabled, p, r;
@@ -133,7 +122,7 @@ int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error)
         r = sd_bus_message_read(call, "sb", &name, &enabled);
         if (r < 0)
                 return r;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, bus_server_polkit(e), error);
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
 
@@ -150,81 +139,26 @@ int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error)
                 return r;
         if (r < 0)
                 return reply_save_error(error, e, r);
-        bus_server_emit_changes(e, r);
         return sd_bus_reply_method_return(call, NULL);
 }
 
-static void reclaim_done(Engine *e, ReclaimProcessJob *job) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = job->userdata, *reply = NULL;
-        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
-        int r;
+/* ENGINE_CHANGED_POLICIES */
+const sd_bus_vtable bus_policies_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Policies", "a{sb}", property_get_policies, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("SetPolicy", SD_BUS_ARGS("s", name, "b", enabled), SD_BUS_NO_RESULT,
+                                method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};
 
-        if (!call)
-                return;
-        if (job->error == -ESRCH)
-                r = sd_bus_error_setf(&error, WOLFRAM_ERROR_NO_SUCH_PROCESS,
-                                      "Process %d (%s) exited during the reclaim.", (int) job->target.pid,
-                                      job->target.comm);
-        else if (job->error < 0)
-                r = sd_bus_error_setf(&error, WOLFRAM_ERROR_FAILED, "Failed to reclaim process %d (%s): %s",
-                                      (int) job->target.pid, job->target.comm, strerror(-job->error));
-        else {
-                r = sd_bus_message_new_method_return(call, &reply);
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "a{sv}", 7, "Pid", "u", (uint32_t) job->target.pid,
-                                                  "Name", "s", job->target.comm, "Mode", "s",
-                                                  job->action == POLICY_PAGEOUT ? "pageout" : "cold",
-                                                  "AdvisedBytes", "t", job->advised_bytes, "SwapBytesBefore",
-                                                  "t", job->swap_before_bytes, "SwapBytesAfter", "t",
-                                                  job->swap_after_bytes, "DurationUsec", "t",
-                                                  job->duration_usec);
-                if (r >= 0)
-                        r = sd_bus_send(NULL, reply, NULL);
-                if (r < 0)
-                        log_warning_errno(r, "Failed to answer ReclaimProcess: %m");
-                if (job->action == POLICY_PAGEOUT && job->advised_bytes > 0)
-                        emit(e, "LifetimePagedOutBytes");
-                return;
-        }
-        r = sd_bus_reply_method_error(call, &error);
-        if (r < 0)
-                log_warning_errno(r, "Failed to answer ReclaimProcess: %m");
-}
-
-int method_reclaim_process(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        _cleanup_free_ char *why = NULL;
-        Engine *e = userdata;
-        const char *mode;
-        uint32_t pid;
-        int r;
-
-        r = sd_bus_message_read(call, "us", &pid, &mode);
-        if (r < 0)
-                return r;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_RECLAIM, bus_server_polkit(e), error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
-        e->on_reclaim_done = reclaim_done;
-        r = engine_reclaim_process(e, pid, mode, call, &why);
-        if (r >= 0) {
-                sd_bus_message_ref(call); /* answered by reclaim_done */
-                return 1;
-        }
-        switch (r) {
-        case -EINVAL:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT, "%s", strnull(why));
-        case -EBUSY:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_BUSY, "%s", strnull(why));
-        case -EOPNOTSUPP:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_NOT_SUPPORTED, "%s", strnull(why));
-        case -ESRCH:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_NO_SUCH_PROCESS, "%s", strnull(why));
-        case -EPERM:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_PROTECTED_PROCESS, "%s", strnull(why));
-        case -ENOMEM:
-                return r;
-        default:
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_FAILED, "%s", why ? why : strerror(-r));
-        }
-}
+/* ENGINE_CHANGED_EXCLUSIONS */
+const sd_bus_vtable bus_exclusions_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_PROPERTY("Exclusions", "a(sss)", property_get_exclusions, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_METHOD_WITH_ARGS("AddExclusion", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
+                                method_add_exclusion, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveExclusion", SD_BUS_ARGS("s", pattern), SD_BUS_NO_RESULT,
+                                method_remove_exclusion, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};

@@ -1,98 +1,121 @@
 /* SPDX-License-Identifier: MIT */
-#include <assert.h>
+/* ReclaimProcess: the request, the refusals worded for people, and the
+ * answer when the engine's job ends. */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <systemd/sd-bus.h>
 
-#include "bus-members.h"
+#include "bus-internal.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "wolfram-bus.h"
 
-int append_cycle_summary(sd_bus_message *m, Engine *e) {
-        const CycleStats *c = &e->last_cycle;
-
-        return sd_bus_message_append(m, "a{sv}", 10, "Cycle", "t", e->cycle_count, "Timestamp", "t",
-                                     c->started_usec, "DurationUsec", "t", c->duration_usec, "CpuUsec", "t",
-                                     c->cpu_usec, "Processes", "u", c->processes, "ScannedBytes", "t",
-                                     c->scanned_bytes, "ColdBytes", "t", c->cold_bytes, "PagedOutBytes", "t",
-                                     c->pageout_bytes, "DryRun", "b", c->dry_run, "Backend", "s",
-                                     e->backend ? e->backend->name : "");
-}
-
-int emit_cycle_finished(Engine *e) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+static void reclaim_done(Engine *e, ReclaimProcessJob *job) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *call = job->userdata, *reply = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = sd_bus_message_new_signal(bus_server_bus(e), &m, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
-                                      "CycleFinished");
-        if (r >= 0)
-                r = append_cycle_summary(m, e);
-        if (r >= 0)
-                r = sd_bus_send(bus_server_bus(e), m, NULL);
-        return r;
-}
-
-int property_get_idle_backend(sd_bus *bus, const char *path, const char *interface, const char *property,
-                              sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
-        return sd_bus_message_append(reply, "s", e->backend ? e->backend->name : "");
-}
-
-int property_get_cycle_u64(sd_bus *bus, const char *path, const char *interface, const char *property,
-                           sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
-        uint64_t v;
-
-        if (streq(property, "CycleCount"))
-                v = e->cycle_count;
-        else if (streq(property, "LastCycleTimestamp"))
-                v = e->last_cycle.started_usec;
-        else if (streq(property, "LastCycleDurationUsec"))
-                v = e->last_cycle.duration_usec;
-        else if (streq(property, "LastCycleColdBytes"))
-                v = e->last_cycle.cold_bytes;
-        else if (streq(property, "LastCyclePagedOutBytes"))
-                v = e->last_cycle.pageout_bytes;
-        else if (streq(property, "TotalColdBytes"))
-                v = e->total_cold_bytes;
+        if (!call)
+                return;
+        if (job->error == -ESRCH)
+                r = sd_bus_error_setf(&error, WOLFRAM_ERROR_NO_SUCH_PROCESS,
+                                      "Process %d (%s) exited during the reclaim.", (int) job->target.pid,
+                                      job->target.comm);
+        else if (job->error < 0)
+                r = sd_bus_error_setf(&error, WOLFRAM_ERROR_FAILED, "Failed to reclaim process %d (%s): %s",
+                                      (int) job->target.pid, job->target.comm, strerror(-job->error));
         else {
-                assert(streq(property, "TotalPagedOutBytes"));
-                v = e->total_pageout_bytes;
+                r = sd_bus_message_new_method_return(call, &reply);
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "a{sv}", 7, "Pid", "u", (uint32_t) job->target.pid,
+                                                  "Name", "s", job->target.comm, "Mode", "s",
+                                                  job->action == POLICY_PAGEOUT ? "pageout" : "cold",
+                                                  "AdvisedBytes", "t", job->advised_bytes, "SwapBytesBefore",
+                                                  "t", job->swap_before_bytes, "SwapBytesAfter", "t",
+                                                  job->swap_after_bytes, "DurationUsec", "t",
+                                                  job->duration_usec);
+                if (r >= 0)
+                        r = sd_bus_send(NULL, reply, NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to answer ReclaimProcess: %m");
+                return;
         }
-        return sd_bus_message_append(reply, "t", v);
+        r = sd_bus_reply_method_error(call, &error);
+        if (r < 0)
+                log_warning_errno(r, "Failed to answer ReclaimProcess: %m");
 }
 
-static const char *process_state(const ProcessRecord *p) {
-        return p->protected  ? "protected"
-               : p->excluded ? "excluded"
-                             : policy_action_to_string(p->last_action);
+/* Words why a request was refused, with the error name it maps to. */
+static int reply_refused(sd_bus_error *error, uint32_t pid, const ReclaimRefused *x) {
+        switch (x->reason) {
+        case RECLAIM_REFUSED_MODE:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
+                                         "Unknown mode '%s': use \"cold\" or \"pageout\".", x->detail);
+        case RECLAIM_REFUSED_BUSY:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_BUSY,
+                                         "A reclaim of %s (%d) is still running; try again when it ends.",
+                                         x->comm, (int) x->pid);
+        case RECLAIM_REFUSED_DRY_RUN:
+                return sd_bus_error_set(error, WOLFRAM_ERROR_NOT_SUPPORTED,
+                                        "The engine is in dry run and changes nothing.");
+        case RECLAIM_REFUSED_NO_ADVICE:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_NOT_SUPPORTED,
+                                         "This kernel's process_madvise() does not take %s.", x->detail);
+        case RECLAIM_REFUSED_NO_PROCESS:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_NO_SUCH_PROCESS, "No process %" PRIu32 "%s.",
+                                         pid, x->pid > 0 ? " (it may have exited)" : "");
+        case RECLAIM_REFUSED_KERNEL_THREAD:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_PROTECTED_PROCESS,
+                                         "Process %" PRIu32
+                                         " (%s) is a kernel thread: it has no memory of its own.",
+                                         pid, x->comm);
+        case RECLAIM_REFUSED_PROTECTED:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_PROTECTED_PROCESS,
+                                         "Process %" PRIu32 " (%s) is %s; wolfram never advises its memory.",
+                                         pid, x->comm, x->detail);
+        case RECLAIM_REFUSED_EXCLUDED:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_PROTECTED_PROCESS,
+                                         "Process %" PRIu32
+                                         " (%s) is excluded by '%s'; remove that exclusion first.",
+                                         pid, x->comm, x->detail);
+        case RECLAIM_REFUSED_FAILED:
+        default:
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_FAILED,
+                                         "Failed to start reclaiming process %" PRIu32 ": %s", pid,
+                                         strerror(x->error < 0 ? -x->error : EIO));
+        }
 }
 
-int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+static int method_reclaim_process(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        ReclaimRefused refused;
         Engine *e = userdata;
+        const char *mode;
+        uint32_t pid;
         int r;
 
-        r = sd_bus_message_new_method_return(call, &reply);
+        r = sd_bus_message_read(call, "us", &pid, &mode);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(reply, 'a', "(ussttduttstxb)");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < e->processes.n_records; i++) {
-                const ProcessRecord *p = &e->processes.records[i];
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_RECLAIM, e->bus_server->polkit, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
 
-                r = sd_bus_message_append(reply, "(ussttduttstxb)", (uint32_t) p->pid, p->comm,
-                                          strempty(p->cgroup), p->rss_anon_bytes, p->swap_bytes,
-                                          p->idle_share, p->cycles_idle, p->cold_bytes, p->pageout_bytes,
-                                          process_state(p),
-                                          p->ksm.merging_pages * (uint64_t) sysconf(_SC_PAGESIZE),
-                                          p->ksm.profit_bytes, p->ksm.merge_any);
-                if (r < 0)
-                        return r;
-        }
-        r = sd_bus_message_close_container(reply);
-        if (r < 0)
+        e->on_reclaim_done = reclaim_done;
+        r = engine_reclaim_process(e, pid, mode, call, &refused);
+        if (r == -ENOMEM)
                 return r;
-        return sd_bus_send(NULL, reply, NULL);
+        if (r < 0)
+                return reply_refused(error, pid, &refused);
+        sd_bus_message_ref(call); /* answered by reclaim_done */
+        return 1;
 }
+
+const sd_bus_vtable bus_reclaim_vtable[] = {
+        SD_BUS_VTABLE_START(0),
+        SD_BUS_METHOD_WITH_ARGS("ReclaimProcess", SD_BUS_ARGS("u", pid, "s", mode),
+                                SD_BUS_RESULT("a{sv}", result), method_reclaim_process,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_VTABLE_END,
+};

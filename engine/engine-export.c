@@ -7,56 +7,48 @@
 #include "common/log.h"
 #include "common/macro.h"
 #include "engine.h"
-#include "kernel/ksm.h"
-#include "kernel/meminfo.h"
 #include "state/stats-export.h"
 
 void engine_stats_report(Engine *e, StatsReport *ret) {
-        ZramPoolStats pool = {};
-        KsmCounters ksm = {};
-        MemInfo mem = {};
+        EngineFigures f;
 
-        (void) zram_pool_stats(&e->pool, &pool);
-        if (ksm_read_counters(&ksm) < 0)
-                ksm = (KsmCounters){};
-        if (meminfo_read(&mem) < 0)
-                mem = (MemInfo){};
-
+        engine_figures_read(e, &f);
         *ret = (StatsReport){
-                .timestamp_usec = e->start_realtime_usec + engine_uptime_usec(e),
-                .uptime_usec = engine_uptime_usec(e),
+                .timestamp_usec = f.kernel.timestamp_usec,
+                .uptime_usec = f.uptime_usec,
                 .cycles = e->cycle_count,
                 .state = engine_state_to_string(e->state),
                 .dry_run = e->config.dry_run,
                 .profile = profile_to_string(e->config.profile),
                 .idle_backend = e->backend ? e->backend->name : "",
-                .pool_algorithm = e->pool.n_devices > 0 ? e->pool.algorithm : "",
+                .pool_algorithm = f.pool_algorithm,
                 .zram_devices = (unsigned) e->pool.n_devices,
-                .original_bytes = pool.orig_data_bytes,
-                .compressed_bytes = pool.compr_data_bytes,
-                .pool_memory_used_bytes = pool.mem_used_bytes,
-                .pool_budget_bytes = e->pool_started ? e->pool.budget_bytes : 0,
-                .pool_cap_bytes = e->pool_started ? zram_pool_cap_bytes(&e->pool, &e->config) : 0,
-                .ksm_pages_sharing = ksm.pages_sharing,
-                .ksm_pages_shared = ksm.pages_shared,
-                .ksm_pages_unshared = ksm.pages_unshared,
-                .ksm_pages_volatile = ksm.pages_volatile,
-                .ksm_zero_pages = ksm.ksm_zero_pages,
-                .ksm_full_scans = ksm.full_scans,
-                .ksm_saved_bytes = ksm_saved_bytes(&ksm),
+                .original_bytes = f.pool.orig_data_bytes,
+                .compressed_bytes = f.pool.compr_data_bytes,
+                .pool_memory_used_bytes = f.pool.mem_used_bytes,
+                .pool_budget_bytes = f.pool_budget_bytes,
+                .pool_cap_bytes = f.pool_cap_bytes,
+                .ksm_pages_sharing = f.kernel.ksm.pages_sharing,
+                .ksm_pages_shared = f.kernel.ksm.pages_shared,
+                .ksm_pages_unshared = f.kernel.ksm.pages_unshared,
+                .ksm_pages_volatile = f.kernel.ksm.pages_volatile,
+                .ksm_zero_pages = f.kernel.ksm.ksm_zero_pages,
+                .ksm_full_scans = f.kernel.ksm.full_scans,
+                .ksm_saved_bytes = f.ksm_saved_bytes,
                 .total_cold_bytes = e->total_cold_bytes,
                 .total_paged_out_bytes = e->total_pageout_bytes,
                 .lifetime_paged_out_bytes = e->runtime.lifetime_pageout_bytes,
                 .last_cycle_duration_usec = e->last_cycle.duration_usec,
                 .last_cycle_cpu_usec = e->last_cycle.cpu_usec,
-                .mem_total_bytes = mem.total_bytes,
-                .mem_available_bytes = mem.available_bytes,
-                .swap_total_bytes = mem.swap_total_bytes,
-                .swap_used_bytes = meminfo_swap_used_bytes(&mem),
+                .mem_total_bytes = f.kernel.mem.total_bytes,
+                .mem_available_bytes = f.kernel.mem.available_bytes,
+                .swap_total_bytes = f.kernel.mem.swap_total_bytes,
+                .swap_used_bytes = meminfo_swap_used_bytes(&f.kernel.mem),
                 .policy_compression = engine_policy_enabled(e, POLICY_COMPRESSION),
                 .policy_ksm = engine_policy_enabled(e, POLICY_KSM),
                 .policy_tuning = engine_policy_enabled(e, POLICY_TUNING),
         };
+        engine_figures_done(&f);
 }
 
 void engine_export_stats(Engine *e) {

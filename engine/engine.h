@@ -7,6 +7,7 @@
 #include "config/config.h"
 #include "idle/cycle.h"
 #include "idle/reclaim-process.h"
+#include "kernel/stats.h"
 #include "kernel/tuning.h"
 #include "ksm/ksm-control.h"
 #include "pool/zram-pool.h"
@@ -18,7 +19,8 @@ typedef enum EngineState {
         _ENGINE_STATE_MAX,
 } EngineState;
 
-/* What a reload changed, for the bus adapter to announce. */
+/* What changed, for the bus adapter to announce: each bit stands for the
+ * properties that change with it (dbus/bus-vtables.c). */
 typedef enum EngineChange {
         ENGINE_CHANGED_PROFILE = 1 << 0,
         ENGINE_CHANGED_DRY_RUN = 1 << 1,
@@ -30,6 +32,7 @@ typedef enum EngineChange {
         ENGINE_CHANGED_EXCLUSIONS = 1 << 7,
         ENGINE_CHANGED_POLICIES = 1 << 8,
         ENGINE_CHANGED_LIFETIME = 1 << 9,
+        ENGINE_CHANGED_STATE = 1 << 10, /* paused or running */
 } EngineChange;
 
 /* What the configuration files (and profile) said before the runtime
@@ -157,21 +160,59 @@ int engine_set_policy(Engine *e, PolicyName p, bool enabled);
 /* Whether the policy is on. */
 bool engine_policy_enabled(const Engine *e, PolicyName p);
 
+/* Why a ReclaimProcess request was not started; the bus words it. */
+typedef enum ReclaimRefusal {
+        RECLAIM_REFUSED_MODE, /* 'detail' is the unknown mode */
+        RECLAIM_REFUSED_BUSY, /* pid and comm of the reclaim still running */
+        RECLAIM_REFUSED_DRY_RUN,
+        RECLAIM_REFUSED_NO_ADVICE, /* the kernel lacks 'detail' ("MADV_PAGEOUT") */
+        RECLAIM_REFUSED_NO_PROCESS,
+        RECLAIM_REFUSED_KERNEL_THREAD,
+        RECLAIM_REFUSED_PROTECTED, /* 'detail' says what the process is */
+        RECLAIM_REFUSED_EXCLUDED, /* 'detail' is the pattern */
+        RECLAIM_REFUSED_FAILED, /* 'error' says why it could not start */
+} ReclaimRefusal;
+
+typedef struct ReclaimRefused {
+        ReclaimRefusal reason;
+        pid_t pid;
+        char comm[PROC_COMM_SIZE]; /* empty when the process was not read */
+        const char *detail; /* valid while the request is handled */
+        int error;
+} ReclaimRefused;
+
 /* Starts advising all of one process's anonymous memory ("cold" or
  * "pageout"); on_reclaim_done is called when it ends, with 'userdata' in
- * the job. Errors, with *ret_error (allocated) saying why: -EINVAL a bad
- * mode, -EBUSY one runs already, -EOPNOTSUPP not possible here (dry run,
- * no process_madvise), -ESRCH no such process, -EPERM a protected one. */
-int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, char **ret_error);
+ * the job. When refused, returns a negative errno (-EINVAL a bad mode,
+ * -EBUSY one runs already, -EOPNOTSUPP not possible here, -ESRCH no such
+ * process, -EPERM a protected or excluded one) and says why in *ret. */
+int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, ReclaimRefused *ret);
 
 /* The processes never advised: PID 1, the engine, the bus and polkitd. */
 ProcProtected engine_protected(const Engine *e);
 
-/* The RAM the pool saves now: what it holds minus what it takes. */
-uint64_t engine_pool_saved_bytes(const Engine *e);
+/* What the engine reports, derived in one place from its own state and
+ * one read of the kernel's counters. */
+typedef struct EngineFigures {
+        StatsSnapshot kernel; /* meminfo, swaps, every zram device, KSM */
+        int kernel_error; /* meminfo or swaps could not be read: zeros there */
+        ZramPoolStats pool; /* the pool's devices, from kernel.zram */
+        double pool_ratio; /* stored / compressed, 0 when empty */
+        uint64_t pool_saved_bytes; /* what it holds minus what it takes */
+        uint64_t pool_budget_bytes; /* 0 without a pool */
+        uint64_t pool_cap_bytes;
+        const char *pool_algorithm; /* "" without devices */
+        const char *ksm_mode; /* "off", "advisor" or "wolfram" */
+        int64_t ksm_saved_bytes;
+        uint64_t saved_bytes; /* the pool's and KSM's savings, each only when positive */
+        uint64_t uptime_usec;
+} EngineFigures;
 
-/* The pool's saving plus KSM's (each only when positive). */
-uint64_t engine_saved_bytes(const Engine *e);
+/* Reads the kernel once and derives every figure from that. */
+void engine_figures_read(Engine *e, EngineFigures *ret);
+
+/* Frees what the figures hold. */
+void engine_figures_done(EngineFigures *f);
 
 /* Microseconds since the engine started. */
 uint64_t engine_uptime_usec(const Engine *e);

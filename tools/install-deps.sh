@@ -6,7 +6,7 @@ packages=(
         meson ninja-build pkg-config gcc
         libsystemd-dev libinih-dev libjson-c-dev bash-completion
         libdbus-1-dev libpolkit-gobject-1-dev
-        dbus-daemon dbus-bin polkitd util-linux
+        dbus-daemon dbus-bin polkitd util-linux strace
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
         clang-format
         qemu-system-x86 busybox-static mmdebstrap

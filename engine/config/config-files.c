@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ini.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "common/fileio.h"
 #include "common/macro.h"
 #include "common/paths.h"
+#include "common/strv.h"
 #include "config/config-internal.h"
 
 /* Feeds inih one line at a time so that the handler knows the line. */
@@ -21,6 +23,23 @@ typedef struct TextStream {
         size_t len, pos;
         unsigned line;
 } TextStream;
+
+int parser_error(Parser *p, unsigned line, const char *fmt, ...) {
+        va_list ap;
+        char *s;
+
+        if (p->error)
+                return -EINVAL;
+        va_start(ap, fmt);
+        if (vasprintf(&s, fmt, ap) < 0)
+                s = NULL;
+        va_end(ap);
+        if (!s)
+                return -ENOMEM;
+        p->error = s;
+        p->error_line = line;
+        return -EINVAL;
+}
 
 static char *stream_reader(char *str, int num, void *userdata) {
         TextStream *st = userdata;
@@ -77,7 +96,7 @@ static int stream_handler(void *userdata, const char *section, const char *name,
         v = strndup(value, len);
         if (!v || asprintf(&where, "%s:%u", st->path, st->line) < 0)
                 return 0;
-        return parser_add(st->parser, where, st->line, section, name, strlen(name), v) >= 0;
+        return st->parser->add(st->parser, where, st->line, section, name, strlen(name), v) >= 0;
 }
 
 int parser_parse_file(Parser *p, const char *path, bool below_root, bool must_exist) {
@@ -214,5 +233,5 @@ int parser_parse_cli(Parser *p, const char *assignment) {
         section = strndup(assignment, (size_t) (dot - assignment));
         if (!section)
                 return -ENOMEM;
-        return parser_add(p, where, 0, section, dot + 1, (size_t) (eq - dot - 1), eq + 1);
+        return p->add(p, where, 0, section, dot + 1, (size_t) (eq - dot - 1), eq + 1);
 }

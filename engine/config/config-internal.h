@@ -3,7 +3,9 @@
 
 /* Shared between config.c (the settings and how they combine),
  * config-files.c (where the text comes from) and config-print.c (writing
- * them back). Not for other modules. */
+ * them back). Not for other modules. config.c calls the readers in
+ * config-files.c; they hand what they read back through Parser.add, so
+ * the two never call each other. */
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,19 +55,21 @@ extern const size_t config_n_settings;
 
 typedef struct Assignment Assignment;
 
-typedef struct Parser {
+typedef struct Parser Parser;
+
+struct Parser {
         Assignment *assignments;
         size_t n_assignments;
         char *error; /* the first error */
         unsigned error_line; /* its line, 0 when it has none */
-} Parser;
+        /* Validates one key=value read at 'where' ("FILE:LINE" or "command
+         * line") and keeps it for later (config.c). */
+        int (*add)(Parser *p, const char *where, unsigned line, const char *section, const char *key,
+                   size_t key_len, const char *value);
+};
 
 /* Records the first error ("FILE:LINE: …") and returns -EINVAL. */
 _printf_(3, 4) int parser_error(Parser *p, unsigned line, const char *fmt, ...);
-
-/* Validates one key=value read at 'where' and keeps it for later. */
-int parser_add(Parser *p, const char *where, unsigned line, const char *section, const char *key,
-               size_t key_len, const char *value);
 
 /* Reads one file, below the root prefix when 'below_root' (the search
  * path) or as given (a file named on the command line, which may be
@@ -77,5 +81,3 @@ int parser_parse_search_path(Parser *p);
 
 /* Reads one "Section.key=value" from the command line. */
 int parser_parse_cli(Parser *p, const char *assignment);
-
-void strv_free(char **l, size_t n);

@@ -5,7 +5,6 @@
 #include <ini.h>
 #include <inttypes.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include "common/macro.h"
 #include "common/parse-util.h"
 #include "common/paths.h"
+#include "common/strv.h"
 #include "config/config-internal.h"
 #include "config/config.h"
 
@@ -149,23 +149,6 @@ static void parser_done(Parser *p) {
         free(p->error);
 }
 
-int parser_error(Parser *p, unsigned line, const char *fmt, ...) {
-        va_list ap;
-        char *s;
-
-        if (p->error)
-                return -EINVAL;
-        va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
-        va_end(ap);
-        if (!s)
-                return -ENOMEM;
-        p->error = s;
-        p->error_line = line;
-        return -EINVAL;
-}
-
 static char *join_choices(const char *const *names, const char *sep) {
         size_t len = 1;
         char *s;
@@ -194,33 +177,6 @@ static int parse_bool(const char *v) {
                         return 0;
         }
         return -EINVAL;
-}
-
-static int list_append(char ***list, size_t *n, const char *item, size_t len) {
-        char **l, *s;
-
-        for (size_t i = 0; i < *n; i++)
-                if (strlen((*list)[i]) == len && memcmp((*list)[i], item, len) == 0)
-                        return 0;
-        s = strndup(item, len);
-        if (!s)
-                return -ENOMEM;
-        l = realloc(*list, (*n + 1) * sizeof(char *));
-        if (!l) {
-                free(s);
-                return -ENOMEM;
-        }
-        l[(*n)++] = s;
-        *list = l;
-        return 0;
-}
-
-static void list_free(char ***list, size_t *n) {
-        for (size_t i = 0; i < *n; i++)
-                free((*list)[i]);
-        free(*list);
-        *list = NULL;
-        *n = 0;
 }
 
 /* Why 'value' is no path for 's', or NULL when it is one. It must read
@@ -352,7 +308,7 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
 
                 /* An empty assignment drops what came before, as in systemd. */
                 if (!*value) {
-                        list_free(list, n);
+                        strv_clear(list, n);
                         return 0;
                 }
                 while (p < end) {
@@ -382,7 +338,7 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
                                                 shown, s->item_max_len) < 0
                                                ? -ENOMEM
                                                : -EINVAL;
-                        r = list_append(list, n, shown, strlen(shown));
+                        r = strv_append_unique(list, n, shown);
                         if (r < 0)
                                 return r;
                 }
@@ -398,9 +354,9 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
 
 /* Frees what the settings' values hold: lists and paths. */
 static void config_free_values(Config *c) {
-        list_free(&c->excluded_names, &c->n_excluded_names);
-        list_free(&c->excluded_cgroups, &c->n_excluded_cgroups);
-        list_free(&c->only_cgroups, &c->n_only_cgroups);
+        strv_clear(&c->excluded_names, &c->n_excluded_names);
+        strv_clear(&c->excluded_cgroups, &c->n_excluded_cgroups);
+        strv_clear(&c->only_cgroups, &c->n_only_cgroups);
         free(c->stats_file);
         c->stats_file = NULL;
         free(c->prometheus_textfile_dir);
@@ -429,8 +385,8 @@ static char *section_keys(const char *section) {
 
 /* Validates one assignment and keeps it. 'where' is "FILE:LINE" or
  * "command line". */
-int parser_add(Parser *p, const char *where, unsigned line, const char *section, const char *key,
-               size_t key_len, const char *value) {
+static int parser_add(Parser *p, const char *where, unsigned line, const char *section, const char *key,
+                      size_t key_len, const char *value) {
         _cleanup_free_ char *msg = NULL, *known = NULL;
         const Setting *s;
         Config scratch = {};
@@ -478,12 +434,6 @@ section_ok:
         }
         p->n_assignments++;
         return 0;
-}
-
-void strv_free(char **l, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                free(l[i]);
-        free(l);
 }
 
 static int config_set_defaults(Config *c) {
@@ -557,8 +507,8 @@ static int config_apply_profile(Config *c, Profile p) {
         c->min_process_anon_mib = d->min_process_anon_mib;
         memcpy(c->knobs, d->knobs, sizeof(c->knobs));
         for (size_t i = 0; d->excluded_names[i]; i++) {
-                r = list_append(&c->excluded_names, &c->n_excluded_names, d->excluded_names[i],
-                                strlen(d->excluded_names[i]));
+                r = strv_append_unique_len(&c->excluded_names, &c->n_excluded_names, d->excluded_names[i],
+                                           strlen(d->excluded_names[i]));
                 if (r < 0)
                         return r;
         }
@@ -683,7 +633,7 @@ static int config_build(const Parser *p, Config *c, char **ret_error) {
 }
 
 int config_load(const ConfigLoadArgs *args, Config *ret, char **ret_error) {
-        Parser p = {};
+        Parser p = { .add = parser_add };
         Config c = {};
         int r;
 

@@ -9,13 +9,8 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/time-util.h"
 #include "idle/cycle.h"
-
-static uint64_t clock_usec(clockid_t id) {
-        struct timespec ts;
-        clock_gettime(id, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 static void record_free(ProcessRecord *r) {
         free(r->cgroup);
@@ -93,10 +88,10 @@ int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd,
 /* Waits the sample window unless cancelled; true when it ran its course. */
 static bool cycle_wait(CycleJob *job) {
         struct pollfd p = { .fd = job->cancel_fd, .events = POLLIN };
-        uint64_t deadline = clock_usec(CLOCK_MONOTONIC) + (uint64_t) job->idle_sample_secs * 1000000;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t) job->idle_sample_secs * 1000000;
 
         for (;;) {
-                uint64_t now = clock_usec(CLOCK_MONOTONIC);
+                uint64_t now = now_usec(CLOCK_MONOTONIC);
                 int r;
 
                 if (atomic_load(&job->cancel))
@@ -192,12 +187,12 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
 
 static void *cycle_thread(void *userdata) {
         CycleJob *job = userdata;
-        uint64_t start = clock_usec(CLOCK_MONOTONIC), cpu_start = clock_usec(CLOCK_THREAD_CPUTIME_ID);
+        uint64_t start = now_usec(CLOCK_MONOTONIC), cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
         void **states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
         bool *marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
         uint64_t one = 1;
 
-        job->stats.started_usec = clock_usec(CLOCK_REALTIME);
+        job->stats.started_usec = now_usec(CLOCK_REALTIME);
         job->stats.dry_run = job->dry_run;
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
@@ -257,8 +252,8 @@ static void *cycle_thread(void *userdata) {
                 }
 
         job->stats.cancelled = atomic_load(&job->cancel);
-        job->stats.duration_usec = clock_usec(CLOCK_MONOTONIC) - start;
-        job->stats.cpu_usec = clock_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        job->stats.duration_usec = now_usec(CLOCK_MONOTONIC) - start;
+        job->stats.cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
         free(states);
         free(marked);
         (void) !write(job->done_fd, &one, sizeof(one));

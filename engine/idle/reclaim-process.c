@@ -7,15 +7,9 @@
 #include <unistd.h>
 
 #include "common/macro.h"
+#include "common/time-util.h"
 #include "idle/idle.h"
 #include "idle/reclaim-process.h"
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000ULL + (uint64_t) ts.tv_nsec / 1000ULL;
-}
 
 size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec *ranges) {
         size_t n = 0;
@@ -65,12 +59,12 @@ static int reclaim_process_run(ReclaimProcessJob *job) {
 
 static void *reclaim_process_thread(void *userdata) {
         ReclaimProcessJob *job = userdata;
-        uint64_t start = now_usec(), one = 1;
+        uint64_t start = now_usec(CLOCK_MONOTONIC), one = 1;
 
         job->swap_before_bytes = job->target.vm_swap_bytes;
         job->swap_after_bytes = job->target.vm_swap_bytes;
         job->error = reclaim_process_run(job);
-        job->duration_usec = now_usec() - start;
+        job->duration_usec = now_usec(CLOCK_MONOTONIC) - start;
         (void) !write(job->done_fd, &one, sizeof(one));
         return NULL;
 }

@@ -12,6 +12,7 @@
 #include "common/macro.h"
 #include "common/parse-util.h"
 #include "common/paths.h"
+#include "common/time-util.h"
 #include "kernel/proc-scan.h"
 #include "ksm/ksm-control.h"
 #include "state/state-file.h"
@@ -27,12 +28,6 @@ static const char *const knob_names[_KSM_KNOB_MAX] = {
         "run",          "pages_to_scan", "sleep_millisecs", "advisor_max_cpu", "advisor_target_scan_time",
         "advisor_mode",
 };
-
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
 
 long ksm_next_pages_to_scan(long current, double cpu_percent, unsigned max_cpu_percent,
                             uint64_t sharing_delta, uint64_t mergeable_pages, long sleep_millisecs) {
@@ -162,7 +157,7 @@ static int ksm_set(KsmControl *k, KsmKnob knob, const char *value) {
 }
 
 static void ksm_measure(KsmControl *k) {
-        uint64_t now = now_usec();
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
         ProcStat s;
 
         /* ksmd keeps its pid; /proc is searched only when it is not known

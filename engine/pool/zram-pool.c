@@ -15,6 +15,7 @@
 #include "common/macro.h"
 #include "common/parse-util.h"
 #include "common/paths.h"
+#include "common/time-util.h"
 #include "kernel/meminfo.h"
 #include "kernel/swap-header.h"
 #include "kernel/swaps.h"
@@ -235,15 +236,9 @@ static int device_write_signature(unsigned id, uint64_t disksize) {
         return 0;
 }
 
-static uint64_t now_usec(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000000 + (uint64_t) ts.tv_nsec / 1000;
-}
-
 static int pool_create_device(ZramPool *p, const Config *c) {
         _cleanup_free_ char *algorithms = NULL, *path = NULL;
-        uint64_t start = now_usec();
+        uint64_t start = now_usec(CLOCK_MONOTONIC);
         uint64_t disksize;
         const char *algorithm;
         char text[32], dev[32];
@@ -316,7 +311,7 @@ static int pool_create_device(ZramPool *p, const Config *c) {
         p->swap_priority = prio;
         log_info("Created zram%u in %.1f ms: %s, %" PRIu64 " MiB of swap, RAM budget %" PRIu64
                  " MiB, priority %d.",
-                 id, (double) (now_usec() - start) / 1000.0, p->algorithm, disksize / MIB,
+                 id, (double) (now_usec(CLOCK_MONOTONIC) - start) / 1000.0, p->algorithm, disksize / MIB,
                  p->budget_bytes / MIB, prio);
         return 0;
 
@@ -399,6 +394,25 @@ int zram_pool_stats(const ZramPool *p, ZramPoolStats *ret) {
         }
         *ret = s;
         return 0;
+}
+
+void zram_pool_stats_from(const ZramPool *p, const ZramDevice *devices, size_t n_devices,
+                          ZramPoolStats *ret) {
+        ZramPoolStats s = {};
+
+        for (size_t i = 0; i < p->n_devices; i++)
+                for (size_t j = 0; j < n_devices; j++) {
+                        const ZramDevice *d = &devices[j];
+
+                        if (d->id != p->devices[i])
+                                continue;
+                        s.orig_data_bytes += d->mm.orig_data_bytes;
+                        s.compr_data_bytes += d->mm.compr_data_bytes;
+                        s.mem_used_bytes += d->mm.mem_used_total_bytes;
+                        s.same_pages += d->mm.same_pages;
+                        s.disksize_bytes += d->disksize_bytes;
+                }
+        *ret = s;
 }
 
 /* Gives the newest device what the budget leaves after the others. */
@@ -548,7 +562,8 @@ int zram_pool_stop(ZramPool *p, const Config *c) {
                 const SwapEntry *e;
                 char dev[32];
                 MemInfo m;
-                uint64_t stored, margin = (uint64_t) c->zram_swapoff_margin_mib * MIB, start = now_usec();
+                uint64_t stored, margin = (uint64_t) c->zram_swapoff_margin_mib * MIB,
+                                 start = now_usec(CLOCK_MONOTONIC);
 
                 device_path(id, dev);
                 e = swap_list_find(&swaps, dev);
@@ -587,7 +602,7 @@ int zram_pool_stop(ZramPool *p, const Config *c) {
                         continue;
                 }
                 log_info("Removed zram%u in %.1f ms (%" PRIu64 " MiB came back to RAM).", id,
-                         (double) (now_usec() - start) / 1000.0, e ? stored / MIB : 0);
+                         (double) (now_usec(CLOCK_MONOTONIC) - start) / 1000.0, e ? stored / MIB : 0);
                 pool_forget_device(p, id);
         }
 

@@ -61,7 +61,12 @@ typedef struct ZramPoolStats {
         uint64_t disksize_bytes;
 } ZramPoolStats;
 
+/* Reads the pool's devices' figures and adds them up. */
 int zram_pool_stats(const ZramPool *p, ZramPoolStats *ret);
+
+/* The same, from devices read already (a StatsSnapshot's). */
+void zram_pool_stats_from(const ZramPool *p, const ZramDevice *devices, size_t n_devices,
+                          ZramPoolStats *ret);
 
 /* The cap: max_percent of RAM. */
 uint64_t zram_pool_cap_bytes(const ZramPool *p, const Config *c);

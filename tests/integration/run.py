@@ -1038,10 +1038,11 @@ import control  # noqa: E402
 import applet  # noqa: E402
 import names  # noqa: E402
 import mappings  # noqa: E402
+import reads  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
          for name, fn in list(globals().items())
-         + [x for module in (control, applet, names, mappings) for x in vars(module).items()]
+         + [x for module in (control, applet, names, mappings, reads) for x in vars(module).items()]
          if name.startswith("case_")}
 
 if __name__ == "__main__":

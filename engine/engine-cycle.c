@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: MIT */
+/* When cycles run: the timer, the worker thread's start and end, what a
+ * finished cycle leaves behind (the process table, the counters). */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "engine-internal.h"
+
+/* Adds to the lifetime counters and keeps them. */
+void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_bytes) {
+        int r;
+
+        if (cold_bytes == 0 && pageout_bytes == 0)
+                return;
+        e->runtime.lifetime_cold_bytes += cold_bytes;
+        e->runtime.lifetime_pageout_bytes += pageout_bytes;
+        r = runtime_state_save(&e->runtime, e->runtime_state_path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to save the lifetime counters to %s, ignoring: %m",
+                                  e->runtime_state_path);
+}
+
+static void engine_finish_job(Engine *e) {
+        CycleJob *job = e->job;
+
+        if (!job)
+                return;
+        cycle_job_finish(job);
+        e->job_source = sd_event_source_disable_unref(e->job_source);
+        e->job = NULL;
+
+        if (!job->stats.cancelled) {
+                process_table_done(&e->processes);
+                e->processes = job->table;
+                e->cycle_count++;
+                e->last_cycle = job->stats;
+                if (!job->stats.dry_run) {
+                        e->total_cold_bytes += job->stats.cold_bytes;
+                        e->total_pageout_bytes += job->stats.pageout_bytes;
+                        engine_count_lifetime(e, job->stats.cold_bytes, job->stats.pageout_bytes);
+                }
+                log_info("Cycle %" PRIu64 ": %u processes, %" PRIu64 " MiB scanned, %s%" PRIu64
+                         " MiB made cold, %" PRIu64 " MiB paged out, %.1f ms (CPU %.1f ms).",
+                         e->cycle_count, job->stats.processes, job->stats.scanned_bytes >> 20,
+                         job->stats.dry_run ? "dry run: would have " : "", job->stats.cold_bytes >> 20,
+                         job->stats.pageout_bytes >> 20, (double) job->stats.duration_usec / 1000.0,
+                         (double) job->stats.cpu_usec / 1000.0);
+        } else {
+                process_table_done(&job->table);
+                log_info("Cycle cancelled.");
+        }
+        bool finished = !job->stats.cancelled;
+        free(job);
+        if (finished) {
+                engine_export_stats(e);
+                engine_notify(e, ENGINE_CHANGED_CYCLE | ENGINE_CHANGED_LIFETIME);
+        }
+}
+
+static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        engine_finish_job(userdata);
+        return 0;
+}
+
+ProcProtected engine_protected(const Engine *e) {
+        return (ProcProtected){
+                .self = getpid(),
+                .bus_daemon = e->bus_daemon_pid,
+                .polkitd = e->polkitd_pid,
+        };
+}
+
+static int engine_start_cycle(Engine *e) {
+        ProcProtected protected;
+        CycleJob *job;
+        int r;
+
+        if (e->job || e->state != ENGINE_RUNNING || !e->compression_on || !e->backend ||
+            !e->reclaim.have_process_madvise)
+                return 0;
+        job = calloc(1, sizeof(CycleJob));
+        if (!job)
+                return log_oom();
+        protected = engine_protected(e);
+        r = proc_scan(&e->config, &protected, &job->scan);
+        if (r < 0) {
+                free(job);
+                return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
+        }
+        job->previous = &e->processes;
+        job->backend = e->backend;
+        job->reclaim = &e->reclaim;
+        job->policy = (PolicySettings){
+                .cold_threshold = e->config.cold_threshold,
+                .pageout_threshold = e->config.pageout_threshold,
+                .pageout_after_cycles = e->config.pageout_after_cycles,
+                .min_region_bytes = (uint64_t) e->config.min_region_kib * 1024,
+        };
+        job->idle_sample_secs = e->config.idle_sample_secs;
+        job->dry_run = e->config.dry_run;
+
+        r = cycle_job_start(job);
+        if (r < 0) {
+                proc_scan_done(&job->scan);
+                free(job);
+                return log_error_errno(r, "Failed to start the cycle's thread: %m");
+        }
+        e->job = job;
+        r = sd_event_add_io(e->event, &e->job_source, job->done_fd, EPOLLIN, on_job_done, e);
+        if (r < 0) {
+                log_error_errno(r, "Failed to watch the cycle: %m");
+                cycle_job_cancel(job);
+                engine_finish_job(e);
+                return r;
+        }
+        return 0;
+}
+
+static int on_cycle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Engine *e = userdata;
+
+        (void) engine_start_cycle(e);
+        /* No cycle (paused, compression off): the files still follow. */
+        if (!e->job)
+                engine_export_stats(e);
+        (void) sd_event_source_set_time_relative(s, (uint64_t) e->config.cycle_secs * 1000000ULL);
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+        return 0;
+}
+
+int engine_start_cycle_timer(Engine *e) {
+        int r;
+
+        /* The first cycle soon, then one every cycle_secs. */
+        r = sd_event_add_time_relative(e->event, &e->cycle_timer, CLOCK_MONOTONIC, ENGINE_FIRST_CYCLE_USEC,
+                                       0, on_cycle_timer, e);
+        if (r < 0)
+                return log_error_errno(r, "Failed to start the cycle timer: %m");
+        return 0;
+}
+
+/* Stops the cycle in progress, if any, and waits for its thread. */
+void engine_cancel_cycle(Engine *e) {
+        if (!e->job)
+                return;
+        cycle_job_cancel(e->job);
+        engine_finish_job(e);
+}
+
+/* Cancels the cycle in progress (it may be working on a process excluded
+ * now) and starts the next one soon. */
+void engine_restart_cycle(Engine *e) {
+        if (!e->job)
+                return;
+        engine_cancel_cycle(e);
+        if (e->cycle_timer) {
+                (void) sd_event_source_set_time_relative(e->cycle_timer, ENGINE_FIRST_CYCLE_USEC);
+                (void) sd_event_source_set_enabled(e->cycle_timer, SD_EVENT_ONESHOT);
+        }
+}

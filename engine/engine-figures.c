@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* Figures derived from the engine's state and the kernel's counters, in
+ * one place for the bus, the stats files and the log. */
+#include <assert.h>
+
+#include "common/time-util.h"
+#include "engine-internal.h"
+
+const char *engine_state_to_string(EngineState s) {
+        static const char *const table[_ENGINE_STATE_MAX] = {
+                [ENGINE_RUNNING] = "running",
+                [ENGINE_PAUSED] = "paused",
+        };
+
+        assert(s >= 0 && s < _ENGINE_STATE_MAX);
+        return table[s];
+}
+
+bool engine_policy_enabled(const Engine *e, PolicyName p) {
+        switch (p) {
+        case POLICY_COMPRESSION:
+                return e->compression_on;
+        case POLICY_KSM:
+                return e->config.ksm_enabled;
+        case POLICY_TUNING:
+                return e->config.tuning_enabled;
+        default:
+                assert(false);
+                return false;
+        }
+}
+
+uint64_t engine_uptime_usec(const Engine *e) {
+        return now_usec(CLOCK_MONOTONIC) - e->start_monotonic_usec;
+}
+
+static const char *ksm_mode(const Engine *e) {
+        if (!e->ksm.started)
+                return "off";
+        return e->ksm.has_advisor ? "advisor" : "wolfram";
+}
+
+void engine_figures_read(Engine *e, EngineFigures *ret) {
+        EngineFigures f = {};
+        int r;
+
+        r = stats_snapshot_collect(&f.kernel);
+        if (r < 0) {
+                f.kernel = (StatsSnapshot){ .timestamp_usec = now_usec(CLOCK_REALTIME) };
+                f.kernel_error = r;
+        }
+        zram_pool_stats_from(&e->pool, f.kernel.zram, f.kernel.n_zram, &f.pool);
+        f.pool_ratio = f.pool.compr_data_bytes > 0
+                               ? (double) f.pool.orig_data_bytes / (double) f.pool.compr_data_bytes
+                               : 0.0;
+        f.pool_saved_bytes = f.pool.orig_data_bytes > f.pool.mem_used_bytes
+                                     ? f.pool.orig_data_bytes - f.pool.mem_used_bytes
+                                     : 0;
+        f.pool_budget_bytes = e->pool_started ? e->pool.budget_bytes : 0;
+        f.pool_cap_bytes = e->pool_started ? zram_pool_cap_bytes(&e->pool, &e->config) : 0;
+        f.pool_algorithm = e->pool.n_devices > 0 ? e->pool.algorithm : "";
+        f.ksm_mode = ksm_mode(e);
+        f.ksm_saved_bytes = f.kernel.ksm_available ? ksm_saved_bytes(&f.kernel.ksm) : 0;
+        f.saved_bytes = f.pool_saved_bytes + (f.ksm_saved_bytes > 0 ? (uint64_t) f.ksm_saved_bytes : 0);
+        f.uptime_usec = engine_uptime_usec(e);
+        *ret = f;
+}
+
+void engine_figures_done(EngineFigures *f) {
+        stats_snapshot_done(&f->kernel);
+}

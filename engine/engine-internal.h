@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+/* Between the engine's own files (engine*.c); not for the bus adapter or
+ * other modules. Who calls whom, so that no two of them loop:
+ *   engine.c         → runtime, sync, cycle, reclaim
+ *   engine-reload.c  → runtime, sync, cycle
+ *   engine-runtime.c → sync, cycle
+ *   engine-reclaim.c → cycle
+ *   engine-cycle.c   → export
+ *   engine-export.c  → figures */
+
+#include "engine.h"
+
+/* Tells the bus adapter what changed outside a method call. */
+static inline void engine_notify(Engine *e, int changes) {
+        if (changes > 0 && e->on_change)
+                e->on_change(e, changes);
+}
+
+/* engine-runtime.c: reads the configuration files and lays the runtime
+ * state over them; -EINVAL with *ret_error for a bad configuration. */
+int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *ret_compression,
+                       char **ret_error);
+
+/* engine-sync.c: the pool made, adjusted or removed as the configuration
+ * says (a mask of EngineChange); KSM started or stopped; all of tuning,
+ * pool and KSM; the timer that lets the pool follow its use. */
+int engine_sync_pool(Engine *e);
+int engine_sync_ksm(Engine *e);
+int engine_sync_kernel(Engine *e);
+int engine_start_pool_timer(Engine *e);
+
+/* engine-cycle.c: the cycle timer; the cycle in progress stopped (and its
+ * thread joined), or stopped and the next one started soon; the lifetime
+ * counters added to and kept. */
+int engine_start_cycle_timer(Engine *e);
+void engine_cancel_cycle(Engine *e);
+void engine_restart_cycle(Engine *e);
+void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_bytes);
+
+/* engine-reclaim.c: waits for a ReclaimProcess in progress and answers it. */
+void engine_finish_reclaim(Engine *e);

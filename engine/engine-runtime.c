@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* What is changed at run time (AddExclusion, SetPolicy) and kept in the
+ * state directory, laid over what the configuration files say. */
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "common/paths.h"
+#include "common/strv.h"
+#include "engine-internal.h"
+
+/* Says once per load what the configuration asks for that does not exist. */
+static void engine_log_unavailable(const Config *c) {
+        if (c->enable_hibernation)
+                log_notice("enable_hibernation=yes: hibernation is not available yet, ignoring.");
+        if (c->enable_port_proxy)
+                log_notice("enable_port_proxy=yes: the port proxy is not available yet, ignoring.");
+}
+
+static bool policy_value(const RuntimeState *rs, PolicyName p, bool file_value) {
+        return rs->policies[p] == POLICY_UNSET ? file_value : rs->policies[p] > 0;
+}
+
+/* Lays the runtime state over a configuration whose own settings 'o'
+ * describes: the runtime exclusions after the files' ones, the policy
+ * switches over the files' values. */
+static int engine_overlay(const RuntimeState *rs, const ConfigOrigin *o, Config *c, bool *ret_compression) {
+        int r;
+
+        strv_truncate(c->excluded_names, &c->n_excluded_names, o->n_names);
+        strv_truncate(c->excluded_cgroups, &c->n_excluded_cgroups, o->n_cgroups);
+        for (size_t i = 0; i < rs->n_exclusions; i++) {
+                const Exclusion *x = &rs->exclusions[i];
+
+                if (x->kind == EXCLUSION_NAME)
+                        r = strv_append_unique(&c->excluded_names, &c->n_excluded_names, x->pattern);
+                else
+                        r = strv_append_unique(&c->excluded_cgroups, &c->n_excluded_cgroups, x->pattern);
+                if (r < 0)
+                        return r;
+        }
+        *ret_compression = policy_value(rs, POLICY_COMPRESSION, true);
+        c->zram_enabled = o->zram_enabled && *ret_compression;
+        c->ksm_enabled = policy_value(rs, POLICY_KSM, o->ksm_enabled);
+        c->tuning_enabled = policy_value(rs, POLICY_TUNING, o->tuning_enabled);
+        return 0;
+}
+
+int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *ret_compression,
+                       char **ret_error) {
+        int r = config_load(&e->config_args, ret, ret_error);
+        if (r < 0)
+                return r;
+        *ret_origin = (ConfigOrigin){
+                .n_names = ret->n_excluded_names,
+                .n_cgroups = ret->n_excluded_cgroups,
+                .zram_enabled = ret->zram_enabled,
+                .ksm_enabled = ret->ksm_enabled,
+                .tuning_enabled = ret->tuning_enabled,
+        };
+        r = engine_overlay(&e->runtime, ret_origin, ret, ret_compression);
+        if (r < 0) {
+                config_done(ret);
+                return r;
+        }
+        log_info("Profile %s (%s)%s.", profile_to_string(ret->profile), ret->profile_reason,
+                 ret->dry_run ? ", dry run: nothing will be changed" : "");
+        engine_log_unavailable(ret);
+        return 0;
+}
+
+/* Applies e->runtime to the configuration in force and brings the kernel
+ * in line; returns a mask of EngineChange. */
+static int engine_apply_runtime(Engine *e) {
+        bool old_compression = e->compression_on, old_ksm = e->config.ksm_enabled,
+             old_tuning = e->config.tuning_enabled;
+        int r, changes = 0;
+
+        r = engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+        if (r < 0)
+                return r;
+        if (old_compression != e->compression_on || old_ksm != e->config.ksm_enabled ||
+            old_tuning != e->config.tuning_enabled)
+                changes |= ENGINE_CHANGED_POLICIES;
+        if (!e->compression_on)
+                engine_cancel_cycle(e);
+
+        return changes | engine_sync_kernel(e);
+}
+
+int engine_add_exclusion(Engine *e, const char *pattern, const char **ret_error) {
+        _cleanup_free_ char *p = NULL;
+        ExclusionKind kind;
+        int r, index;
+
+        r = exclusion_parse(pattern, &kind, &p, ret_error);
+        if (r < 0)
+                return r;
+        r = runtime_state_add_exclusion(&e->runtime, kind, p);
+        if (r <= 0)
+                return r;
+        index = runtime_state_find_exclusion(&e->runtime, kind, p);
+        r = runtime_state_save(&e->runtime, e->runtime_state_path);
+        if (r >= 0)
+                r = engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+        if (r < 0) {
+                runtime_state_remove_exclusion(&e->runtime, (size_t) index);
+                (void) engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+                return r;
+        }
+        log_info("Excluded %s pattern '%s'.", exclusion_kind_to_string(kind), p);
+        engine_restart_cycle(e);
+        engine_notify(e, ENGINE_CHANGED_EXCLUSIONS);
+        return 1;
+}
+
+int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_error) {
+        _cleanup_free_ char *saved = NULL, *p = NULL;
+        ExclusionKind kind;
+        int r, index;
+
+        r = exclusion_parse(pattern, &kind, &p, ret_error);
+        if (r < 0)
+                return r;
+        index = runtime_state_find_exclusion(&e->runtime, kind, p);
+        if (index < 0) {
+                if (kind == EXCLUSION_NAME
+                            ? strv_contains(e->config.excluded_names, e->origin.n_names, p)
+                            : strv_contains(e->config.excluded_cgroups, e->origin.n_cgroups, p))
+                        return -EPERM;
+                return -ENOENT;
+        }
+        saved = strdup(p);
+        if (!saved)
+                return -ENOMEM;
+        runtime_state_remove_exclusion(&e->runtime, (size_t) index);
+        r = runtime_state_save(&e->runtime, e->runtime_state_path);
+        if (r >= 0)
+                r = engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+        if (r < 0) {
+                (void) runtime_state_add_exclusion(&e->runtime, kind, saved);
+                (void) engine_overlay(&e->runtime, &e->origin, &e->config, &e->compression_on);
+                return r;
+        }
+        log_info("No longer excluding %s pattern '%s'.", exclusion_kind_to_string(kind), saved);
+        engine_notify(e, ENGINE_CHANGED_EXCLUSIONS);
+        return 1;
+}
+
+int engine_set_policy(Engine *e, PolicyName p, bool enabled) {
+        int old = e->runtime.policies[p], r;
+
+        if (p == POLICY_KSM && enabled) {
+                _cleanup_free_ char *run = root_path("/sys/kernel/mm/ksm/run");
+                if (!run)
+                        return -ENOMEM;
+                if (access(run, F_OK) < 0)
+                        return -EOPNOTSUPP;
+        }
+        if (old == (int) enabled)
+                return 0;
+        e->runtime.policies[p] = enabled;
+        r = runtime_state_save(&e->runtime, e->runtime_state_path);
+        if (r < 0) {
+                e->runtime.policies[p] = old;
+                return r;
+        }
+        log_info("Policy %s switched %s.", policy_name_to_string(p), enabled ? "on" : "off");
+        r = engine_apply_runtime(e);
+        if (r > 0)
+                engine_notify(e, r);
+        return r;
+}
