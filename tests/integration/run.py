@@ -1030,9 +1030,11 @@ def case_ksm_preload():
 
 import control  # noqa: E402
 import applet  # noqa: E402
+import apps  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
-         for name, fn in list(globals().items()) + list(vars(control).items()) + list(vars(applet).items())
+         for module in (globals(), vars(control), vars(applet), vars(apps))
+         for name, fn in module.items()
          if name.startswith("case_")}
 
 if __name__ == "__main__":
