@@ -109,24 +109,26 @@ def kill_cgroup(cg, timeout=10):
 
 
 class NamespaceUser:
-    """A system user (and its group) that exists only in the test's private
-    mount namespace: copies of /etc/passwd and /etc/group with one more
-    line are bind-mounted over the real ones, so nothing on the host changes
-    and nothing is left behind, whatever happens to the test. Enter it
-    before the harness's Env (which binds /etc/group too) and leave it
-    after."""
+    """A user (and its group) that exists only in the test's private mount
+    namespace: copies of /etc/passwd and /etc/group with one more line are
+    bind-mounted over the real ones, so nothing on the host changes and
+    nothing is left behind, whatever happens to the test. system: a uid
+    below 1000, as a service's; else the first free one from 1000 up, as a
+    person's. Enter it before the harness's Env (which binds /etc/group
+    too) and leave it after."""
 
-    def __init__(self, name, home):
+    def __init__(self, name, home, system=True):
         self.name = name
         self.home = home
+        self.system = system
 
     def __enter__(self):
         check_namespace()
         used = {p.pw_uid for p in pwd.getpwall()}
         import grp
         used |= {g.gr_gid for g in grp.getgrall()}
-        # The system range, below the ordinary users'.
-        self.uid = next(i for i in range(999, 100, -1) if i not in used)
+        ids = range(999, 100, -1) if self.system else range(1000, 60000)
+        self.uid = next(i for i in ids if i not in used)
         self.mounts = []
         self.tmp = tempfile.mkdtemp(prefix="wolfram-user-")
         os.chmod(self.tmp, 0o755)

@@ -35,8 +35,8 @@ def report(name, r):
     print(f"  moved: VmSwap {format_bytes(r['swap_at_cycle'])} at the end of the cycle, "
           f"{format_bytes(r['swap_after'])} at the end; the engine paged out {format_bytes(r['engine_paged_out'])} "
           f"of it; pool {format_bytes(r['pool']['OriginalBytes'])} in {format_bytes(r['pool']['CompressedBytes'])}")
-    print(f"  read back from zram: {r['majflt_after'] - r['majflt_at_cycle']} pages after the cycle (the hot "
-          f"part shares its regions with cold data, and the refs backend pages out whole regions)")
+    print(f"  read back from zram: {r['majflt_after'] - r['majflt_before']} pages since the engine started (where "
+          f"the hot part shares a region with cold data, the refs backend pages out the whole region)")
     for phase in ("before", "during", "after"):
         print(f"  hot path {phase:<6}: {fmt_latency(r['latency'][phase])}")
     print(f"  data: {'intact' if r['check']['ok'] else 'CHANGED'} ({r['check_s']:.1f} s to check), answers: "
@@ -107,7 +107,7 @@ def case_app_firefox():
     process gives up its cold arrays, each page's checksum holds and
     Marionette still answers."""
     need_programs(subjects.FIREFOX)
-    with NamespaceUser(FIREFOX_USER, "/nonexistent"), TestCgroup("app-firefox") as cg, \
+    with NamespaceUser(FIREFOX_USER, "/nonexistent", system=False), TestCgroup("app-firefox") as cg, \
             Firefox(cg, 192, pages=4) as ff:
         r = run_subject(ff, cg, app_config(cg))
         report("firefox", r)
@@ -120,4 +120,10 @@ def case_app_firefox():
             check(p["swap"] >= 0.7 * per_page,
                   f"{p['name']} {p['pid']} ({tab['host']}): VmSwap {format_bytes(p['swap'])}, expected at least "
                   f"{format_bytes(0.7 * per_page)}; engine: {r['engine_rows'].get(p['pid'])}\n{r['table']}")
+            # The name with its spaces, as the kernel has it.
+            row = r["engine_rows"].get(tab["pid"], {})
+            check(p["name"] == "Isolated Web Co" and row.get("name") == p["name"],
+                  f"content process {tab['pid']}: named {p['name']!r}, listed by the engine as {row.get('name')!r}")
+        mappings = max(p["maps"] for p in r["processes_at_cycle"])
+        print(f"  most mappings in one process: {mappings}")
         assert_intact(r, "firefox")
