@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """wolfram's benchmarks, side by side with what people use instead.
 
-    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5]
+    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6]
 
 Runs as root on a machine with zram, KSM and cgroup2, in a private mount
 namespace with a private system bus (the integration tests' harness), and
@@ -665,12 +665,24 @@ def plot(timeline, out):
     return None if r.returncode == 0 and os.path.exists(png) else f"gnuplot failed: {r.stderr.strip()}"
 
 
+def bench_apps():
+    """bench/apps.py, scenario 6, by its path: tests/integration, which is on
+    the path first, has an apps.py of its own."""
+    import importlib.util
+    if "bench_apps" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_apps", os.path.join(HERE, "apps.py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules["bench_apps"] = module
+    return sys.modules["bench_apps"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--short", action="store_true", help="small and quick: the CI smoke test")
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"), help="the meson build directory")
     ap.add_argument("--out", default=os.path.join(SOURCE_DIR, "bench-results"), help="where results go")
-    ap.add_argument("--scenarios", default="1,2,3,4,5", help="which to run, e.g. 1,3")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6", help="which to run, e.g. 1,3")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/run.py must run as root: it makes zram devices and starts KSM and DAMON.")
@@ -716,22 +728,31 @@ def main():
     if 5 in wanted:
         log("Scenario 5: scale")
         results["scale"] = scenario_scale(size, args.build)
+    if 6 in wanted:
+        log("Scenario 6: real applications")
+        results["apps"] = bench_apps().scenario_apps(args.short)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     text = table(results)
+    if "apps" in results:
+        text += "\n" + bench_apps().table(results["apps"])
     with open(os.path.join(args.out, "results.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
 
     # The smoke test's checks: every scenario ran, every checksum held.
     bad = []
-    for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5)):
+    for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5),
+                   ("apps", 6)):
         if n in wanted and key not in results:
             bad.append(f"scenario {n} did not run")
     for r in results.get("reclaim", []) + results.get("dedup", []) + [results.get("scale", {})]:
         if r and "skipped" not in r and not r.get("checksums_ok"):
             bad.append(f"checksum failed in {r.get('variant', 'scale')}")
+    for r in results.get("apps", {}).get("rows", []):
+        if not (r["data_ok"] and r["answers"]):
+            bad.append(f"{r['app']} ({r['variant']}): data changed or no answer")
     if 3 in wanted and "offline" not in results.get("compression", {}):
         bad.append("scenario 3 has no offline figure")
     if bad:
