@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """wolfram's benchmarks, side by side with what people use instead.
 
-    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6]
+    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6,7]
 
 Runs as root on a machine with zram, KSM and cgroup2, in a private mount
 namespace with a private system bus (the integration tests' harness), and
@@ -671,11 +671,14 @@ def plot(timeline, out):
 
 
 def main():
+    # bench_apps uses this file's engine settings: imported here, once this
+    # module is whole.
+    import bench_apps
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--short", action="store_true", help="small and quick: the CI smoke test")
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"), help="the meson build directory")
     ap.add_argument("--out", default=os.path.join(SOURCE_DIR, "bench-results"), help="where results go")
-    ap.add_argument("--scenarios", default="1,2,3,4,5,6", help="which to run, e.g. 1,3")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="which to run, e.g. 1,3")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/run.py must run as root: it makes zram devices and starts KSM and DAMON.")
@@ -724,10 +727,15 @@ def main():
     if 6 in wanted:
         log("Scenario 6: mappings")
         results["mappings"] = scenario_mappings(size, exe)
+    if 7 in wanted:
+        log("Scenario 7: real applications")
+        results["apps"] = bench_apps.scenario_apps(args.short)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     text = table(results)
+    if "apps" in results:
+        text += "\n" + bench_apps.table(results["apps"])
     with open(os.path.join(args.out, "results.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
@@ -735,13 +743,16 @@ def main():
     # The smoke test's checks: every scenario ran, every checksum held.
     bad = []
     for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5),
-                   ("mappings", 6)):
+                   ("mappings", 6), ("apps", 7)):
         if n in wanted and key not in results:
             bad.append(f"scenario {n} did not run")
     for r in (results.get("reclaim", []) + results.get("dedup", []) + [results.get("scale", {})]
               + [results.get("mappings", {})]):
         if r and "skipped" not in r and not r.get("checksums_ok"):
             bad.append(f"checksum failed in {r.get('variant', 'scale')}")
+    for r in results.get("apps", {}).get("rows", []):
+        if not (r["data_ok"] and r["answers"]):
+            bad.append(f"{r['app']} ({r['variant']}): data changed or no answer")
     if 3 in wanted and "offline" not in results.get("compression", {}):
         bad.append("scenario 3 has no offline figure")
     if bad:

@@ -10,35 +10,41 @@ packages=(
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
         clang-format
         qemu-system-x86 busybox-static mmdebstrap
-        prometheus
         gnuplot-nox
         libglib2.0-dev libdbusmenu-glib-dev gettext
         xvfb xfce4-panel xfconf xdotool imagemagick x11-utils librsvg2-common fonts-dejavu-core
 )
 # tools/vm/build-kernel.sh installs what building the test kernel needs.
 
-missing=()
+# Real applications as test subjects (tests/integration/apps.py, bench/bench_apps.py);
+# javac compiles the JVM subject (tests/apps/).
+packages+=(redis-tools openjdk-17-jre-headless openjdk-17-jdk-headless firefox-esr)
+
+# Packages whose system service must neither start on installation nor at
+# boot; the tests start their own instances. prometheus is here for promtool,
+# which checks the metrics file in the unit tests; redis-server for the
+# server the tests run as the redis user with a config of their own.
+quiet_services=(prometheus redis-server)
+
+installed() {
+        dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
+}
+missing=() missing_quiet=()
 for p in "${packages[@]}"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+        installed "$p" || missing+=("$p")
 done
-# prometheus is here for promtool, which checks the metrics file in the unit
-# tests; the Prometheus server in the same package is not wanted.
-want_prometheus=no
-for i in "${!missing[@]}"; do
-        if [ "${missing[$i]}" = prometheus ]; then
-                want_prometheus=yes
-                unset 'missing[i]'
-        fi
+for p in "${quiet_services[@]}"; do
+        installed "$p" || missing_quiet+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ] || [ $want_prometheus = yes ]; then
+if [ ${#missing[@]} -gt 0 ] || [ ${#missing_quiet[@]} -gt 0 ]; then
         apt-get update -qq
 fi
 if [ ${#missing[@]} -gt 0 ]; then
         echo "Installing: ${missing[*]}"
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if [ $want_prometheus = yes ]; then
-        echo "Installing: prometheus (for promtool; its server is neither started nor enabled)"
+if [ ${#missing_quiet[@]} -gt 0 ]; then
+        echo "Installing: ${missing_quiet[*]} (their services are neither started nor enabled)"
         # invoke-rc.d and deb-systemd-invoke ask policy-rc.d, and 101 means
         # "do not start". One that is there already is left as it is.
         policy_rc_d=/usr/sbin/policy-rc.d
@@ -49,13 +55,15 @@ if [ $want_prometheus = yes ]; then
                 made_policy_rc_d=yes
                 trap 'rm -f "$policy_rc_d"' EXIT
         fi
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing_quiet[@]}" >/dev/null
         if [ $made_policy_rc_d = yes ]; then
                 rm -f "$policy_rc_d"
                 trap - EXIT
         fi
         # Nor started at the next boot.
         if command -v systemctl >/dev/null; then
-                systemctl disable --quiet prometheus.service 2>/dev/null || true
+                for p in "${missing_quiet[@]}"; do
+                        systemctl disable --quiet "$p.service" 2>/dev/null || true
+                done
         fi
 fi

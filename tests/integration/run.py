@@ -1039,10 +1039,12 @@ import applet  # noqa: E402
 import names  # noqa: E402
 import mappings  # noqa: E402
 import reads  # noqa: E402
+import apps  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
-         for name, fn in list(globals().items())
-         + [x for module in (control, applet, names, mappings, reads) for x in vars(module).items()]
+         for module in (globals(), vars(control), vars(applet), vars(names), vars(mappings), vars(reads),
+                        vars(apps))
+         for name, fn in module.items()
          if name.startswith("case_")}
 
 if __name__ == "__main__":
