@@ -157,7 +157,7 @@ def main():
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/bench_apps.py must run as root: it makes zram devices and starts the engine.")
-    os.environ.setdefault("WOLFRAMD", os.path.join(args.build, "wolframd"))
+    os.environ.setdefault("WOLFRAMD", os.path.join(args.build, "daemon", "wolframd"))
     os.environ.setdefault("WOLFRAMCTL", os.path.join(args.build, "ctl", "wolframctl"))
     apps = [a for a in args.apps.split(",") if a]
     check(all(a in APPS for a in apps), f"--apps takes {','.join(APPS)}")

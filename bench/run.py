@@ -537,7 +537,7 @@ class KernelDefaultKsm:
 
 def scenario_dedup(size, build):
     exe = workload_exe(build)
-    merge = os.path.join(build, "ctl", "merge", "wolfram-merge")
+    merge = os.path.join(build, "merge", "wolfram-merge")
     out = []
 
     class WithEngine:
@@ -682,7 +682,7 @@ def main():
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/run.py must run as root: it makes zram devices and starts KSM and DAMON.")
-    os.environ.setdefault("WOLFRAMD", os.path.join(args.build, "wolframd"))
+    os.environ.setdefault("WOLFRAMD", os.path.join(args.build, "daemon", "wolframd"))
     os.environ.setdefault("WOLFRAMCTL", os.path.join(args.build, "ctl", "wolframctl"))
     os.environ.setdefault("WOLFRAM_WORKLOAD", os.path.join(args.build, "tests", "workload", "wolfram-workload"))
     wanted = {int(s) for s in args.scenarios.split(",") if s}

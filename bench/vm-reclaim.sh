@@ -18,7 +18,7 @@
 # (qemu TCG): compare rows with each other, not with the host's table.
 #
 # Run: tools/vm/run-scenario.sh --files tests/vm/initramfs --timeout 1500 \
-#        bench/vm-reclaim.sh BUILD/wolframd BUILD/tests/workload/wolfram-workload
+#        bench/vm-reclaim.sh BUILD/daemon/wolframd BUILD/tests/workload/wolfram-workload
 set -u
 
 # pass, fail, uptime_s, start_workload, ask, num, stop_workload

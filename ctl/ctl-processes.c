@@ -12,7 +12,7 @@
 static const char *const sort_names[_SORT_MAX] = { "anon", "swap", "idle", "pageout", "pid" };
 
 /* The members of one ListProcesses struct, in the order of its signature
- * (ussttduttstxb), named as --json prints them. */
+ * (ussttduttstxbt), named as --json prints them. */
 static const struct {
         const char *name;
         json_type type;
@@ -30,6 +30,7 @@ static const struct {
         { "ksm_merging_bytes", json_type_int },
         { "ksm_profit_bytes", json_type_int },
         { "ksm_merge_any", json_type_boolean },
+        { "refaulted_bytes", json_type_int },
 };
 
 ProcessSort process_sort_from_string(const char *s) {
@@ -133,8 +134,8 @@ int processes_select(json_object *rows, ProcessSort sort, unsigned top, json_obj
 }
 
 int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
-        static const char *const headers[] = { "PID",    "NAME",      "ANON", "SWAP",  "IDLE",
-                                               "CYCLES", "PAGED OUT", "KSM",  "STATE", "CGROUP" };
+        static const char *const headers[] = { "PID",       "NAME",      "ANON", "SWAP",  "IDLE",  "CYCLES",
+                                               "PAGED OUT", "CAME BACK", "KSM",  "STATE", "CGROUP" };
         _cleanup_(table_freep) Table *t = table_new(ELEMENTSOF(headers), headers);
         size_t n = json_object_array_length(rows);
         int r = 0;
@@ -150,7 +151,7 @@ int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
         for (size_t i = 0; i < n && r >= 0; i++) {
                 json_object *p = json_object_array_get_idx(rows, i);
                 char pid[32], idle[16], cycles[32], a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX],
-                        c[FORMAT_SIZE_MAX], d[FORMAT_SIZE_MAX];
+                        c[FORMAT_SIZE_MAX], d[FORMAT_SIZE_MAX], e[FORMAT_SIZE_MAX];
 
                 snprintf(pid, sizeof(pid), "%" PRIu64, json_get_u64(p, "pid", 0));
                 snprintf(idle, sizeof(idle), "%.0f%%", json_get_double(p, "idle_share", 0) * 100.0);
@@ -163,6 +164,7 @@ int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
                         idle,
                         cycles,
                         format_size(c, json_get_u64(p, "paged_out_bytes", 0), o),
+                        format_size(e, json_get_u64(p, "refaulted_bytes", 0), o),
                         format_size(d, json_get_u64(p, "ksm_merging_bytes", 0), o),
                         json_get_str(p, "state", "?"),
                         json_get_str(p, "cgroup", "?"),

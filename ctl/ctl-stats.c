@@ -183,6 +183,36 @@ static void print_tuning(FILE *f, json_object *stats) {
                 fputs("   Tuning: none\n", f);
 }
 
+/* What came back of the pageouts, the pressure, and why pageouts wait
+ * (engines that report them). */
+static void print_pacing(FILE *f, json_object *stats, json_object *last, const OutputOptions *o) {
+        uint64_t paged = json_get_u64(stats, "TotalPagedOutBytes", 0), back;
+        char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX];
+        const char *hold;
+
+        if (!json_get(stats, "TotalRefaultedBytes"))
+                return;
+        back = json_get_u64(stats, "TotalRefaultedBytes", 0);
+        fprintf(f, " Refaults: %s of it came back", format_size(a, back, o));
+        if (paged > 0)
+                fprintf(f, " (%.1f%%)", 100.0 * (double) back / (double) paged);
+        fprintf(f, ", %s since the cycle before; pressure: memory %.2f%%, IO %.2f%%\n",
+                format_size(b, json_get_u64(last, "RefaultedBytes", 0), o),
+                json_get_double(stats, "PressureMemoryPercent", 0),
+                json_get_double(stats, "PressureIoPercent", 0));
+        hold = json_get_str(last, "HoldReason", "");
+        if (*hold) {
+                fputs("           pageouts wait: ", f);
+                fputs_escaped(f, hold);
+                fputc('\n', f);
+        } else if (json_get_u64(last, "HeldProcesses", 0) > 0)
+                fprintf(f,
+                        "           pageouts wait for %" PRIu64
+                        " processes over their refault budget (%s)\n",
+                        json_get_u64(last, "HeldProcesses", 0),
+                        format_size(a, json_get_u64(last, "HeldBytes", 0), o));
+}
+
 static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {
         json_object *last = json_get(stats, "LastCycle");
         char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX], c[FORMAT_SIZE_MAX];
@@ -219,6 +249,7 @@ static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {
                 fprintf(f, ", %s over all runs",
                         format_size(c, json_get_u64(stats, "LifetimePagedOutBytes", 0), o));
         fputc('\n', f);
+        print_pacing(f, stats, last, o);
 }
 
 static void print_pool(FILE *f, json_object *stats, const OutputOptions *o) {

@@ -41,5 +41,9 @@ const sd_bus_vtable bus_memory_vtable[] = {
         BUS_FIGURE("SwapTotalBytes", "t", bus_property_get_figure_u64, kernel.mem.swap_total_bytes, 0),
         SD_BUS_PROPERTY("SwapUsedBytes", "t", property_get_swap_used, 0, 0),
         SD_BUS_PROPERTY("ZramDevices", "a(sttt)", property_get_zram_devices, 0, 0),
+        BUS_FIGURE("PressureMemoryPercent", "d", bus_property_get_figure_double, pressure_memory_percent, 0),
+        BUS_FIGURE("PressureIoPercent", "d", bus_property_get_figure_double, pressure_io_percent, 0),
+        BUS_FIGURE("SystemRefaultBytes", "t", bus_property_get_figure_u64, system_refault_bytes, 0),
+        BUS_FIGURE("SwapInBytes", "t", bus_property_get_figure_u64, swap_in_bytes, 0),
         SD_BUS_VTABLE_END,
 };

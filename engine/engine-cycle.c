@@ -41,6 +41,8 @@ static void engine_finish_job(Engine *e) {
                 if (!job->stats.dry_run) {
                         e->total_cold_bytes += job->stats.cold_bytes;
                         e->total_pageout_bytes += job->stats.pageout_bytes;
+                        e->total_refault_bytes += job->stats.refault_bytes;
+                        e->total_pageout_cpu_usec += job->stats.pageout_cpu_usec;
                         engine_count_lifetime(e, job->stats.cold_bytes, job->stats.pageout_bytes);
                 }
                 log_info("Cycle %" PRIu64 ": %u processes, %" PRIu64 " MiB scanned, %s%" PRIu64
@@ -49,6 +51,12 @@ static void engine_finish_job(Engine *e) {
                          job->stats.dry_run ? "dry run: would have " : "", job->stats.cold_bytes >> 20,
                          job->stats.pageout_bytes >> 20, (double) job->stats.duration_usec / 1000.0,
                          (double) job->stats.cpu_usec / 1000.0);
+                if (job->stats.refault_bytes > 0 || job->stats.held_bytes > 0)
+                        log_info("Cycle %" PRIu64 ": %" PRIu64 " MiB of earlier pageouts came back; %" PRIu64
+                                 " MiB of pageouts waited%s%s%s.",
+                                 e->cycle_count, job->stats.refault_bytes >> 20, job->stats.held_bytes >> 20,
+                                 job->stats.hold_reason[0] ? " (" : "", job->stats.hold_reason,
+                                 job->stats.hold_reason[0] ? ")" : "");
         } else {
                 process_table_done(&job->table);
                 log_info("Cycle cancelled.");
@@ -99,6 +107,10 @@ static int engine_start_cycle(Engine *e) {
                 .pageout_threshold = e->config.pageout_threshold,
                 .pageout_after_cycles = e->config.pageout_after_cycles,
                 .min_region_bytes = (uint64_t) e->config.min_region_kib * 1024,
+        };
+        job->pacing = (PacingSettings){
+                .pressure_limit_percent = e->config.pressure_limit_percent,
+                .refault_budget_percent = e->config.refault_budget_percent,
         };
         job->idle_sample_secs = e->config.idle_sample_secs;
         job->dry_run = e->config.dry_run;

@@ -2,9 +2,11 @@
 /* Figures derived from the engine's state and the kernel's counters, in
  * one place for the bus, the stats files and the log. */
 #include <assert.h>
+#include <unistd.h>
 
 #include "common/time-util.h"
 #include "engine-internal.h"
+#include "kernel/pressure.h"
 
 const char *engine_state_to_string(EngineState s) {
         static const char *const table[_ENGINE_STATE_MAX] = {
@@ -63,6 +65,23 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
         f.ksm_saved_bytes = f.kernel.ksm_available ? ksm_saved_bytes(&f.kernel.ksm) : 0;
         f.saved_bytes = f.pool_saved_bytes + (f.ksm_saved_bytes > 0 ? (uint64_t) f.ksm_saved_bytes : 0);
         f.uptime_usec = engine_uptime_usec(e);
+
+        Psi psi;
+        if (psi_read("memory", &psi) >= 0)
+                f.pressure_memory_percent = psi.some.avg10;
+        if (psi_read("io", &psi) >= 0)
+                f.pressure_io_percent = psi.some.avg10;
+        VmStat vm;
+        if (vmstat_read(&vm) >= 0) {
+                uint64_t page_size = (uint64_t) sysconf(_SC_PAGESIZE);
+
+                f.system_refault_bytes = vm.workingset_refault_anon * page_size;
+                f.swap_in_bytes = vm.pswpin * page_size;
+        }
+        if (e->total_pageout_bytes > 0)
+                f.wasted_pageout_cpu_usec =
+                        (uint64_t) ((double) e->total_pageout_cpu_usec * (double) e->total_refault_bytes /
+                                    (double) e->total_pageout_bytes);
         *ret = f;
 }
 

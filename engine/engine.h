@@ -99,6 +99,8 @@ struct Engine {
         CycleStats last_cycle;
         uint64_t total_cold_bytes;
         uint64_t total_pageout_bytes;
+        uint64_t total_refault_bytes; /* of those, needed again */
+        uint64_t total_pageout_cpu_usec;
 
         /* Never advised, as the bus reports them (bus adapter); 0: unknown. */
         pid_t bus_daemon_pid;
@@ -206,6 +208,13 @@ typedef struct EngineFigures {
         int64_t ksm_saved_bytes;
         uint64_t saved_bytes; /* the pool's and KSM's savings, each only when positive */
         uint64_t uptime_usec;
+        double pressure_memory_percent; /* PSI some avg10; 0 without PSI */
+        double pressure_io_percent;
+        uint64_t system_refault_bytes; /* workingset_refault_anon since boot */
+        uint64_t swap_in_bytes; /* pswpin since boot */
+        /* The CPU the engine spent on pageouts of what came back: its
+         * pageout CPU per byte times the bytes that came back. */
+        uint64_t wasted_pageout_cpu_usec;
 } EngineFigures;
 
 /* Reads the kernel once and derives every figure from that. */

@@ -122,11 +122,11 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build)
     out = os.path.abspath(args.out)
-    os.environ.setdefault("WOLFRAMD", os.path.join(build, "wolframd"))
+    os.environ.setdefault("WOLFRAMD", os.path.join(build, "daemon", "wolframd"))
     os.environ.setdefault("WOLFRAMCTL", os.path.join(build, "ctl", "wolframctl"))
     os.environ.setdefault("WOLFRAM_WORKLOAD", os.path.join(build, "tests", "workload", "wolfram-workload"))
-    os.environ.setdefault("WOLFRAM_APPLET", os.path.join(build, "ctl", "applet", "wolfram-applet"))
-    os.environ.setdefault("WOLFRAM_APPLET_ICONS", os.path.join(SOURCE_DIR, "ctl", "applet", "icons"))
+    os.environ.setdefault("WOLFRAM_APPLET", os.path.join(build, "applet", "wolfram-applet"))
+    os.environ.setdefault("WOLFRAM_APPLET_ICONS", os.path.join(SOURCE_DIR, "applet", "icons"))
 
     from harness import enter_private_mount_namespace, stop_process, TestCgroup, Env, TestFailure
     import applet

@@ -19,6 +19,7 @@ typedef enum SettingType {
         T_UINT,
         T_INT,
         T_RATIO,
+        T_PERCENT, /* a double from 0 to 100 */
         T_ENUM,
         T_LIST,
         T_KNOB,

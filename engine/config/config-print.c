@@ -56,6 +56,7 @@ static void print_value(const Setting *s, const Config *c, FILE *f, const char *
                         col = fprintf(f, "%s=%d", s->key, *(const int *) field);
                 break;
         case T_RATIO:
+        case T_PERCENT:
                 format_ratio(*(const double *) field, ratio, sizeof(ratio));
                 col = fprintf(f, "%s=%s", s->key, ratio);
                 break;

@@ -38,6 +38,8 @@ static const char *const knob_sysctl_names[_KNOB_MAX] = {
         { .section = sec, .key = k, .type = T_BOOL, .offset = O(field) }
 #define RATIO(sec, k, field) \
         { .section = sec, .key = k, .type = T_RATIO, .offset = O(field) }
+#define PERCENT(sec, k, field) \
+        { .section = sec, .key = k, .type = T_PERCENT, .offset = O(field) }
 #define ENUM(sec, k, field, names) \
         { .section = sec, .key = k, .type = T_ENUM, .offset = O(field), .choices = names }
 #define KNOB(k, knob, lo, hi) \
@@ -61,6 +63,8 @@ const Setting config_settings[] = {
         RATIO("Engine", "cold_threshold", cold_threshold),
         RATIO("Engine", "pageout_threshold", pageout_threshold),
         UINT("Engine", "pageout_after_cycles", pageout_after_cycles, 1, 1000),
+        PERCENT("Engine", "pressure_limit_percent", pressure_limit_percent),
+        PERCENT("Engine", "refault_budget_percent", refault_budget_percent),
         ENUM("Engine", "idle_backend", idle_backend, idle_backend_names),
         BOOL("Engine", "dry_run", dry_run),
         BOOL("Engine", "enable_hibernation", enable_hibernation),
@@ -262,15 +266,20 @@ static int setting_apply(const Setting *s, Config *c, const char *value, char **
                         *(int *) field = (int) i64;
                 return 0;
 
-        case T_RATIO: {
+        case T_RATIO:
+        case T_PERCENT: {
+                double d, max = s->type == T_PERCENT ? 100.0 : 1.0;
                 char *end;
-                double d;
 
                 errno = 0;
                 d = strtod(value, &end);
-                if (errno != 0 || end == value || *end || !isfinite(d) || d < 0.0 || d > 1.0)
+                if (errno != 0 || end == value || *end || !isfinite(d) || d < 0.0 || d > max)
                         return asprintf(ret_msg,
-                                        "'%s' is not allowed; use a fraction from 0.0 to 1.0 (0.7 = 70%%)",
+                                        s->type == T_PERCENT ? "'%s' is not allowed; use a percentage from "
+                                                               "0 to 100 (0 turns "
+                                                               "it off)"
+                                                             : "'%s' is not allowed; use a fraction from "
+                                                               "0.0 to 1.0 (0.7 = 70%%)",
                                         value) < 0
                                        ? -ENOMEM
                                        : -EINVAL;
@@ -448,6 +457,8 @@ static int config_set_defaults(Config *c) {
                 .cold_threshold = 0.5,
                 .pageout_threshold = 0.7,
                 .pageout_after_cycles = 2,
+                .pressure_limit_percent = 1.0,
+                .refault_budget_percent = 0.2,
                 .idle_backend = IDLE_BACKEND_AUTO,
                 .hibernate_after_cycles = 10,
                 .zram_enabled = true,

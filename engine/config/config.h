@@ -42,6 +42,11 @@ typedef struct Config {
         unsigned min_process_anon_mib;
         unsigned min_region_kib;
         double cold_threshold;
+        /* Pacing: pageouts wait while memory or IO pressure (PSI some
+         * avg10, percent) is above this; a process's pageouts wait while what came
+         * back exceeds this share of its memory per minute. 0: off. */
+        double pressure_limit_percent;
+        double refault_budget_percent;
         double pageout_threshold;
         unsigned pageout_after_cycles;
         unsigned idle_backend; /* IdleBackendChoice */

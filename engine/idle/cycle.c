@@ -11,8 +11,15 @@
 #include "common/macro.h"
 #include "common/time-util.h"
 #include "idle/cycle.h"
+#include "kernel/pagemap.h"
+#include "kernel/pressure.h"
+
+/* Pages read from pagemap at a time: 512 KiB of entries, 256 MiB of memory. */
+#define PAGEMAP_CHUNK_PAGES 65536U
 
 static void record_free(ProcessRecord *r) {
+        for (size_t i = 0; i < r->n_regions; i++)
+                page_memory_done(&r->regions[i].memory);
         free(r->cgroup);
         free(r->regions);
 }
@@ -33,14 +40,15 @@ static const ProcessRecord *table_find(const ProcessTable *t, pid_t pid, uint64_
         return NULL;
 }
 
-/* A region's streak from the last cycle. Regions are in address order, as
- * smaps lists them: a binary search keeps a process with tens of thousands
- * of regions from costing their square. */
-static unsigned previous_streak(const ProcessRecord *prev, const IdleRegion *region) {
+/* The region's record from the last cycle: the same start and end, or
+ * NULL. Regions are in address order, as smaps lists them: a binary
+ * search keeps a process with tens of thousands of regions from costing
+ * their square. */
+static const RegionRecord *previous_region(const ProcessRecord *prev, const IdleRegion *region) {
         size_t lo = 0, hi;
 
         if (!prev)
-                return 0;
+                return NULL;
         hi = prev->n_regions;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
@@ -52,19 +60,19 @@ static unsigned previous_streak(const ProcessRecord *prev, const IdleRegion *reg
         }
         if (lo < prev->n_regions && prev->regions[lo].start == region->start &&
             prev->regions[lo].end == region->end)
-                return prev->regions[lo].streak;
-        return 0;
+                return &prev->regions[lo];
+        return NULL;
 }
 
-int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
-                       PolicyAction action, bool dry_run, uint64_t *ret_bytes) {
+/* MADV_COLD on the region's idle memory: all of it, or a page-exact
+ * backend's idle pages. */
+static int cold_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
+                       bool dry_run, uint64_t *ret_bytes) {
         struct iovec whole = { .iov_base = (void *) (uintptr_t) region->start,
                                .iov_len = region->end - region->start };
         const struct iovec *ranges = &whole;
         size_t n = 1;
 
-        if (action == POLICY_NONE)
-                return 0;
         /* Page-exact backends name the idle pages; the hot ones around them
          * are never touched. */
         if (backend->page_exact) {
@@ -80,9 +88,70 @@ int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd,
                 *ret_bytes += movable;
                 return 0;
         }
-        r = reclaim_advise(rc, pidfd, ranges, n, action, &advised);
+        r = reclaim_advise(rc, pidfd, ranges, n, POLICY_COLD, &advised);
         *ret_bytes += advised < movable ? advised : movable;
         return r;
+}
+
+/* Reads the region's pagemap and counts the pages the engine paged out
+ * that came back since. */
+static int settle_region(int pagemap, const IdleRegion *region, size_t page_size, PageMemory *m,
+                         uint64_t *entries, uint64_t *ret_pages) {
+        for (size_t first = 0; first < m->n_pages; first += PAGEMAP_CHUNK_PAGES) {
+                size_t want =
+                        m->n_pages - first < PAGEMAP_CHUNK_PAGES ? m->n_pages - first : PAGEMAP_CHUNK_PAGES;
+                ssize_t n = pagemap_read(pagemap, region->start + (uint64_t) first * page_size, page_size,
+                                         entries, want);
+
+                if (n < 0)
+                        return (int) n;
+                *ret_pages += page_memory_settle(m, first, entries, (size_t) n);
+        }
+        return 0;
+}
+
+/* MADV_PAGEOUT on the region's pages worth it: present, not known to be
+ * hot, and (page-exact backends) idle; remembers them as out, so that the
+ * next cycle sees which came back. Adds what moved (or, in dry run, would)
+ * to *ret_bytes. */
+static int pageout_region(CycleJob *job, int pidfd, int pagemap, const IdleRegion *region, size_t page_size,
+                          PageMemory *m, uint64_t *entries, uint64_t *ret_bytes) {
+        _cleanup_free_ struct iovec *ranges = NULL;
+        size_t n_pages = (size_t) ((region->end - region->start) / page_size), allocated = 0;
+        const struct iovec *idle = job->backend->page_exact ? region->idle_ranges : NULL;
+        size_t n_idle = job->backend->page_exact ? region->n_idle_ranges : 0;
+        int r;
+
+        if (page_memory_empty(m) && !job->dry_run) {
+                r = page_memory_new(m, n_pages);
+                if (r < 0)
+                        return r;
+        }
+        for (size_t first = 0; first < n_pages; first += PAGEMAP_CHUNK_PAGES) {
+                size_t want = n_pages - first < PAGEMAP_CHUNK_PAGES ? n_pages - first : PAGEMAP_CHUNK_PAGES,
+                       n_ranges = 0;
+                uint64_t chunk_start = region->start + (uint64_t) first * page_size, movable = 0,
+                         advised = 0, cpu_start;
+                ssize_t n = pagemap_read(pagemap, chunk_start, page_size, entries, want);
+
+                if (n <= 0)
+                        return (int) n;
+                r = page_memory_pageout_ranges(m, region->start, page_size, first, entries, (size_t) n, idle,
+                                               n_idle, &ranges, &n_ranges, &allocated, &movable);
+                if (r < 0)
+                        return r;
+                if (job->dry_run || n_ranges == 0) {
+                        *ret_bytes += movable;
+                        continue;
+                }
+                cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
+                r = reclaim_advise(job->reclaim, pidfd, ranges, n_ranges, POLICY_PAGEOUT, &advised);
+                job->stats.pageout_cpu_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+                *ret_bytes += advised < movable ? advised : movable;
+                if (r < 0)
+                        return r;
+        }
+        return 0;
 }
 
 /* Waits the sample window unless cancelled; true when it ran its course. */
@@ -113,16 +182,23 @@ static int table_append(ProcessTable *t, const ProcessRecord *r) {
         return 0;
 }
 
-/* Collects, decides and advises for one process; fills its record. */
+/* Collects, decides and advises for one process; fills its record. First
+ * what came back of the engine's earlier pageouts, which paces the
+ * process; then the advice. */
 static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessRecord *rec) {
         const ProcessRecord *prev = table_find(job->previous, t->pid, t->start_time);
+        size_t page_size = (size_t) sysconf(_SC_PAGESIZE);
+        _cleanup_free_ uint64_t *entries = NULL;
+        _cleanup_close_ int pagemap = -EBADF;
+        uint64_t resident = 0, idle = 0, refault_pages = 0, now;
         IdleResult res = {};
-        uint64_t resident = 0, idle = 0;
+        bool over;
         int r;
 
         if (prev) {
                 rec->cold_bytes = prev->cold_bytes;
                 rec->pageout_bytes = prev->pageout_bytes;
+                rec->refault_bytes = prev->refault_bytes;
         }
         r = job->backend->collect(t, state, job->policy.min_region_bytes, &res);
         if (r < 0)
@@ -136,29 +212,83 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         }
 
         rec->regions = calloc(res.n_regions ?: 1, sizeof(RegionRecord));
-        if (!rec->regions) {
+        entries = malloc(PAGEMAP_CHUNK_PAGES * sizeof(uint64_t));
+        if (!rec->regions || !entries) {
                 idle_result_done(&res);
                 return -ENOMEM;
         }
+        pagemap = pagemap_open(t->pid);
+        if (pagemap < 0) {
+                idle_result_done(&res);
+                return pagemap;
+        }
+
+        /* Pass 1: the regions' records, and what came back of what was
+         * paged out in them. */
+        for (size_t i = 0; i < res.n_regions; i++) {
+                const IdleRegion *region = &res.regions[i];
+                const RegionRecord *before = previous_region(prev, region);
+                RegionRecord *rr = &rec->regions[rec->n_regions++];
+
+                *rr = (RegionRecord){ .start = region->start, .end = region->end };
+                if (!before || page_memory_empty(&before->memory))
+                        continue;
+                r = page_memory_copy(&rr->memory, &before->memory);
+                if (r >= 0)
+                        r = settle_region(pagemap, region, page_size, &rr->memory, entries, &refault_pages);
+                if (r < 0) {
+                        idle_result_done(&res);
+                        return r;
+                }
+        }
+        now = now_usec(CLOCK_MONOTONIC);
+        rec->last_refault_bytes = refault_pages * page_size;
+        rec->refault_bytes += rec->last_refault_bytes;
+        rec->collected_usec = now;
+        job->stats.refault_bytes += rec->last_refault_bytes;
+        over = pacing_over_budget(&job->pacing, rec->last_refault_bytes,
+                                  t->rss_anon_bytes + t->vm_swap_bytes,
+                                  prev && prev->collected_usec ? now - prev->collected_usec : 0);
+        rec->pace = pacing_next(prev ? prev->pace : (PaceState){}, over);
+
+        /* Pass 2: decide and advise. */
         for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
                 const IdleRegion *region = &res.regions[i];
+                const RegionRecord *before = previous_region(prev, region);
+                RegionRecord *rr = &rec->regions[i];
                 double share = region->resident_bytes
                                        ? (double) region->idle_bytes / (double) region->resident_bytes
                                        : 0.0;
-                unsigned streak = policy_next_streak(&job->policy, share, previous_streak(prev, region));
+                unsigned streak = policy_next_streak(&job->policy, share, before ? before->streak : 0);
                 PolicyAction action = policy_decide(&job->policy, share, streak);
                 uint64_t bytes = 0;
 
-                rec->regions[rec->n_regions++] = (RegionRecord){ region->start, region->end, streak };
+                rr->streak = streak;
                 resident += region->resident_bytes;
                 idle += region->idle_bytes;
                 if (streak > rec->cycles_idle)
                         rec->cycles_idle = streak;
+                /* A region that stayed wholly idle long enough: the pages
+                 * that came back have cooled, and may go again. */
+                if (region->idle_bytes >= region->resident_bytes &&
+                    streak >= job->policy.pageout_after_cycles)
+                        page_memory_forget_hot(&rr->memory);
+                if (action == POLICY_PAGEOUT && (rec->pace.hold_cycles > 0 || job->stats.hold_reason[0])) {
+                        /* Pageouts wait; the region still goes cold. */
+                        rec->held = true;
+                        job->stats.held_bytes += region->idle_bytes;
+                        action = POLICY_COLD;
+                }
                 if (action > rec->last_action)
                         rec->last_action = action;
 
-                r = cycle_apply_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
-                                       &bytes);
+                if (action == POLICY_PAGEOUT)
+                        r = pageout_region(job, t->pidfd, pagemap, region, page_size, &rr->memory, entries,
+                                           &bytes);
+                else if (action == POLICY_COLD)
+                        r = cold_region(job->reclaim, job->backend, t->pidfd, region, job->dry_run, &bytes);
+                else
+                        r = 0;
                 if (r == -ESRCH || r == -EPERM) {
                         idle_result_done(&res);
                         return r;
@@ -171,6 +301,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         job->stats.cold_bytes += bytes;
                 }
         }
+        if (rec->held && rec->pace.hold_cycles > 0)
+                job->stats.held_processes++;
         rec->idle_share = resident ? (double) idle / (double) resident : 0.0;
         /* What the advice did shows in the process's figures. */
         if (!job->dry_run && rec->last_action != POLICY_NONE) {
@@ -183,6 +315,17 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         job->stats.scanned_bytes += resident;
         idle_result_done(&res);
         return 0;
+}
+
+/* Whether the machine's memory or IO pressure holds every pageout back
+ * this cycle; says why in the stats. */
+static void cycle_check_pressure(CycleJob *job) {
+        Psi memory, io;
+        bool have_memory = psi_read("memory", &memory) >= 0, have_io = psi_read("io", &io) >= 0;
+
+        job->stats.hold_reason[0] = 0;
+        (void) pacing_pressure_hold(&job->pacing, have_memory ? &memory : NULL, have_io ? &io : NULL,
+                                    job->stats.hold_reason, sizeof(job->stats.hold_reason));
 }
 
 static void *cycle_thread(void *userdata) {
@@ -212,7 +355,8 @@ static void *cycle_thread(void *userdata) {
                 marked[i] = r >= 0;
         }
 
-        if (states && marked && cycle_wait(job))
+        if (states && marked && cycle_wait(job)) {
+                cycle_check_pressure(job);
                 for (size_t i = 0; i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                         ProcTarget *t = &job->scan.targets[i];
                         ProcessRecord rec = { .pid = t->pid,
@@ -250,6 +394,7 @@ static void *cycle_thread(void *userdata) {
                         if (table_append(&job->table, &rec) < 0)
                                 record_free(&rec);
                 }
+        }
 
         job->stats.cancelled = atomic_load(&job->cancel);
         job->stats.duration_usec = now_usec(CLOCK_MONOTONIC) - start;

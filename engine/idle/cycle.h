@@ -7,7 +7,9 @@
 #include <stdint.h>
 
 #include "idle/idle.h"
+#include "idle/pacing.h"
 #include "idle/policy.h"
+#include "idle/refault.h"
 #include "kernel/proc-scan.h"
 #include "kernel/reclaim.h"
 
@@ -15,6 +17,7 @@
 typedef struct RegionRecord {
         uint64_t start, end;
         unsigned streak; /* consecutive cycles idle enough to page out */
+        PageMemory memory; /* what the engine paged out and what came back */
 } RegionRecord;
 
 /* What the engine knows about one process, as ListProcesses shows it. */
@@ -29,6 +32,11 @@ typedef struct ProcessRecord {
         unsigned cycles_idle; /* longest region streak */
         uint64_t cold_bytes; /* advised MADV_COLD, over the engine's life */
         uint64_t pageout_bytes; /* advised MADV_PAGEOUT */
+        uint64_t refault_bytes; /* of those, needed again afterwards */
+        uint64_t last_refault_bytes; /* came back since the last cycle */
+        uint64_t collected_usec; /* CLOCK_MONOTONIC, when the refaults were counted */
+        PaceState pace; /* pageouts wait while pace.hold_cycles > 0 */
+        bool held; /* a pageout was due this cycle and waited */
         PolicyAction last_action;
         bool excluded;
         bool protected; /* never advised, whatever the configuration */
@@ -53,6 +61,11 @@ typedef struct CycleStats {
         uint64_t scanned_bytes; /* their resident anonymous memory */
         uint64_t cold_bytes; /* advised (or, in dry run, planned) */
         uint64_t pageout_bytes;
+        uint64_t pageout_cpu_usec; /* the worker's CPU in pageouts (the kernel compresses in it) */
+        uint64_t refault_bytes; /* of the engine's pageouts, needed again since the last cycle */
+        uint64_t held_bytes; /* pageouts that waited (pressure, refault budget) */
+        unsigned held_processes; /* processes whose pageouts waited for their refaults */
+        char hold_reason[96]; /* why every pageout waited, "" when none did */
         bool dry_run;
         bool cancelled;
 } CycleStats;
@@ -67,6 +80,7 @@ typedef struct CycleJob {
         const IdleBackend *backend;
         const Reclaim *reclaim;
         PolicySettings policy;
+        PacingSettings pacing;
         unsigned idle_sample_secs;
         bool dry_run;
         /* out */
@@ -87,8 +101,3 @@ void cycle_job_cancel(CycleJob *job);
 
 /* Waits for the thread and frees the job's inputs (not the output table). */
 void cycle_job_finish(CycleJob *job);
-
-/* Runs one process through decide and advise, outside any cycle (as
- * ReclaimProcess does). Exposed for the engine. */
-int cycle_apply_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
-                       PolicyAction action, bool dry_run, uint64_t *ret_bytes);

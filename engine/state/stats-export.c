@@ -152,6 +152,10 @@ int stats_report_format_json(const StatsReport *s, char **ret) {
         json_put_field(o, "lifetime_paged_out_bytes", json_u64(s->lifetime_paged_out_bytes), &r);
         json_put_field(o, "last_cycle_duration_usec", json_u64(s->last_cycle_duration_usec), &r);
         json_put_field(o, "last_cycle_cpu_usec", json_u64(s->last_cycle_cpu_usec), &r);
+        json_put_field(o, "refaulted_bytes", json_u64(s->refaulted_bytes), &r);
+        json_put_field(o, "pageout_hold", json_str(s->pageout_hold), &r);
+        json_put_field(o, "pressure_memory_percent", json_fixed2(s->pressure_memory_hundredths, 100), &r);
+        json_put_field(o, "pressure_io_percent", json_fixed2(s->pressure_io_hundredths, 100), &r);
         json_put_field(o, "mem_total_bytes", json_u64(s->mem_total_bytes), &r);
         json_put_field(o, "mem_available_bytes", json_u64(s->mem_available_bytes), &r);
         json_put_field(o, "swap_total_bytes", json_u64(s->swap_total_bytes), &r);
@@ -311,6 +315,21 @@ int stats_report_format_prometheus(const StatsReport *s, char **ret) {
         prom_u64(f, "lifetime_paged_out_bytes_total", "counter",
                  "Memory advised MADV_PAGEOUT over every run the state directory remembers.",
                  s->lifetime_paged_out_bytes);
+        prom_u64(f, "refaulted_bytes_total", "counter",
+                 "Of the memory paged out since the engine started, what was needed again.",
+                 s->refaulted_bytes);
+        prom_u64(f, "pageout_held", "gauge",
+                 "1 when the last cycle held every pageout back (memory or IO pressure), else 0.",
+                 s->pageout_hold && *s->pageout_hold ? 1 : 0);
+        char memory[32], io[32];
+        format_fixed(memory, sizeof(memory), s->pressure_memory_hundredths, 100, 2);
+        format_fixed(io, sizeof(io), s->pressure_io_hundredths, 100, 2);
+        prom_family(f, "pressure_percent", "gauge",
+                    "Share of the last ten seconds in which some task stalled for lack of the resource (PSI "
+                    "some "
+                    "avg10).");
+        fprintf(f, "wolfram_pressure_percent{resource=\"memory\"} %s\n", memory);
+        fprintf(f, "wolfram_pressure_percent{resource=\"io\"} %s\n", io);
 
         if (ferror(f))
                 return -ENOMEM;

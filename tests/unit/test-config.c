@@ -8,6 +8,7 @@
 
 /* config-every-key's drop-in with the keys for other tools. */
 #define EXPORT_DROPIN "/etc/wolfram/wolfram.conf.d/50-export.conf"
+#define PACING_DROPIN "/etc/wolfram/wolfram.conf.d/60-pacing.conf"
 
 static void test_defaults(void) {
         static const char *const profile_keys[] = { "cycle_secs",
@@ -99,6 +100,8 @@ static void test_every_key(void) {
                 { "Engine", "cold_threshold", 8 },
                 { "Engine", "pageout_threshold", 9 },
                 { "Engine", "pageout_after_cycles", 10 },
+                { "Engine", "pressure_limit_percent", 3, PACING_DROPIN },
+                { "Engine", "refault_budget_percent", 4, PACING_DROPIN },
                 { "Engine", "idle_backend", 11 },
                 { "Engine", "dry_run", 12 },
                 { "Engine", "enable_hibernation", 13 },
@@ -144,6 +147,8 @@ static void test_every_key(void) {
         ASSERT_TRUE(c.cold_threshold == 0.123456789);
         ASSERT_TRUE(c.pageout_threshold == 0.875);
         ASSERT_EQ_U64(c.pageout_after_cycles, 3);
+        ASSERT_TRUE(c.pressure_limit_percent == 2.5);
+        ASSERT_TRUE(c.refault_budget_percent == 0.0);
         ASSERT_EQ_U64(c.idle_backend, IDLE_BACKEND_REFS);
         ASSERT_STREQ(config_idle_backend(&c), "refs");
         ASSERT_TRUE(c.dry_run);

@@ -263,7 +263,7 @@ static void test_processes_empty(void) {
         ASSERT_OK(processes_print(capture_open(&c), rows, &human));
         char *text = capture_close(&c);
         ASSERT_STREQ(text,
-                     "PID NAME ANON SWAP IDLE CYCLES PAGED OUT KSM STATE CGROUP\n"
+                     "PID NAME ANON SWAP IDLE CYCLES PAGED OUT CAME BACK KSM STATE CGROUP\n"
                      "(no processes yet: the first cycle has not finished, or none is large enough)\n");
         free(text);
         json_object_put(rows);
@@ -273,7 +273,7 @@ static void test_processes_bad_shape(void) {
         json_object *rows = NULL;
         json_object *short_row = json_tokener_parse("[[1, \"a\", \"/\"]]");
         json_object *wrong_type =
-                json_tokener_parse("[[\"1\", \"a\", \"/\", 1, 1, 0.5, 1, 1, 1, \"none\", 1, 1, false]]");
+                json_tokener_parse("[[\"1\", \"a\", \"/\", 1, 1, 0.5, 1, 1, 1, \"none\", 1, 1, false, 0]]");
         json_object *not_array = json_tokener_parse("{}");
 
         ASSERT_ERRNO(processes_from_bus(short_row, &rows), -EBADMSG);
@@ -298,7 +298,8 @@ static void test_processes_json(void) {
                                             "state",
                                             "ksm_merging_bytes",
                                             "ksm_profit_bytes",
-                                            "ksm_merge_any" };
+                                            "ksm_merge_any",
+                                            "refaulted_bytes" };
         json_object *rows = load_processes(), *first = json_object_array_get_idx(rows, 0);
         size_t i = 0;
 

@@ -56,6 +56,10 @@ static StatsReport filled_report(void) {
                 .lifetime_paged_out_bytes = 5 * GIB + 1000,
                 .last_cycle_duration_usec = 2500000,
                 .last_cycle_cpu_usec = 125000,
+                .refaulted_bytes = 96 * MIB,
+                .pageout_hold = "memory pressure 0.35% is above 0.10%",
+                .pressure_memory_hundredths = 35,
+                .pressure_io_hundredths = 7,
                 .mem_total_bytes = 24 * GIB,
                 .mem_available_bytes = 20 * GIB,
                 .swap_total_bytes = 6 * GIB,
@@ -180,6 +184,10 @@ static void test_json_fields(void) {
         assert_json_u64(o, "lifetime_paged_out_bytes", 5 * GIB + 1000);
         assert_json_u64(o, "last_cycle_duration_usec", 2500000);
         assert_json_u64(o, "last_cycle_cpu_usec", 125000);
+        assert_json_u64(o, "refaulted_bytes", 96 * MIB);
+        assert_json_string(o, "pageout_hold", "memory pressure 0.35% is above 0.10%");
+        assert_json_fixed(o, "pressure_memory_percent", "0.35");
+        assert_json_fixed(o, "pressure_io_percent", "0.07");
         assert_json_u64(o, "mem_total_bytes", 24 * GIB);
         assert_json_u64(o, "mem_available_bytes", 20 * GIB);
         assert_json_u64(o, "swap_total_bytes", 6 * GIB);
@@ -496,8 +504,9 @@ static void test_prometheus_help_type(void) {
                         TEST_FAIL("Sample %s without its HELP and TYPE right before", name);
                 n_samples++;
         }
-        ASSERT_EQ_U64(n_families, 28);
-        ASSERT_EQ_U64(n_samples, n_families + 2); /* wolfram_policy_enabled has 3 */
+        ASSERT_EQ_U64(n_families, 31);
+        /* wolfram_policy_enabled has 3 samples, wolfram_pressure_percent 2. */
+        ASSERT_EQ_U64(n_samples, n_families + 3);
         free(text);
 }
 
@@ -539,6 +548,10 @@ static void test_prometheus_values(void) {
         ASSERT_SAMPLE(text, "wolfram_cold_bytes_total", "7516192768");
         ASSERT_SAMPLE(text, "wolfram_paged_out_bytes_total", "4294967296");
         ASSERT_SAMPLE(text, "wolfram_lifetime_paged_out_bytes_total", "5368710120");
+        ASSERT_SAMPLE(text, "wolfram_refaulted_bytes_total", "100663296");
+        ASSERT_SAMPLE(text, "wolfram_pageout_held", "1");
+        ASSERT_SAMPLE(text, "wolfram_pressure_percent{resource=\"memory\"}", "0.35");
+        ASSERT_SAMPLE(text, "wolfram_pressure_percent{resource=\"io\"}", "0.07");
         free(text);
 
         /* Paused, nothing compressed, KSM at a loss. */

@@ -1,0 +1,166 @@
+# SPDX-License-Identifier: MIT
+"""What came back: hot pages among cold ones, on a kernel without
+page_idle, are learned from the refaults of the first pageout and kept in
+RAM afterwards; a refault wave holds the process's pageouts back within one
+cycle; memory pressure holds every pageout back until it falls."""
+
+import json
+import os
+import time
+
+from harness import BUS_NAME, BUS_PATH, NOBODY, Env, TestCgroup, TestFailure, check, unwrap, wait_for
+from workload import Workload
+
+MIB = 1024 * 1024
+
+
+def workload(size_mib, **kw):
+    exe = os.environ.get("WOLFRAM_WORKLOAD")
+    check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
+    return Workload(exe, size_mib, user=NOBODY, **kw)
+
+
+def config(cgroups, extra=""):
+    only = " ".join(c.name for c in cgroups)
+    return ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\nidle_backend=refs\n"
+            f"pageout_threshold=0.4\ncold_threshold=0.3\npageout_after_cycles=1\n{extra}\n"
+            f"[Exclude]\nonly_cgroups={only}\n")
+
+
+def stats(env):
+    r = env.run(["busctl", "--system", "--json=short", "call", BUS_NAME, BUS_PATH, BUS_NAME, "GetStats"],
+                check_rc=0)
+    return unwrap(json.loads(r.stdout)["data"][0])
+
+
+def processes(env):
+    r = env.run(["busctl", "--system", "--json=short", "call", BUS_NAME, BUS_PATH, BUS_NAME, "ListProcesses"],
+                check_rc=0)
+    return {row[0]: {"state": row[9], "pageout": row[8], "refaulted": row[13]}
+            for row in json.loads(r.stdout)["data"][0]}
+
+
+def wait_cycle(env, n, timeout=60):
+    wait_for(lambda: env.get_property("CycleCount") >= n, timeout, f"cycle {n}")
+
+
+def case_refault_learning():
+    """Every other page hot (4 KiB runs): the first pageout takes the hot
+    pages too, they come back once, the engine learns them and leaves them
+    alone from then on; the cold half stays in zram; the data holds."""
+    with TestCgroup("learn") as cg, workload(64, content="text", seed=31, hot_percent=50,
+                                             hot_pattern="interleave", hot_run_kib=4) as w:
+        cg.add(w.pid)
+        hot_pages = w.hot_len // w.page_size
+        # The machine's own disk noise must not hold the pageouts here.
+        with Env(config=config([cg], "pressure_limit_percent=0")) as env:
+            states = []
+            for n in range(1, 4):
+                wait_cycle(env, n)
+                states.append(processes(env).get(w.pid, {}).get("state"))
+            learned = w.faults()["hot_majflt"]
+            s = stats(env)
+            check(s["TotalRefaultedBytes"] >= 0.5 * w.hot_len,
+                  f"the hot pages' refaults were not counted: {s['TotalRefaultedBytes']} of {w.hot_len}")
+            # The refault wave is far over the budget: the next cycle waits.
+            check("held" in states, f"no cycle held the pageouts back after the refaults: {states}")
+            for n in range(4, 8):
+                wait_cycle(env, n)
+            res, faults = w.residency(), w.faults()
+            check(res["cold_swapped"] >= 0.9 * (res["cold_swapped"] + res["cold_present"]),
+                  f"cold pages not in swap: {res}")
+            check(res["hot_present"] >= 0.95 * hot_pages, f"hot pages not in RAM: {res}")
+            # Once, while learning; then (next to) never again.
+            check(learned <= 1.3 * hot_pages, f"{learned} hot faults while learning, {hot_pages} hot pages")
+            check(faults["hot_majflt"] - learned <= 0.02 * hot_pages,
+                  f"hot pages kept faulting after learning: {learned} -> {faults['hot_majflt']}")
+            procs = processes(env)
+            check(procs[w.pid]["refaulted"] >= 0.5 * w.hot_len, f"ListProcesses: {procs[w.pid]}")
+            status = env.ctl("status", check_rc=0).stdout
+            check("Refaults:" in status and "came back" in status, f"status:\n{status}")
+            check(w.verify()["ok"], "checksum changed")
+            print(f"{hot_pages} hot pages: {learned} hot faults while learning, "
+                  f"{faults['hot_majflt'] - learned} after; cold in swap {res['cold_swapped']}, "
+                  f"refaulted {s['TotalRefaultedBytes'] // MIB} MiB; states {states}")
+            env.stop_engine()
+
+
+class MemoryCgroupV1:
+    """A cgroup of the v1 memory controller with a hard limit, to make a
+    workload thrash (the pressure the engine must notice). Removed after."""
+
+    ROOT = "/sys/fs/cgroup/memory"
+
+    def __init__(self, name, limit_bytes):
+        self.path = os.path.join(self.ROOT, f"wolfram-test-{os.getpid()}-{name}")
+        self.limit = limit_bytes
+
+    def __enter__(self):
+        check(os.path.isdir(self.ROOT), f"no v1 memory controller at {self.ROOT}")
+        os.mkdir(self.path)
+        with open(os.path.join(self.path, "memory.limit_in_bytes"), "w") as f:
+            f.write(str(self.limit))
+        return self
+
+    def add(self, pid):
+        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
+            f.write(str(pid))
+
+    def __exit__(self, *exc):
+        try:
+            with open(os.path.join(self.path, "cgroup.procs")) as f:
+                pids = f.read().split()
+            for pid in pids:
+                with open(os.path.join(self.ROOT, "cgroup.procs"), "w") as f:
+                    f.write(pid)
+            os.rmdir(self.path)
+        except FileNotFoundError:
+            pass
+        return False
+
+
+def psi_memory_some():
+    with open("/proc/pressure/memory") as f:
+        return float(f.readline().split()[1].split("=")[1])
+
+
+def case_pressure_gate():
+    """A workload thrashing in a small memory cgroup stalls the machine's
+    memory (PSI): while it does, every pageout waits and status says why;
+    once it stops, pageouts go on."""
+    from workload import as_user_argv
+    exe = os.environ["WOLFRAM_WORKLOAD"]
+    with TestCgroup("gate") as cg, workload(48, content="text", seed=32) as idle:
+        # The engine's pool is the swap the thrasher thrashes into; the idle
+        # workload joins the engine's cgroup once the pressure is there.
+        with Env(config=config([cg], "pressure_limit_percent=1")) as env, \
+                MemoryCgroupV1("thrash", 24 * MIB) as mcg:
+            # Born in the small cgroup (its memory is charged there from the
+            # first page), then it reads all its memory over and over.
+            launcher = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
+                as_user_argv(NOBODY) + [exe]
+            with Workload(launcher, 64, content="random", seed=33, hot_percent=100, hot_interval_ms=1) as thrash:
+                wait_for(lambda: psi_memory_some() > 5, 60, "memory pressure above 5%")
+                cg.add(idle.pid)
+                c = env.get_property("CycleCount")
+                wait_cycle(env, c + 2, 60)
+                s = stats(env)
+                hold = s["LastCycle"]["HoldReason"]
+                check(hold.startswith("memory pressure") and s["PageoutHold"] == hold,
+                      f"no hold under pressure {psi_memory_some()}%: {s['LastCycle']}")
+                check(idle.status()["vm_swap_kib"] == 0, "paged out under pressure")
+                check(processes(env)[idle.pid]["state"] == "held", f"{processes(env).get(idle.pid)}")
+                status = env.ctl("status", check_rc=0).stdout
+                check("pageouts wait: memory pressure" in status, f"status:\n{status}")
+                print(f"under pressure: {hold}")
+                thrash.kill()
+            # The pressure decays over ten seconds or so; then the pageout.
+            try:
+                wait_for(lambda: idle.status()["vm_swap_kib"] * 1024 >= 0.9 * idle.len, 120,
+                         "the pageout after the pressure fell")
+            except TestFailure:
+                raise TestFailure(f"no pageout after the pressure fell ({psi_memory_some()}%): "
+                                  f"{stats(env)['LastCycle']}")
+            check(stats(env)["PageoutHold"] == "", "PageoutHold stays set after the pressure fell")
+            check(idle.verify()["ok"], "checksum changed")
+            env.stop_engine()
