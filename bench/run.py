@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 """wolfram's benchmarks, side by side with what people use instead.
 
-    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6,7]
+    python3 bench/run.py [--short] [--build DIR] [--out DIR] [--scenarios 1,2,3,4,5,6,7,8]
 
 Runs as root on a machine with zram, KSM and cgroup2, in a private mount
 namespace with a private system bus (the integration tests' harness), and
@@ -32,6 +32,7 @@ from harness import (BUS_NAME, BUS_PATH, Env, TestCgroup, check, enter_private_m
                      meminfo_bytes, unwrap, wait_for, zram_devices)
 from workload import Workload  # noqa: E402
 from bench_mappings import mappings_table, scenario_mappings  # noqa: E402
+from bench_refaults import refaults_table, scenario_refaults  # noqa: E402
 
 MIB = 1024 * 1024
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -42,10 +43,11 @@ KSM = "/sys/kernel/mm/ksm"
 SIZES = {
     False: dict(procs=4, size_mib=512, window=90, ksm_procs=4, ksm_mib=64, ksm_cap=240, small=1000,
                 small_mib=2, large=3, large_mib=512, clients=100, calls=20,
-                mappings=[0, 1000, 10000, 30000], mappings_mib=16, mapping_cycles=3),
+                mappings=[0, 1000, 10000, 30000], mappings_mib=16, mapping_cycles=3, refault_mib=256,
+                refault_secs=90),
     True: dict(procs=2, size_mib=32, window=30, ksm_procs=2, ksm_mib=8, ksm_cap=90, small=50,
                small_mib=2, large=1, large_mib=32, clients=20, calls=5,
-               mappings=[0, 1000, 3000], mappings_mib=16, mapping_cycles=1),
+               mappings=[0, 1000, 3000], mappings_mib=16, mapping_cycles=1, refault_mib=32, refault_secs=35),
 }
 
 # wolfram: a cycle every 10 s, page out what stayed idle for two of them.
@@ -678,7 +680,7 @@ def main():
     ap.add_argument("--short", action="store_true", help="small and quick: the CI smoke test")
     ap.add_argument("--build", default=os.path.join(SOURCE_DIR, "build"), help="the meson build directory")
     ap.add_argument("--out", default=os.path.join(SOURCE_DIR, "bench-results"), help="where results go")
-    ap.add_argument("--scenarios", default="1,2,3,4,5,6,7", help="which to run, e.g. 1,3")
+    ap.add_argument("--scenarios", default="1,2,3,4,5,6,7,8", help="which to run, e.g. 1,3")
     args = ap.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/run.py must run as root: it makes zram devices and starts KSM and DAMON.")
@@ -730,12 +732,17 @@ def main():
     if 7 in wanted:
         log("Scenario 7: real applications")
         results["apps"] = bench_apps.scenario_apps(args.short)
+    if 8 in wanted:
+        log("Scenario 8: hot among cold (each variant %d s)" % size["refault_secs"])
+        results["refaults"] = scenario_refaults(size, exe, ZramSwap, offered_algorithm())
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)
     text = table(results)
     if "apps" in results:
         text += "\n" + bench_apps.table(results["apps"])
+    if "refaults" in results:
+        text += "\n" + "\n".join(refaults_table(results["refaults"]))
     with open(os.path.join(args.out, "results.txt"), "w") as f:
         f.write(text + "\n")
     print(text)
@@ -743,13 +750,16 @@ def main():
     # The smoke test's checks: every scenario ran, every checksum held.
     bad = []
     for key, n in (("reclaim", 1), ("dedup", 2), ("compression", 3), ("responsiveness", 4), ("scale", 5),
-                   ("mappings", 6), ("apps", 7)):
+                   ("mappings", 6), ("apps", 7), ("refaults", 8)):
         if n in wanted and key not in results:
             bad.append(f"scenario {n} did not run")
     for r in (results.get("reclaim", []) + results.get("dedup", []) + [results.get("scale", {})]
               + [results.get("mappings", {})]):
         if r and "skipped" not in r and not r.get("checksums_ok"):
             bad.append(f"checksum failed in {r.get('variant', 'scale')}")
+    for r in results.get("refaults", []):
+        if not r["data_ok"]:
+            bad.append(f"scenario 8 ({r['variant']}): data changed")
     for r in results.get("apps", {}).get("rows", []):
         if not (r["data_ok"] and r["answers"]):
             bad.append(f"{r['app']} ({r['variant']}): data changed or no answer")
