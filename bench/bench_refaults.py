@@ -104,6 +104,7 @@ def refaults_run(exe, variant, size, zram_swap, algorithm):
             if variant == "wolfram":
                 config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\nidle_backend=refs\n"
                           "pageout_threshold=0.4\ncold_threshold=0.3\npageout_after_cycles=1\n"
+                          "pressure_limit_percent=1\n"
                           f"[KSM]\nenabled=no\n[Exclude]\nonly_cgroups={cg.name}\n")
                 with Env(config=config) as env:
                     row = measure(w, t0, size["refault_secs"], {})

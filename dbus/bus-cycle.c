@@ -79,7 +79,7 @@ static int method_list_processes(sd_bus_message *call, void *userdata, sd_bus_er
                                           strempty(p->cgroup), p->rss_anon_bytes, p->swap_bytes,
                                           p->idle_share, p->cycles_idle, p->cold_bytes, p->pageout_bytes,
                                           process_state(p), p->ksm.merging_pages * page_size,
-                                          p->ksm.profit_bytes, p->ksm.merge_any);
+                                          p->ksm.profit_bytes, p->ksm.merge_any, p->refault_bytes);
         }
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);

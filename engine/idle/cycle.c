@@ -17,6 +17,12 @@
 /* Pages read from pagemap at a time: 512 KiB of entries, 256 MiB of memory. */
 #define PAGEMAP_CHUNK_PAGES 65536U
 
+/* Regions whose pageouts are remembered page by page: at most 2^26 pages
+ * (256 GiB of address space, 16 MiB of bits), and a region over 256 MiB
+ * only when at least a sixteenth of it is memory (resident or swapped). */
+#define LEARN_PAGES_MAX (UINT64_C(1) << 26)
+#define LEARN_SPARSE_MIN_BYTES (UINT64_C(256) << 20)
+
 static void record_free(ProcessRecord *r) {
         for (size_t i = 0; i < r->n_regions; i++)
                 page_memory_done(&r->regions[i].memory);
@@ -64,10 +70,22 @@ static const RegionRecord *previous_region(const ProcessRecord *prev, const Idle
         return NULL;
 }
 
-/* MADV_COLD on the region's idle memory: all of it, or a page-exact
- * backend's idle pages. */
-static int cold_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
-                       bool dry_run, uint64_t *ret_bytes) {
+/* Whether the engine learns page by page what comes back of the region's
+ * pageouts. Not where that would mean reading and remembering far more
+ * address space than there is memory in it: the terabytes a sanitizer or
+ * a JVM reserves and barely touches. Those are advised as a whole. */
+static bool region_learns(const IdleRegion *region, size_t page_size) {
+        uint64_t size = region->end - region->start, used = region->resident_bytes + region->swap_bytes;
+
+        if (size / page_size > LEARN_PAGES_MAX)
+                return false;
+        return size <= LEARN_SPARSE_MIN_BYTES || used >= size / 16;
+}
+
+/* 'action' on the region's idle memory as a whole: all of it, or a
+ * page-exact backend's idle pages. */
+static int advise_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
+                         PolicyAction action, bool dry_run, uint64_t *ret_bytes) {
         struct iovec whole = { .iov_base = (void *) (uintptr_t) region->start,
                                .iov_len = region->end - region->start };
         const struct iovec *ranges = &whole;
@@ -88,7 +106,7 @@ static int cold_region(const Reclaim *rc, const IdleBackend *backend, int pidfd,
                 *ret_bytes += movable;
                 return 0;
         }
-        r = reclaim_advise(rc, pidfd, ranges, n, POLICY_COLD, &advised);
+        r = reclaim_advise(rc, pidfd, ranges, n, action, &advised);
         *ret_bytes += advised < movable ? advised : movable;
         return r;
 }
@@ -282,11 +300,12 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 if (action > rec->last_action)
                         rec->last_action = action;
 
-                if (action == POLICY_PAGEOUT)
+                if (action == POLICY_PAGEOUT && region_learns(region, page_size))
                         r = pageout_region(job, t->pidfd, pagemap, region, page_size, &rr->memory, entries,
                                            &bytes);
-                else if (action == POLICY_COLD)
-                        r = cold_region(job->reclaim, job->backend, t->pidfd, region, job->dry_run, &bytes);
+                else if (action != POLICY_NONE)
+                        r = advise_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
+                                          &bytes);
                 else
                         r = 0;
                 if (r == -ESRCH || r == -EPERM) {

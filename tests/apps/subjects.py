@@ -31,6 +31,8 @@ import tempfile
 import threading
 import time
 
+from harness import stop_process  # tests/integration, on the path of every user of this module
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 MIB = 1024 * 1024
 
@@ -178,17 +180,6 @@ def launch(argv, cg, user, env=None, cwd=None, stdout=subprocess.DEVNULL, stderr
     return p
 
 
-def stop_popen(p, timeout=15):
-    if p is None or p.poll() is not None:
-        return
-    p.terminate()
-    try:
-        p.wait(timeout)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-
-
 def percentile(values, p):
     if not values:
         return 0.0
@@ -236,7 +227,7 @@ class Subject:
         return self.tmp
 
     def stop(self):
-        stop_popen(self.proc)
+        stop_process(self.proc, timeout=15)
         kill_cgroup(self.cg)
         if self.tmp:
             shutil.rmtree(self.tmp, ignore_errors=True)

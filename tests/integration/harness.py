@@ -218,6 +218,10 @@ class Env:
         wait_for(lambda: self.name_has_owner("org.freedesktop.PolicyKit1"), 10, "polkitd on the bus")
 
     def write_config(self, text):
+        # A test of something else must not wait for the machine's own disk
+        # noise: the pressure gate is off unless the test sets it.
+        if isinstance(text, str) and "pressure_limit_percent" not in text:
+            text += "\n[Engine]\npressure_limit_percent=0\n"
         with open(self.config_file, "w") as f:
             f.write(text)
 
@@ -442,16 +446,22 @@ def cgroup2_root():
 
 
 class TestCgroup:
-    """A cgroup (v2) of the test's own, so the engine can be told to work on
-    the test's processes only; removed afterwards."""
+    """A cgroup of the test's own (cgroup2 unless 'root' names another
+    hierarchy, e.g. the v1 memory controller's), so the engine can be told to
+    work on the test's processes only; 'files' are written into it when it is
+    made (a memory limit). Removed afterwards."""
 
-    def __init__(self, name):
-        self.root = cgroup2_root()
+    def __init__(self, name, root=None, files=None):
+        self.root = root or cgroup2_root()
         self.name = f"/wolfram-test-{os.getpid()}-{name}"
         self.path = self.root + self.name
+        self.files = files or {}
 
     def __enter__(self):
         os.mkdir(self.path)
+        for name, value in self.files.items():
+            with open(os.path.join(self.path, name), "w") as f:
+                f.write(str(value))
         return self
 
     def add(self, pid):

@@ -85,38 +85,7 @@ def case_refault_learning():
             env.stop_engine()
 
 
-class MemoryCgroupV1:
-    """A cgroup of the v1 memory controller with a hard limit, to make a
-    workload thrash (the pressure the engine must notice). Removed after."""
-
-    ROOT = "/sys/fs/cgroup/memory"
-
-    def __init__(self, name, limit_bytes):
-        self.path = os.path.join(self.ROOT, f"wolfram-test-{os.getpid()}-{name}")
-        self.limit = limit_bytes
-
-    def __enter__(self):
-        check(os.path.isdir(self.ROOT), f"no v1 memory controller at {self.ROOT}")
-        os.mkdir(self.path)
-        with open(os.path.join(self.path, "memory.limit_in_bytes"), "w") as f:
-            f.write(str(self.limit))
-        return self
-
-    def add(self, pid):
-        with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
-            f.write(str(pid))
-
-    def __exit__(self, *exc):
-        try:
-            with open(os.path.join(self.path, "cgroup.procs")) as f:
-                pids = f.read().split()
-            for pid in pids:
-                with open(os.path.join(self.ROOT, "cgroup.procs"), "w") as f:
-                    f.write(pid)
-            os.rmdir(self.path)
-        except FileNotFoundError:
-            pass
-        return False
+MEMORY_V1 = "/sys/fs/cgroup/memory"
 
 
 def psi_memory_some():
@@ -133,8 +102,9 @@ def case_pressure_gate():
     with TestCgroup("gate") as cg, workload(48, content="text", seed=32) as idle:
         # The engine's pool is the swap the thrasher thrashes into; the idle
         # workload joins the engine's cgroup once the pressure is there.
+        check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
         with Env(config=config([cg], "pressure_limit_percent=1")) as env, \
-                MemoryCgroupV1("thrash", 24 * MIB) as mcg:
+                TestCgroup("thrash", root=MEMORY_V1, files={"memory.limit_in_bytes": 24 * MIB}) as mcg:
             # Born in the small cgroup (its memory is charged there from the
             # first page), then it reads all its memory over and over.
             launcher = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
