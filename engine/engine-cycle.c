@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/time-util.h"
 #include "engine-internal.h"
 
 /* Adds to the lifetime counters and keeps them. */
@@ -173,4 +174,20 @@ void engine_restart_cycle(Engine *e) {
                 (void) sd_event_source_set_time_relative(e->cycle_timer, ENGINE_FIRST_CYCLE_USEC);
                 (void) sd_event_source_set_enabled(e->cycle_timer, SD_EVENT_ONESHOT);
         }
+}
+
+void engine_cycle_interval_changed(Engine *e, unsigned old_secs) {
+        uint64_t deadline, now = now_usec(CLOCK_MONOTONIC), armed, next;
+
+        if (!e->cycle_timer || e->config.cycle_secs == old_secs ||
+            sd_event_source_get_time(e->cycle_timer, &deadline) < 0)
+                return;
+        /* The next cycle comes cycle_secs after the timer was last armed,
+         * counted with the new interval: soon when that is past already. */
+        armed = deadline - (uint64_t) old_secs * USEC_PER_SEC;
+        next = armed + (uint64_t) e->config.cycle_secs * USEC_PER_SEC;
+        if (next < now + ENGINE_FIRST_CYCLE_USEC)
+                next = now + ENGINE_FIRST_CYCLE_USEC;
+        (void) sd_event_source_set_time(e->cycle_timer, next);
+        (void) sd_event_source_set_enabled(e->cycle_timer, SD_EVENT_ONESHOT);
 }

@@ -39,5 +39,9 @@ void engine_cancel_cycle(Engine *e);
 void engine_restart_cycle(Engine *e);
 void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_bytes);
 
+/* engine-cycle.c: the cycle timer follows a new cycle_secs at once, not
+ * after the interval it was armed with. */
+void engine_cycle_interval_changed(Engine *e, unsigned old_secs);
+
 /* engine-reclaim.c: waits for a ReclaimProcess in progress and answers it. */
 void engine_finish_reclaim(Engine *e);

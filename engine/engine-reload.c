@@ -60,8 +60,10 @@ int engine_reload(Engine *e, char **ret_error) {
         if (changes & ENGINE_CHANGED_EXCLUSIONS)
                 engine_cancel_cycle(e); /* it may be working on what is excluded now */
 
+        unsigned old_cycle_secs = e->config.cycle_secs;
         config_done(&e->config);
         e->config = new_config;
+        engine_cycle_interval_changed(e, old_cycle_secs);
         e->origin = new_origin;
         e->compression_on = new_compression;
 

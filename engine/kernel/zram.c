@@ -15,6 +15,9 @@
 #include "common/paths.h"
 #include "kernel/zram.h"
 
+/* More fields than any kernel will print: not mm_stat. */
+#define ZRAM_MM_STAT_FIELDS_MAX 64
+
 int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
         uint64_t v[9];
         const char *p = buf, *end = buf + len, *f;
@@ -27,10 +30,14 @@ int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
         if (memchr(buf, '\n', (size_t) (end - buf)))
                 return -EBADMSG;
 
+        /* A later kernel may add fields at the end: they must be numbers,
+         * and are not ours to read. */
         while (next_field(&p, end, &f, &fl)) {
-                if (n >= ELEMENTSOF(v))
+                uint64_t extra;
+
+                if (n >= ZRAM_MM_STAT_FIELDS_MAX)
                         return -EBADMSG;
-                r = parse_u64(f, fl, &v[n]);
+                r = parse_u64(f, fl, n < ELEMENTSOF(v) ? &v[n] : &extra);
                 if (r < 0)
                         return r == -EINVAL ? -EBADMSG : r;
                 n++;

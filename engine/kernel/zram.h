@@ -29,8 +29,10 @@ typedef struct ZramDevice {
         ZramMmStat mm;
 } ZramDevice;
 
-/* Parses mm_stat: 7 to 9 unsigned numbers separated by spaces, then a
- * newline. -EBADMSG on fewer, more, or non-numeric fields. */
+/* Parses mm_stat: 7 or more unsigned numbers separated by spaces, then a
+ * newline; fields past the ninth (a later kernel's) are checked and left
+ * out. -EBADMSG on fewer than 7, an absurd number of them, or non-numeric
+ * fields. */
 int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret);
 
 /* Lists the zram devices present, sorted by id. A device that vanishes

@@ -164,28 +164,26 @@ void runtime_state_remove_exclusion(RuntimeState *s, size_t index) {
         s->n_exclusions--;
 }
 
-/* Whether a pattern in the shown form stands for at most COMM_MAX bytes. */
-static bool name_pattern_fits(const char *shown) {
-        _cleanup_free_ char *raw = NULL;
-        size_t len;
-
-        raw = unescape_bytes(shown, &len);
-        return raw && len <= COMM_MAX;
+/* A part of the file that cannot be used is left out and said so; the
+ * rest stays: one bad entry must not cost every exclusion, policy and
+ * counter. */
+static void drop(const char *what, size_t index) {
+        log_warning("Runtime state: leaving out %s (entry %zu), keeping the rest.", what, index);
 }
 
-static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret_error) {
+static int parse_exclusions(json_object *list, RuntimeState *s) {
         size_t n;
 
         if (!json_object_is_type(list, json_type_array)) {
-                *ret_error = "\"exclusions\" is not a list";
-                return -EBADMSG;
+                drop("\"exclusions\", which is not a list", 0);
+                return 0;
         }
         n = json_object_array_length(list);
         for (size_t i = 0; i < n; i++) {
                 json_object *o = json_object_array_get_idx(list, i), *kind, *pattern;
-                _cleanup_free_ char *parsed = NULL;
+                _cleanup_free_ char *parsed = NULL, *prefixed = NULL;
                 ExclusionKind parsed_kind;
-                const char *error, *stored;
+                const char *error;
                 int k, r;
 
                 if (!json_object_is_type(o, json_type_object) ||
@@ -193,28 +191,33 @@ static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret
                     !json_object_object_get_ex(o, "pattern", &pattern) ||
                     !json_object_is_type(kind, json_type_string) ||
                     !json_object_is_type(pattern, json_type_string)) {
-                        *ret_error = "an exclusion is not an object with a string kind and pattern";
-                        return -EBADMSG;
+                        drop("an exclusion that is not an object with a string kind and pattern", i);
+                        continue;
                 }
                 k = exclusion_kind_from_string(json_object_get_string(kind));
                 if (k < 0) {
-                        *ret_error = "an exclusion's kind is neither \"name\" nor \"cgroup\"";
-                        return -EBADMSG;
+                        drop("an exclusion whose kind is neither \"name\" nor \"cgroup\"", i);
+                        continue;
                 }
-                /* Stored without a prefix; the kind says what it is. */
-                stored = json_object_get_string(pattern);
-                r = exclusion_parse(stored, &parsed_kind, &parsed, &error);
+                /* Stored without a prefix, the kind says what it is: read
+                 * back as AddExclusion reads "KIND:PATTERN", so that what it
+                 * took always loads ("cgroup:name:x" too). */
+                if (asprintf(&prefixed, "%s:%s", exclusion_kind_to_string((ExclusionKind) k),
+                             json_object_get_string(pattern)) < 0) {
+                        prefixed = NULL;
+                        return -ENOMEM;
+                }
+                r = exclusion_parse(prefixed, &parsed_kind, &parsed, &error);
                 if (r == -ENOMEM)
                         return r;
-                if (r < 0 || strncmp(stored, "name:", 5) == 0 || strncmp(stored, "cgroup:", 7) == 0 ||
-                    (k == EXCLUSION_NAME && parsed_kind != EXCLUSION_NAME && !name_pattern_fits(parsed))) {
-                        *ret_error = "an exclusion's pattern is not one AddExclusion would take";
-                        return -EBADMSG;
+                if (r < 0 || parsed_kind != (ExclusionKind) k) {
+                        drop("an exclusion whose pattern AddExclusion would not take", i);
+                        continue;
                 }
                 r = runtime_state_add_exclusion(s, (ExclusionKind) k, parsed);
                 if (r == -E2BIG) {
-                        *ret_error = "more than 256 exclusions";
-                        return -EBADMSG;
+                        drop("the exclusions past 256", i);
+                        break;
                 }
                 if (r < 0)
                         return r;
@@ -222,38 +225,36 @@ static int parse_exclusions(json_object *list, RuntimeState *s, const char **ret
         return 0;
 }
 
-static int parse_policies(json_object *policies, RuntimeState *s, const char **ret_error) {
+static void parse_policies(json_object *policies, RuntimeState *s) {
+        size_t i = 0;
+
         if (!json_object_is_type(policies, json_type_object)) {
-                *ret_error = "\"policies\" is not an object";
-                return -EBADMSG;
+                drop("\"policies\", which is not an object", 0);
+                return;
         }
         json_object_object_foreach(policies, key, value) {
                 int p = policy_name_from_string(key);
 
-                if (p < 0) {
-                        *ret_error = "an unknown policy in \"policies\"";
-                        return -EBADMSG;
-                }
-                if (!json_object_is_type(value, json_type_boolean)) {
-                        *ret_error = "a policy's value is not true or false";
-                        return -EBADMSG;
-                }
-                s->policies[p] = json_object_get_boolean(value);
+                if (p < 0)
+                        drop("an unknown policy", i);
+                else if (!json_object_is_type(value, json_type_boolean))
+                        drop("a policy whose value is not true or false", i);
+                else
+                        s->policies[p] = json_object_get_boolean(value);
+                i++;
         }
-        return 0;
 }
 
-static int parse_counter(json_object *lifetime, const char *key, uint64_t *ret, const char **ret_error) {
+static void parse_counter(json_object *lifetime, const char *key, uint64_t *ret) {
         json_object *v;
 
         if (!json_object_object_get_ex(lifetime, key, &v))
-                return 0;
+                return;
         if (!json_object_is_type(v, json_type_int) || json_object_get_int64(v) < 0) {
-                *ret_error = "a lifetime counter is not a number of bytes";
-                return -EBADMSG;
+                drop("a lifetime counter that is not a number of bytes", 0);
+                return;
         }
         *ret = json_object_get_uint64(v);
-        return 0;
 }
 
 int runtime_state_parse(const char *text, RuntimeState *s, const char **ret_error) {
@@ -268,22 +269,22 @@ int runtime_state_parse(const char *text, RuntimeState *s, const char **ret_erro
                 return -EBADMSG;
         }
         if (json_object_object_get_ex(root, "exclusions", &v))
-                r = parse_exclusions(v, s, ret_error);
-        if (r >= 0 && json_object_object_get_ex(root, "policies", &v))
-                r = parse_policies(v, s, ret_error);
-        if (r >= 0 && json_object_object_get_ex(root, "lifetime", &v)) {
-                if (!json_object_is_type(v, json_type_object)) {
-                        *ret_error = "\"lifetime\" is not an object";
-                        r = -EBADMSG;
-                }
-                if (r >= 0)
-                        r = parse_counter(v, "paged_out_bytes", &s->lifetime_pageout_bytes, ret_error);
-                if (r >= 0)
-                        r = parse_counter(v, "cold_bytes", &s->lifetime_cold_bytes, ret_error);
-        }
-        if (r < 0)
+                r = parse_exclusions(v, s);
+        if (r < 0) {
                 runtime_state_done(s);
-        return r;
+                return r;
+        }
+        if (json_object_object_get_ex(root, "policies", &v))
+                parse_policies(v, s);
+        if (json_object_object_get_ex(root, "lifetime", &v)) {
+                if (!json_object_is_type(v, json_type_object))
+                        drop("\"lifetime\", which is not an object", 0);
+                else {
+                        parse_counter(v, "paged_out_bytes", &s->lifetime_pageout_bytes);
+                        parse_counter(v, "cold_bytes", &s->lifetime_cold_bytes);
+                }
+        }
+        return 0;
 }
 
 int runtime_state_load(RuntimeState *s, const char *path) {

@@ -79,8 +79,11 @@ int runtime_state_add_exclusion(RuntimeState *s, ExclusionKind kind, const char 
 /* Removes the exclusion at 'index'. */
 void runtime_state_remove_exclusion(RuntimeState *s, size_t index);
 
-/* Parses the JSON text of a state file into 's' (initialised here). On
- * -EBADMSG, *ret_error (static text) says what is wrong, and 's' is empty. */
+/* Parses the JSON text of a state file into 's' (initialised here). A part
+ * that cannot be used (an exclusion AddExclusion would not take, an
+ * unknown policy, a counter that is no number) is left out with a warning
+ * and the rest kept. Only text that is no JSON object is -EBADMSG, with
+ * *ret_error (static text) saying so, and 's' empty. */
 int runtime_state_parse(const char *text, RuntimeState *s, const char **ret_error);
 
 /* Loads 'path' into 's'. A missing file is an empty state (0). A file that

@@ -296,9 +296,21 @@ def case_control_persist():
               f"ksm policy after restart: {policies(env)}")
         env.stop_engine()
 
+        # One entry it cannot use costs that entry only.
         path = os.path.join(env.state_dir, "runtime.json")
         with open(path, "w") as f:
-            f.write('{"exclusions": [{"kind": "name", "pattern": "' + "y" * 40 + '"}]}')
+            f.write('{"exclusions": [{"kind": "name", "pattern": "' + "y" * 40 + '"},'
+                    ' {"kind": "cgroup", "pattern": "name:x"}], "policies": {"ksm": false, "nonsense": 1}}')
+        env.start_engine()
+        check(runtime_exclusions(env) == [("name:x", "cgroup", "runtime")] and policies(env)["ksm"] is False,
+              f"the good parts were not kept: {runtime_exclusions(env)} {policies(env)}")
+        check("leaving out" in env.read_log(), "the log does not say what was left out")
+        check(not os.path.exists(path + ".bad"), "a file with one bad entry was set aside whole")
+        env.stop_engine()
+
+        # A file that is not JSON at all is moved aside, never fatal.
+        with open(path, "w") as f:
+            f.write('{"exclusions": [')
         env.start_engine()
         check(runtime_exclusions(env) == [] and policies(env)["ksm"] is True,
               f"a bad state file was used: {runtime_exclusions(env)} {policies(env)}")

@@ -167,27 +167,93 @@ static void test_load_missing(void) {
         tempdir_remove(dir);
 }
 
-/* Each of these is refused as a whole: nothing of it is used. */
+/* Each of these is refused as a whole: nothing of it can be used. */
 static const char *const bad_files[] = {
         "",
         "not json",
         "[]",
+};
+
+/* In each of these one part cannot be used and is left out: nothing of it
+ * is taken, and the file is not refused for it. */
+static const char *const bad_parts[] = {
         "{\"exclusions\": {}}",
         "{\"exclusions\": [\"x\"]}",
         "{\"exclusions\": [{\"kind\": \"name\"}]}",
         "{\"exclusions\": [{\"kind\": \"pid\", \"pattern\": \"x\"}]}",
         "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"\"}]}",
-        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"name:x\"}]}",
         "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"sixteen-letters!\"}]}",
         "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"a\\u0001\"}]}",
         "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": 5}]}",
-        "{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"ok\"}], \"policies\": {\"swap\": true}}",
         "{\"policies\": {\"ksm\": \"yes\"}}",
         "{\"policies\": []}",
         "{\"lifetime\": {\"paged_out_bytes\": -1}}",
         "{\"lifetime\": {\"paged_out_bytes\": \"1\"}}",
         "{\"lifetime\": 3}",
 };
+
+static void test_parse_bad_parts(void) {
+        for (size_t i = 0; i < ELEMENTSOF(bad_parts); i++) {
+                const char *error = NULL;
+                RuntimeState s;
+
+                if (runtime_state_parse(bad_parts[i], &s, &error) < 0)
+                        TEST_FAIL("refused as a whole: %s", bad_parts[i]);
+                ASSERT_EQ_U64(s.n_exclusions, 0);
+                for (PolicyName p = 0; p < _POLICY_MAX; p++)
+                        ASSERT_EQ_INT(s.policies[p], POLICY_UNSET);
+                ASSERT_EQ_U64(s.lifetime_pageout_bytes, 0);
+                runtime_state_done(&s);
+        }
+}
+
+static void test_parse_keeps_the_rest(void) {
+        /* One bad exclusion, an unknown policy, a bad counter: the rest
+         * stays, exclusions, policies and the other counter alike. */
+        const char *error = NULL;
+        RuntimeState s;
+
+        ASSERT_OK(runtime_state_parse("{\"exclusions\": [{\"kind\": \"name\", \"pattern\": \"ok\"}, "
+                                      "{\"kind\": \"pid\", \"pattern\": \"x\"}, "
+                                      "{\"kind\": \"cgroup\", \"pattern\": \"app.slice\"}], "
+                                      "\"policies\": {\"swap\": true, \"ksm\": false}, "
+                                      "\"lifetime\": {\"paged_out_bytes\": \"1\", \"cold_bytes\": 4096}}",
+                                      &s, &error));
+        ASSERT_EQ_U64(s.n_exclusions, 2);
+        ASSERT_STREQ(s.exclusions[0].pattern, "ok");
+        ASSERT_STREQ(s.exclusions[1].pattern, "app.slice");
+        ASSERT_EQ_INT(s.policies[POLICY_KSM], 0);
+        ASSERT_EQ_U64(s.lifetime_pageout_bytes, 0);
+        ASSERT_EQ_U64(s.lifetime_cold_bytes, 4096);
+        runtime_state_done(&s);
+}
+
+static void test_round_trip_prefix_in_pattern(void) {
+        /* What AddExclusion takes always loads back: "cgroup:name:x" is the
+         * cgroup pattern "name:x", saved without its prefix. */
+        char *dir = tempdir_new();
+        _cleanup_free_ char *path = tempdir_path(dir, RUNTIME_STATE_FILE), *p = NULL, *q = NULL;
+        const char *error = NULL;
+        ExclusionKind kind;
+        RuntimeState s, t;
+
+        runtime_state_init(&s);
+        ASSERT_OK(exclusion_parse("cgroup:name:x", &kind, &p, &error));
+        ASSERT_EQ_INT(kind, EXCLUSION_CGROUP);
+        ASSERT_TRUE(runtime_state_add_exclusion(&s, kind, p) > 0);
+        ASSERT_OK(exclusion_parse("name:cgroup:y", &kind, &q, &error));
+        ASSERT_TRUE(runtime_state_add_exclusion(&s, kind, q) > 0);
+        ASSERT_OK(runtime_state_save(&s, path));
+        ASSERT_OK(runtime_state_load(&t, path));
+        ASSERT_EQ_U64(t.n_exclusions, 2);
+        ASSERT_EQ_INT(t.exclusions[0].kind, EXCLUSION_CGROUP);
+        ASSERT_STREQ(t.exclusions[0].pattern, "name:x");
+        ASSERT_EQ_INT(t.exclusions[1].kind, EXCLUSION_NAME);
+        ASSERT_STREQ(t.exclusions[1].pattern, "cgroup:y");
+        runtime_state_done(&s);
+        runtime_state_done(&t);
+        tempdir_remove(dir);
+}
 
 static void test_parse_bad(void) {
         for (size_t i = 0; i < ELEMENTSOF(bad_files); i++) {
@@ -214,6 +280,7 @@ static void test_parse_unknown_keys(void) {
 }
 
 static void test_load_bad_moved_aside(void) {
+        /* Only a file that is no JSON object at all is moved aside. */
         char *dir = tempdir_new();
         _cleanup_free_ char *path = tempdir_path(dir, RUNTIME_STATE_FILE),
                             *aside = tempdir_path(dir, RUNTIME_STATE_FILE ".bad"), *text = NULL;
@@ -222,7 +289,7 @@ static void test_load_bad_moved_aside(void) {
 
         f = fopen(path, "w");
         ASSERT_NOT_NULL(f);
-        fputs("{\"exclusions\": [{\"kind\": \"name\", \"pattern\": 7}]}", f);
+        fputs("{\"exclusions\": [{\"kind\": \"name\", \"pattern\": 7", f);
         fclose(f);
         ASSERT_OK(runtime_state_load(&s, path));
         ASSERT_EQ_U64(s.n_exclusions, 0);
@@ -249,6 +316,9 @@ static const TestCase cases[] = {
         { .name = "save-load-round-trip", .func = test_save_load_round_trip },
         { .name = "load-missing", .func = test_load_missing },
         { .name = "parse-bad", .func = test_parse_bad },
+        { .name = "parse-bad-parts", .func = test_parse_bad_parts },
+        { .name = "parse-keeps-the-rest", .func = test_parse_keeps_the_rest },
+        { .name = "round-trip-prefix-in-pattern", .func = test_round_trip_prefix_in_pattern },
         { .name = "parse-unknown-keys", .func = test_parse_unknown_keys },
         { .name = "load-bad-moved-aside", .func = test_load_bad_moved_aside },
         { .name = "save-unwritable", .func = test_save_unwritable },
