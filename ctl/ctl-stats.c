@@ -175,8 +175,13 @@ static void print_tuning(FILE *f, json_object *stats) {
                         continue;
                 fputs(!any ? "   Tuning: vm." : "           vm.", f);
                 fputs_escaped(f, json_get_str(t, "Name", "?"));
-                fprintf(f, " %" PRId64 " (was %" PRId64 ")\n", json_get_i64(t, "Value", 0),
+                fprintf(f, " %" PRId64 " (was %" PRId64, json_get_i64(t, "Value", 0),
                         json_get_i64(t, "Original", 0));
+                /* The engine reads the kernel; Set is there when the value
+                 * it wrote was changed since. */
+                if (json_get(t, "Set"))
+                        fprintf(f, "; wolfram set %" PRId64 ", changed since", json_get_i64(t, "Set", 0));
+                fputs(")\n", f);
                 any = true;
         }
         if (!any)

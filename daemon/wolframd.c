@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,9 +13,12 @@
 #include "build-config.h"
 #include "bus-server.h"
 #include "common/log.h"
+#include "common/macro.h"
+#include "common/parse-util.h"
 #include "common/paths.h"
+#include "common/time-util.h"
 #include "engine.h"
-#include "kernel/priority.h"
+#include "state/instance-lock.h"
 
 static const char *arg_root;
 static const char *arg_config_file;
@@ -22,6 +26,7 @@ static char **arg_set;
 static size_t arg_n_set;
 static bool arg_print_config;
 static bool arg_no_bus;
+static uint64_t arg_instance_wait_usec = 120 * USEC_PER_SEC;
 
 static int arg_set_add(const char *assignment) {
         char **l = realloc(arg_set, (arg_n_set + 1) * sizeof(char *));
@@ -56,6 +61,8 @@ static void help(void) {
                "     --print-config      Show the effective settings and where each came from\n"
                "     --no-bus            Work without the system bus (tests, diagnostics): no\n"
                "                         D-Bus API, everything else as usual\n"
+               "     --wait=SECS         Wait up to SECS (default 120) for an earlier instance\n"
+               "                         to finish putting things back, then give up\n"
                "     --root=DIR          Read /proc, /sys and /etc under DIR (for tests)\n",
                program_invocation_short_name);
 }
@@ -71,6 +78,7 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_DRY_RUN,
                 ARG_PRINT_CONFIG,
                 ARG_NO_BUS,
+                ARG_WAIT,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -83,6 +91,7 @@ static int parse_argv(int argc, char *argv[]) {
                 { "dry-run", no_argument, NULL, ARG_DRY_RUN },
                 { "print-config", no_argument, NULL, ARG_PRINT_CONFIG },
                 { "no-bus", no_argument, NULL, ARG_NO_BUS },
+                { "wait", required_argument, NULL, ARG_WAIT },
                 {},
         };
         _cleanup_free_ char *profile = NULL;
@@ -138,6 +147,15 @@ static int parse_argv(int argc, char *argv[]) {
                 case ARG_NO_BUS:
                         arg_no_bus = true;
                         break;
+                case ARG_WAIT: {
+                        uint64_t secs;
+
+                        if (parse_u64(optarg, strlen(optarg), &secs) < 0 || secs > 24 * 3600)
+                                return log_error_errno(EINVAL, "Invalid --wait=%s: use seconds, 0 to 86400.",
+                                                       optarg);
+                        arg_instance_wait_usec = secs * USEC_PER_SEC;
+                        break;
+                }
                 case '?':
                         return -EINVAL;
                 default:
@@ -173,6 +191,45 @@ static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void
         return 0;
 }
 
+static void on_instance_wait(pid_t holder, void *userdata) {
+        const char *path = userdata;
+
+        if (holder > 0)
+                log_notice("Another wolframd (pid %d) holds %s; waiting up to %" PRIu64
+                           " s for it to finish putting things back.",
+                           (int) holder, path, (uint64_t) (arg_instance_wait_usec / USEC_PER_SEC));
+        else
+                log_notice("Another wolframd holds %s; waiting up to %" PRIu64 " s for it to finish.", path,
+                           (uint64_t) (arg_instance_wait_usec / USEC_PER_SEC));
+}
+
+/* Taken before any saved state is read and held until the process exits,
+ * after everything is put back and the bus name released: an instance
+ * started while an earlier one still cleans up (a restart script, bus
+ * activation) neither reads its half-restored state nor races its
+ * cleanup. The descriptor is left open on purpose. */
+static int lock_instance(void) {
+        _cleanup_free_ char *path = NULL;
+        pid_t holder = 0;
+        int r;
+
+        r = engine_make_runtime_dir();
+        if (r < 0)
+                return r;
+        if (asprintf(&path, "%s/%s", engine_runtime_dir(), INSTANCE_LOCK_FILE) < 0)
+                return log_oom();
+        r = instance_lock_take(path, arg_instance_wait_usec, on_instance_wait, path, &holder);
+        if (r == -EBUSY)
+                return log_error_errno(r,
+                                       "Another wolframd (pid %d) is still running or putting things back "
+                                       "after %" PRIu64 " s; not starting. Stop it first (systemctl stop "
+                                       "wolfram), or wait longer with --wait=SECS.",
+                                       (int) holder, (uint64_t) (arg_instance_wait_usec / USEC_PER_SEC));
+        if (r < 0)
+                return log_error_errno(r, "Failed to lock %s: %m", path);
+        return 0;
+}
+
 static int run(int argc, char *argv[]) {
         _cleanup_(sd_event_unrefp) sd_event *event = NULL;
         _cleanup_(engine_done) Engine engine = {};
@@ -199,11 +256,19 @@ static int run(int argc, char *argv[]) {
         if (geteuid() != 0)
                 return log_error_errno(EPERM, "wolframd must run as root.");
 
-        (void) priority_lower();
+        r = lock_instance();
+        if (r < 0)
+                return r;
 
         r = sd_event_default(&event);
         if (r < 0)
                 return log_error_errno(r, "Failed to allocate the event loop: %m");
+
+        /* With WatchdogSec= in the unit, sd-event sends WATCHDOG=1 from the
+         * loop itself: a loop that hangs stops it, and systemd restarts us. */
+        r = sd_event_set_watchdog(event, true);
+        if (r < 0)
+                log_warning_errno(r, "Failed to enable the service watchdog, ignoring: %m");
 
         r = engine_init(&engine, event, &config_args);
         if (r < 0)

@@ -76,6 +76,13 @@ static int method_exclusion(sd_bus_message *call, Engine *e, bool add, sd_bus_er
         r = sd_bus_message_read(call, "s", &pattern);
         if (r < 0)
                 return r;
+        /* A pattern no one may add is refused before polkit is asked, so a
+         * call waiting for authorization never holds a huge one. */
+        r = exclusion_check(pattern, &why);
+        if (r == -EINVAL)
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_PATTERN, "Invalid pattern: %s.", why);
+        if (r < 0)
+                return r;
         r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_EXCLUDE, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
@@ -122,15 +129,15 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
         r = sd_bus_message_read(call, "sb", &name, &enabled);
         if (r < 0)
                 return r;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
         p = policy_name_from_string(name);
         if (p < 0)
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
                                          "Unknown policy '%s': use \"compression\", \"ksm\" or \"tuning\".",
-                                         name);
+                                         strlen(name) <= 32 ? name : "(a long name)");
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
         r = engine_set_policy(e, (PolicyName) p, enabled);
         if (r == -EOPNOTSUPP)
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_NOT_SUPPORTED,

@@ -36,17 +36,22 @@ static int property_get_profile(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_append(reply, "s", profile_to_string(e->config.profile));
 }
 
+/* (name, original, value in the kernel now): read, not remembered, so
+ * that a knob someone changed since shows as it is. */
 static int property_get_tuning(sd_bus *bus, const char *path, const char *interface, const char *property,
                                sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
+        const EngineFigures *f = bus_figures(bus, error);
         int r;
 
+        if (!f)
+                return -sd_bus_error_get_errno(error);
         r = sd_bus_message_open_container(reply, 'a', "(sxx)");
         for (TuningKnob k = 0; r >= 0 && k < _KNOB_MAX; k++)
-                if (e->tuning.applied[k])
+                if (e->tuning.applied[k] && f->tuning_now_read[k])
                         r = sd_bus_message_append(reply, "(sxx)", tuning_knob_sysctl_name(k),
                                                   (int64_t) e->tuning.original[k],
-                                                  (int64_t) e->tuning.value[k]);
+                                                  (int64_t) f->tuning_now[k]);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r;

@@ -1,15 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 /* Authorization questions in flight, one registry per server. */
 typedef struct PolkitRegistry PolkitRegistry;
 
-/* Most questions in flight at once; more get WOLFRAM_ERROR_BUSY. */
+/* Most questions in flight at once, and for one user (by effective uid,
+ * over all of that user's connections); more get WOLFRAM_ERROR_BUSY. A
+ * question whose caller leaves the bus is withdrawn from polkitd and its
+ * slot freed at once. */
 #define POLKIT_QUERIES_MAX 128U
+#define POLKIT_QUERIES_PER_USER_MAX 16U
 
 int polkit_registry_new(PolkitRegistry **ret);
+
+/* Questions in flight: all, and those of one user. */
+size_t polkit_registry_pending(const PolkitRegistry *registry, uid_t uid, size_t *ret_of_user);
 
 /* Drops every question in flight; their callers get no reply from us (the
  * bus tells them when we exit). Returns NULL. */

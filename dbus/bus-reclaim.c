@@ -98,6 +98,9 @@ static int method_reclaim_process(sd_bus_message *call, void *userdata, sd_bus_e
         r = sd_bus_message_read(call, "us", &pid, &mode);
         if (r < 0)
                 return r;
+        /* What is wrong whoever asks is said before polkit is asked. */
+        if (engine_reclaim_check_arguments(pid, mode, &refused) < 0)
+                return reply_refused(error, pid, &refused);
         r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_RECLAIM, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;

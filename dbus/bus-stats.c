@@ -74,14 +74,22 @@ static int append_zram_devices(sd_bus_message *m, const StatsSnapshot *s) {
         return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
-static int append_tuning(sd_bus_message *m, const Tuning *t) {
+/* Value is the kernel's now; Set what the engine wrote, when someone
+ * changed the knob since. */
+static int append_tuning(sd_bus_message *m, const Tuning *t, const EngineFigures *f) {
         int r = sd_bus_message_open_container(m, 'a', "a{sv}");
 
-        for (TuningKnob k = 0; r >= 0 && k < _KNOB_MAX; k++)
-                if (t->applied[k])
-                        r = sd_bus_message_append(m, "a{sv}", 3, "Name", "s", tuning_knob_sysctl_name(k),
-                                                  "Original", "x", (int64_t) t->original[k], "Value", "x",
-                                                  (int64_t) t->value[k]);
+        for (TuningKnob k = 0; r >= 0 && k < _KNOB_MAX; k++) {
+                bool changed;
+
+                if (!t->applied[k] || !f->tuning_now_read[k])
+                        continue;
+                changed = f->tuning_now[k] != t->value[k];
+                r = sd_bus_message_append(m, "a{sv}", changed ? 4 : 3, "Name", "s",
+                                          tuning_knob_sysctl_name(k), "Original", "x",
+                                          (int64_t) t->original[k], "Value", "x", (int64_t) f->tuning_now[k],
+                                          "Set", "x", (int64_t) t->value[k]);
+        }
         return r < 0 ? r : sd_bus_message_close_container(m);
 }
 
@@ -156,7 +164,7 @@ static int append_structured(sd_bus_message *m, Keys *k, Engine *e, const Engine
         SIMPLE("UptimeUsec", "t", f->uptime_usec);
         LIST("SwapDevices", "aa{sv}", append_swap_devices(m, s));
         LIST("ZramDevices", "aa{sv}", append_zram_devices(m, s));
-        LIST("Tuning", "aa{sv}", append_tuning(m, &e->tuning));
+        LIST("Tuning", "aa{sv}", append_tuning(m, &e->tuning, f));
         LIST("Pool", "a{sv}", append_pool(m, e, f));
         LIST("Ksm", "a{sv}", append_ksm(m, e, f));
         LIST("LastCycle", "a{sv}", bus_append_cycle_summary(m, e));

@@ -66,6 +66,10 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
         f.saved_bytes = f.pool_saved_bytes + (f.ksm_saved_bytes > 0 ? (uint64_t) f.ksm_saved_bytes : 0);
         f.uptime_usec = engine_uptime_usec(e);
 
+        for (TuningKnob k = 0; k < _KNOB_MAX; k++)
+                if (e->tuning.applied[k])
+                        f.tuning_now_read[k] = tuning_read_now(k, &f.tuning_now[k]) >= 0;
+
         Psi psi;
         if (psi_read("memory", &psi) >= 0)
                 f.pressure_memory_percent = psi.some.avg10;

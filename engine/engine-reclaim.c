@@ -66,6 +66,14 @@ static int refuse(ReclaimRefused *ret, ReclaimRefusal reason, pid_t pid, const c
         return reason == RECLAIM_REFUSED_FAILED && error < 0 ? error : errnos[reason];
 }
 
+int engine_reclaim_check_arguments(uint32_t pid, const char *mode, ReclaimRefused *ret) {
+        if (!streq(mode, "cold") && !streq(mode, "pageout"))
+                return refuse(ret, RECLAIM_REFUSED_MODE, 0, NULL, mode, 0);
+        if (pid == 0 || pid > INT32_MAX)
+                return refuse(ret, RECLAIM_REFUSED_NO_PROCESS, 0, NULL, NULL, 0);
+        return 0;
+}
+
 int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, ReclaimRefused *ret) {
         ProcProtected protected;
         ReclaimProcessJob *job;
@@ -75,12 +83,10 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
         ProcTarget t;
         int r;
 
-        if (streq(mode, "cold"))
-                action = POLICY_COLD;
-        else if (streq(mode, "pageout"))
-                action = POLICY_PAGEOUT;
-        else
-                return refuse(ret, RECLAIM_REFUSED_MODE, 0, NULL, mode, 0);
+        r = engine_reclaim_check_arguments(pid, mode, ret);
+        if (r < 0)
+                return r;
+        action = streq(mode, "cold") ? POLICY_COLD : POLICY_PAGEOUT;
         if (e->reclaim_job)
                 return refuse(ret, RECLAIM_REFUSED_BUSY, e->reclaim_job->target.pid,
                               e->reclaim_job->target.comm, NULL, 0);
@@ -90,8 +96,6 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
             (action == POLICY_COLD && !e->reclaim.have_cold))
                 return refuse(ret, RECLAIM_REFUSED_NO_ADVICE, 0, NULL,
                               action == POLICY_PAGEOUT ? "MADV_PAGEOUT" : "MADV_COLD", 0);
-        if (pid == 0 || pid > INT32_MAX)
-                return refuse(ret, RECLAIM_REFUSED_NO_PROCESS, 0, NULL, NULL, 0);
         r = proc_target_open(&e->config, (pid_t) pid, &t, &kernel_thread);
         if (r == -ESRCH)
                 return refuse(ret, RECLAIM_REFUSED_NO_PROCESS, (pid_t) pid, NULL, NULL, 0);

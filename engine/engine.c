@@ -39,9 +39,21 @@ static int engine_open_state(Engine *e) {
         return runtime_state_load(&e->runtime, e->runtime_state_path);
 }
 
+const char *engine_runtime_dir(void) {
+        /* systemd sets this from RuntimeDirectory=; one directory only. */
+        const char *dir = getenv("RUNTIME_DIRECTORY");
+
+        return dir && *dir ? dir : RUNTIME_DIR_DEFAULT;
+}
+
+int engine_make_runtime_dir(void) {
+        if (mkdir(engine_runtime_dir(), 0755) < 0 && errno != EEXIST)
+                return log_error_errno(errno, "Failed to create %s: %m", engine_runtime_dir());
+        return 0;
+}
+
 int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
         _cleanup_free_ char *error = NULL;
-        const char *dir;
         int r;
 
         *e = (Engine){ .event = event, .state = ENGINE_RUNNING, .config_args = *args };
@@ -59,13 +71,12 @@ int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
         if (r < 0)
                 return log_error_errno(r, "Failed to load the configuration: %m");
 
-        /* systemd sets this from RuntimeDirectory=; one directory only. */
-        dir = getenv("RUNTIME_DIRECTORY");
-        e->runtime_dir = strdup(dir && *dir ? dir : RUNTIME_DIR_DEFAULT);
+        e->runtime_dir = strdup(engine_runtime_dir());
         if (!e->runtime_dir)
                 return log_oom();
-        if (mkdir(e->runtime_dir, 0755) < 0 && errno != EEXIST)
-                return log_error_errno(errno, "Failed to create %s: %m", e->runtime_dir);
+        r = engine_make_runtime_dir();
+        if (r < 0)
+                return r;
 
         r = tuning_init(&e->tuning, e->runtime_dir);
         if (r >= 0)

@@ -114,6 +114,11 @@ struct Engine {
 /* "running" or "paused". */
 const char *engine_state_to_string(EngineState s);
 
+/* The runtime directory: $RUNTIME_DIRECTORY, else /run/wolfram; and
+ * creating it (logged on failure). */
+const char *engine_runtime_dir(void);
+int engine_make_runtime_dir(void);
+
 /* Loads the configuration (a bad one fails with its message logged) and
  * prepares the runtime directory ($RUNTIME_DIRECTORY, else /run/wolfram).
  * 'args' must stay valid as long as the engine: reloads read it again. */
@@ -190,6 +195,11 @@ typedef struct ReclaimRefused {
  * process, -EPERM a protected or excluded one) and says why in *ret. */
 int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *userdata, ReclaimRefused *ret);
 
+/* What engine_reclaim_process() refuses from its arguments alone (a bad
+ * mode, a pid that cannot be one), checked before anyone is asked for
+ * authorization: 0 or the refusal, as there. */
+int engine_reclaim_check_arguments(uint32_t pid, const char *mode, ReclaimRefused *ret);
+
 /* The processes never advised: PID 1, the engine, the bus and polkitd. */
 ProcProtected engine_protected(const Engine *e);
 
@@ -212,6 +222,10 @@ typedef struct EngineFigures {
         double pressure_io_percent;
         uint64_t system_refault_bytes; /* workingset_refault_anon since boot */
         uint64_t swap_in_bytes; /* pswpin since boot */
+        /* The tuned knobs' values read from the kernel now (tuning_read),
+         * for those the engine set (Tuning.applied). */
+        long tuning_now[_KNOB_MAX];
+        bool tuning_now_read[_KNOB_MAX];
         /* The CPU the engine spent on pageouts of what came back: its
          * pageout CPU per byte times the bytes that came back. */
         uint64_t wasted_pageout_cpu_usec;

@@ -9,6 +9,7 @@ packages=(
         dbus-daemon dbus-bin polkitd util-linux strace
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
         clang-format
+        clang libclang-rt-14-dev
         qemu-system-x86 busybox-static mmdebstrap
         gnuplot-nox
         libglib2.0-dev libdbusmenu-glib-dev gettext

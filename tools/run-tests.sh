@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite: a -Werror build and an ASan+UBSan build, unit
-# and integration tests in both, the VM tests (tools/vm) in the first, and
-# the formatting check. A skipped test counts as a failure. Run as root from
+# and integration tests in both, the VM tests (tools/vm) in the first, a
+# clang build that runs every parser's libFuzzer target (tests/fuzz) for a
+# while, and the formatting check. A skipped test counts as a failure. Run as root from
 # the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ run_suite() {
         fi
         ninja -C "$dir"
         local rc=0
-        meson test -C "$dir" --print-errorlogs --num-processes 1 || rc=$?
+        # shellcheck disable=SC2086
+        meson test -C "$dir" --print-errorlogs --num-processes 1 ${TEST_ARGS:-} || rc=$?
         read -r p f s < <(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
@@ -47,6 +49,8 @@ PY
 
 run_suite build-test -Dapplet=enabled
 run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug -Dapplet=enabled
+CC=clang TEST_ARGS="--suite fuzz" run_suite build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
+        -Db_lundef=false --buildtype=debug -Dapplet=disabled
 
 format_rc=0
 tools/check-format.sh || format_rc=$?

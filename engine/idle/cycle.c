@@ -13,6 +13,7 @@
 #include "idle/cycle.h"
 #include "kernel/pagemap.h"
 #include "kernel/pressure.h"
+#include "kernel/priority.h"
 
 /* Pages read from pagemap at a time: 512 KiB of entries, 256 MiB of memory. */
 #define PAGEMAP_CHUNK_PAGES 65536U
@@ -353,6 +354,9 @@ static void *cycle_thread(void *userdata) {
         void **states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
         bool *marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
         uint64_t one = 1;
+
+        /* Only the workers run at idle priority, never the bus. */
+        (void) priority_lower();
 
         job->stats.started_usec = now_usec(CLOCK_REALTIME);
         job->stats.dry_run = job->dry_run;

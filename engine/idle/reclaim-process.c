@@ -10,6 +10,7 @@
 #include "common/time-util.h"
 #include "idle/idle.h"
 #include "idle/reclaim-process.h"
+#include "kernel/priority.h"
 
 size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec *ranges) {
         size_t n = 0;
@@ -60,6 +61,9 @@ static int reclaim_process_run(ReclaimProcessJob *job) {
 static void *reclaim_process_thread(void *userdata) {
         ReclaimProcessJob *job = userdata;
         uint64_t start = now_usec(CLOCK_MONOTONIC), one = 1;
+
+        /* Only the workers run at idle priority, never the bus. */
+        (void) priority_lower();
 
         job->swap_before_bytes = job->target.vm_swap_bytes;
         job->swap_after_bytes = job->target.vm_swap_bytes;

@@ -13,6 +13,9 @@
 #define IOPRIO_CLASS_IDLE 3
 #define IOPRIO_WHO_PROCESS 1
 
+/* On Linux nice, the scheduling policy and the I/O priority belong to a
+ * thread: with 0 (or the thread's id) each call changes the calling thread
+ * alone, and threads it starts later inherit it. */
 int priority_lower(void) {
         struct sched_param param = { .sched_priority = 0 };
         int r = 0;

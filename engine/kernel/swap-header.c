@@ -40,6 +40,25 @@ int swap_header_build(void *page, size_t page_size, uint64_t device_bytes, const
         return 0;
 }
 
+int swap_header_parse(const void *page, size_t page_size, char ret_label[SWAP_LABEL_MAX],
+                      uint8_t ret_uuid[16]) {
+        const uint8_t *p = page;
+        uint32_t version;
+
+        if (page_size < 4096)
+                return -EINVAL;
+        if (memcmp(p + page_size - strlen(SWAP_SIGNATURE), SWAP_SIGNATURE, strlen(SWAP_SIGNATURE)) != 0)
+                return -EBADMSG;
+        memcpy(&version, p + OFFSET_VERSION, sizeof(version));
+        if (version != 1)
+                return -EBADMSG;
+        /* 16 bytes on disk, not always terminated: at most 15 kept. */
+        memcpy(ret_label, p + OFFSET_LABEL, SWAP_LABEL_MAX - 1);
+        ret_label[SWAP_LABEL_MAX - 1] = '\0';
+        memcpy(ret_uuid, p + OFFSET_UUID, 16);
+        return 0;
+}
+
 int swap_uuid_random(uint8_t uuid[16]) {
         ssize_t n = getrandom(uuid, 16, 0);
 

@@ -17,3 +17,10 @@ int swap_header_build(void *page, size_t page_size, uint64_t device_bytes, const
 
 /* A random version 4 UUID. */
 int swap_uuid_random(uint8_t uuid[16]);
+
+/* Reads a swap header from the first 'page_size' bytes of a device: the
+ * signature in the last 10 bytes and version 1, then the label (up to 15
+ * bytes, NUL-terminated into 'ret_label') and the UUID. -EBADMSG when it
+ * is not a version 1 swap header; -EINVAL for a page size below 4096. */
+int swap_header_parse(const void *page, size_t page_size, char ret_label[SWAP_LABEL_MAX],
+                      uint8_t ret_uuid[16]);

@@ -57,6 +57,10 @@ static int knob_read(TuningKnob k, long *ret) {
         return 0;
 }
 
+int tuning_read_now(TuningKnob k, long *ret) {
+        return knob_read(k, ret);
+}
+
 static int knob_write(TuningKnob k, long v) {
         _cleanup_free_ char *path = NULL;
         char text[32];

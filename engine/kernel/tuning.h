@@ -41,6 +41,10 @@ int tuning_restore(Tuning *t);
 /* Frees the path. */
 void tuning_done(Tuning *t);
 
+/* The knob's value in the kernel now: what status shows, whatever the
+ * engine believes it wrote. */
+int tuning_read_now(TuningKnob k, long *ret);
+
 /* Parses the state file: lines "vm.NAME=VALUE". Unknown names and
  * malformed lines are skipped with a warning. */
 int tuning_state_parse(const char *buf, size_t len, bool saved[_KNOB_MAX], long original[_KNOB_MAX]);

@@ -98,24 +98,31 @@ static int state_write(const KsmControl *k) {
         return write_file_atomic(k->state_file, text);
 }
 
+void ksm_state_parse(const char *buf, size_t len, bool saved[_KSM_KNOB_MAX],
+                     char original[_KSM_KNOB_MAX][32]) {
+        const char *line;
+        size_t pos = 0, line_len;
+
+        while (next_line(buf, len, &pos, &line, &line_len))
+                for (KsmKnob i = 0; i < _KSM_KNOB_MAX; i++) {
+                        size_t n = strlen(knob_names[i]);
+                        if (line_len > n && line_len - n - 1 < 32 && memcmp(line, knob_names[i], n) == 0 &&
+                            line[n] == '=') {
+                                snprintf(original[i], 32, "%.*s", (int) (line_len - n - 1), line + n + 1);
+                                saved[i] = true;
+                        }
+                }
+}
+
 static void state_load(KsmControl *k) {
         _cleanup_free_ char *buf = NULL;
-        const char *line;
-        size_t size, pos = 0, line_len;
+        size_t size;
 
         if (read_full_file(k->state_file, &buf, &size) < 0)
                 return;
         log_notice("Found KSM settings saved by a previous run in %s; they will be restored on stop.",
                    k->state_file);
-        while (next_line(buf, size, &pos, &line, &line_len))
-                for (KsmKnob i = 0; i < _KSM_KNOB_MAX; i++) {
-                        size_t n = strlen(knob_names[i]);
-                        if (line_len > n && line_len - n - 1 < 32 && memcmp(line, knob_names[i], n) == 0 &&
-                            line[n] == '=') {
-                                snprintf(k->original[i], 32, "%.*s", (int) (line_len - n - 1), line + n + 1);
-                                k->saved[i] = true;
-                        }
-                }
+        ksm_state_parse(buf, size, k->saved, k->original);
 }
 
 int ksm_control_init(KsmControl *k, const char *runtime_dir) {

@@ -39,6 +39,11 @@ typedef struct KsmControl {
 /* Name of the state file in the runtime directory. */
 #define KSM_STATE_FILE "ksm.saved"
 
+/* Reads the state file's lines "KNOB=VALUE" (values under 32 bytes) into
+ * saved[] and original[]; other lines are skipped. */
+void ksm_state_parse(const char *buf, size_t len, bool saved[_KSM_KNOB_MAX],
+                     char original[_KSM_KNOB_MAX][32]);
+
 int ksm_control_init(KsmControl *k, const char *runtime_dir);
 
 /* Starts KSM (run=1) after saving what was set. Uses the kernel's advisor

@@ -176,9 +176,8 @@ static int device_destroy(unsigned id) {
         if (d.mm.orig_data_bytes > (uint64_t) sysconf(_SC_PAGESIZE))
                 return log_error_errno(EBUSY, "zram%u still holds %" PRIu64 " bytes, not resetting it.", id,
                                        d.mm.orig_data_bytes);
-        r = zram_write_attr(id, "reset", "1");
-        if (r < 0)
-                return log_warning_errno(r, "Failed to reset zram%u: %m", id);
+        /* hot_remove resets the device itself, and refuses one that is
+         * open: no moment where a reset device is left behind. */
         r = zram_hot_remove(id);
         if (r < 0)
                 return log_warning_errno(r, "Failed to remove zram%u: %m", id);
@@ -323,11 +322,66 @@ fail:
         return r;
 }
 
-/* Takes over what a previous run recorded. */
+/* Whether device 'id' carries the swap signature the engine writes (its
+ * label): a device listed in the state file may since have been removed
+ * and another made under the same number, by an admin or zram-generator.
+ * Returns 1 when it is the engine's, 0 when not, or a negative errno. */
+static int device_has_signature(unsigned id) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_free_ void *page = NULL;
+        _cleanup_close_ int fd = -EBADF;
+        long page_size = sysconf(_SC_PAGESIZE);
+        char dev[32], label[SWAP_LABEL_MAX];
+        uint8_t uuid[16];
+        ssize_t n;
+
+        device_path(id, dev);
+        path = root_path(dev);
+        page = malloc((size_t) page_size);
+        if (!path || !page)
+                return -ENOMEM;
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        if (fd < 0)
+                return -errno;
+        n = pread(fd, page, (size_t) page_size, 0);
+        if (n < 0)
+                return -errno;
+        if (n != page_size || swap_header_parse(page, (size_t) page_size, label, uuid) < 0)
+                return 0;
+        return streq(label, SWAP_LABEL);
+}
+
+int zram_pool_state_parse(const char *buf, size_t len, ZramPoolState *ret) {
+        ZramPoolState st = {};
+        const char *line;
+        size_t pos = 0, line_len;
+
+        while (next_line(buf, len, &pos, &line, &line_len)) {
+                uint64_t id;
+
+                if (line_len == 16 && memcmp(line, "zswap_original=", 15) == 0) {
+                        st.zswap_changed = true;
+                        st.zswap_original = line[15] == 'Y';
+                        continue;
+                }
+                if (line_len < 8 || memcmp(line, "device=", 7) != 0 ||
+                    parse_u64(line + 7, line_len - 7, &id) < 0 || id > 0xFFFF ||
+                    st.n_devices >= ZRAM_POOL_STATE_DEVICES_MAX) {
+                        st.n_ignored++;
+                        continue;
+                }
+                st.devices[st.n_devices++] = (unsigned) id;
+        }
+        *ret = st;
+        return 0;
+}
+
+/* Takes over what a previous run recorded, and only devices that carry
+ * the engine's signature. */
 static int pool_adopt(ZramPool *p, const SwapList *swaps) {
         _cleanup_free_ char *buf = NULL;
-        const char *line;
-        size_t size, pos = 0, line_len;
+        ZramPoolState st;
+        size_t size;
         int r;
 
         r = read_full_file(p->state_file, &buf, &size);
@@ -335,42 +389,53 @@ static int pool_adopt(ZramPool *p, const SwapList *swaps) {
                 return 0;
         if (r < 0)
                 return log_error_errno(r, "Failed to read %s: %m", p->state_file);
+        (void) zram_pool_state_parse(buf, size, &st);
+        if (st.n_ignored > 0)
+                log_warning("Ignoring %zu lines of %s that name no device.", st.n_ignored, p->state_file);
+        if (st.zswap_changed) {
+                p->zswap_changed = true;
+                p->zswap_original = st.zswap_original;
+        }
 
-        while (next_line(buf, size, &pos, &line, &line_len)) {
+        for (size_t i = 0; i < st.n_devices; i++) {
+                unsigned id = st.devices[i];
                 char dev[32];
-                uint64_t id;
                 ZramDevice d;
 
-                if (line_len == 16 && memcmp(line, "zswap_original=", 15) == 0) {
-                        p->zswap_changed = true;
-                        p->zswap_original = line[15] == 'Y';
+                device_path(id, dev);
+                if (zram_read_device(id, &d) < 0) {
+                        log_info("zram%u of a previous run is gone.", id);
                         continue;
                 }
-                if (line_len < 8 || memcmp(line, "device=", 7) != 0 ||
-                    parse_u64(line + 7, line_len - 7, &id) < 0 || id > 0xFFFF) {
-                        log_warning("Ignoring line '%.*s' in %s.", (int) line_len, line, p->state_file);
-                        continue;
-                }
-                device_path((unsigned) id, dev);
-                if (zram_read_device((unsigned) id, &d) < 0) {
-                        log_info("zram%u of a previous run is gone.", (unsigned) id);
+                /* Swap is taken over only when it carries the engine's label:
+                 * the number may since belong to someone else's device. */
+                if (swap_list_find(swaps, dev) && (r = device_has_signature(id)) <= 0) {
+                        if (r < 0)
+                                log_warning_errno(
+                                        r, "Failed to read zram%u's swap header (%m); leaving it alone.",
+                                        id);
+                        else
+                                log_warning("zram%u is not the one a previous run made (it does not carry "
+                                            "wolfram's swap label); leaving it alone.",
+                                            id);
                         continue;
                 }
                 if (swap_list_find(swaps, dev)) {
-                        r = pool_add_device(p, (unsigned) id);
+                        r = pool_add_device(p, id);
                         if (r < 0)
                                 return r;
-                        log_info("Adopted zram%u of a previous run (%" PRIu64 " MiB stored).", (unsigned) id,
+                        log_info("Adopted zram%u of a previous run (%" PRIu64 " MiB stored).", id,
                                  d.mm.orig_data_bytes / MIB);
-                        pool_add_note(p, "zram%u adopted from a previous run", (unsigned) id);
+                        pool_add_note(p, "zram%u adopted from a previous run", id);
                 } else if (d.mm.orig_data_bytes <= (uint64_t) sysconf(_SC_PAGESIZE)) {
-                        /* Made but never turned on: nothing in it to lose. */
-                        if (device_destroy((unsigned) id) >= 0)
-                                log_info("Removed zram%u, left half set up by a previous run.",
-                                         (unsigned) id);
+                        /* Made but never turned on, or turned off but not yet
+                         * removed: nothing in it to lose (hot_remove refuses
+                         * a device someone has open). */
+                        if (device_destroy(id) >= 0)
+                                log_info("Removed zram%u, left half set up by a previous run.", id);
                 } else
                         log_warning("zram%u of a previous run holds data but is not swap; leaving it alone.",
-                                    (unsigned) id);
+                                    id);
         }
         return 0;
 }

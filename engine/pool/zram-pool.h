@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "config/config.h"
+#include "kernel/zram.h"
 
 /* wolfram's compressed swap in RAM: zram devices it created and owns. The
  * pool's budget is the RAM its devices may take (their mem_limit): it
@@ -29,6 +30,20 @@ typedef struct ZramPool {
 
 /* Name of the state file (in the runtime directory). */
 #define ZRAM_POOL_STATE_FILE "zram-pool.state"
+
+/* What the state file records: lines "device=N" and "zswap_original=Y|N". */
+#define ZRAM_POOL_STATE_DEVICES_MAX 64
+typedef struct ZramPoolState {
+        unsigned devices[ZRAM_POOL_STATE_DEVICES_MAX];
+        size_t n_devices;
+        bool zswap_changed;
+        bool zswap_original;
+        size_t n_ignored; /* lines that name nothing, and devices past the most kept */
+} ZramPoolState;
+
+/* Parses the state file's text; never fails (0): what it cannot use is
+ * counted in n_ignored. */
+int zram_pool_state_parse(const char *buf, size_t len, ZramPoolState *ret);
 
 /* Sets up paths; touches nothing. */
 int zram_pool_init(ZramPool *p, const char *runtime_dir);

@@ -115,6 +115,13 @@ int exclusion_parse(const char *s, ExclusionKind *ret_kind, char **ret_pattern, 
         return 0;
 }
 
+int exclusion_check(const char *s, const char **ret_error) {
+        _cleanup_free_ char *pattern = NULL;
+        ExclusionKind kind;
+
+        return exclusion_parse(s, &kind, &pattern, ret_error);
+}
+
 void runtime_state_init(RuntimeState *s) {
         *s = (RuntimeState){};
         for (PolicyName p = 0; p < _POLICY_MAX; p++)

@@ -64,6 +64,10 @@ int policy_name_from_string(const char *s);
  * text) says which rule the pattern broke; -ENOMEM. */
 int exclusion_parse(const char *s, ExclusionKind *ret_kind, char **ret_pattern, const char **ret_error);
 
+/* Whether exclusion_parse() takes 's': 0, -EINVAL with *ret_error, or
+ * -ENOMEM. */
+int exclusion_check(const char *s, const char **ret_error);
+
 /* An empty state: no exclusions, every policy unset. */
 void runtime_state_init(RuntimeState *s);
 

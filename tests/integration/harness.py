@@ -248,11 +248,11 @@ class Env:
         self.run(["busctl", "--system", "call", BUS_NAME, BUS_PATH, "org.freedesktop.DBus.Peer", "Ping"],
                  check_rc=0)
 
-    def stop_engine(self, expect_pool_removed=True):
-        """SIGTERM; the engine must exit 0 within 5 s and free its name, and
-        leave the machine as it found it."""
+    def stop_engine(self, expect_pool_removed=True, sig=signal.SIGTERM):
+        """SIGTERM (or sig); the engine must exit 0 within 30 s and free its
+        name, and leave the machine as it found it."""
         p = self.procs.pop("wolframd")
-        p.send_signal(signal.SIGTERM)
+        p.send_signal(sig)
         try:
             rc = p.wait(30)
         except subprocess.TimeoutExpired:
@@ -306,14 +306,25 @@ class Env:
                 if os.path.exists(path):
                     with open(path) as f:
                         sys.stderr.write(f"--- {log} ---\n{f.read()}")
+        # What the engine or the test left is put back, and a test that
+        # passed otherwise fails for it: leftovers are bugs, not noise.
+        left = []
+        if zram_devices() != self.zram_before:
+            left.append(f"zram devices {zram_devices()} (before {self.zram_before})")
+        if read_ksm_knobs() != self.ksm_before:
+            left.append(f"KSM settings {read_ksm_knobs()} (before {self.ksm_before})")
+        if self.zswap_before is not None and read_zswap() != self.zswap_before:
+            left.append(f"zswap {read_zswap()} (before {self.zswap_before})")
         # The bind mounts go with the namespace when this process exits.
         cleanup_zram(self.zram_before)
         restore_ksm_knobs(self.ksm_before)
         if self.zswap_before is not None and read_zswap() != self.zswap_before:
             write_zswap(self.zswap_before)
-        left = restore_vm_knobs(self.vm_before)
+        knobs = restore_vm_knobs(self.vm_before)
+        if knobs:
+            left.append(f"sysctls {knobs}")
         if left and exc_type is None and not failure:
-            failure = TestFailure(f"the test left sysctls changed (now restored): {left}")
+            failure = TestFailure(f"the test left the machine changed (now put back): {'; '.join(left)}")
         # Gone with the namespace at exit; undone now so that another Env
         # in the same process (the benchmark) can bind its own.
         for dst in reversed(self.mounts):

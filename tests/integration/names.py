@@ -131,7 +131,7 @@ def check_names(env, cg, by_name):
     rc, out, err = run_bytes(env, [env.wolframctl, "exclude", cut])
     check(rc == 0, f"wolframctl exclude {cut} failed ({rc}): {err!r}")
     rc, out, err = run_bytes(env, [env.wolframctl, "reclaim", str(by_name[cut].pid)])
-    check(rc != 0 and f"excluded by '{cut}'".encode() in err, f"reclaim of {cut} ({rc}): {out!r} {err!r}")
+    check(rc == 1 and f"excluded by '{cut}'".encode() in err, f"reclaim of {cut} ({rc}): {out!r} {err!r}")
     check_terminal_safe("wolframctl reclaim (refused)", out + err)
     wait_for(lambda: env.get_property("CycleCount") > cycles, 30, "a cycle after the exclusion")
 
@@ -171,7 +171,7 @@ def check_names(env, cg, by_name):
     check_terminal_safe("wolframctl reclaim", out + err)
     red = by_name["\\x1b[31mred"]
     rc, out, err = run_bytes(env, [env.wolframctl, "reclaim", str(red.pid)])
-    check(rc != 0 and b"\\x1b[31mred" in err, f"reclaim of an excluded process ({rc}): {out!r} {err!r}")
+    check(rc == 1 and b"\\x1b[31mred" in err, f"reclaim of an excluded process ({rc}): {out!r} {err!r}")
     check_terminal_safe("wolframctl reclaim (refused)", out + err)
     for w in by_name.values():
         check(w.verify()["ok"], "checksum changed")

@@ -224,8 +224,8 @@ static void test_smaps_malformed(void) {
                 "1000-2000 rw-p 00000000 00:00 0\nRss:\n",
                 "1000-2000 rw-p 00000000 00:00 0\nAnonymous: four kB\n",
                 "1000-2000 rw-p 00000000 00:00 0\nReferenced: -4 kB\n",
-                "1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n2000-3000 rw-p 00000000 00:00 0\nSwap: "
-                "18014398509481984 kB\n",
+                ("1000-2000 rw-p 00000000 00:00 0\nRss: 4 kB\n2000-3000 rw-p 00000000 00:00 0\nSwap: "
+                 "18014398509481984 kB\n"),
         };
 
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)

@@ -288,7 +288,64 @@ static void test_uuid_random(void) {
         }
 }
 
+/* What the engine writes, it reads back: the label and UUID it adopts by. */
+static void test_parse_round_trip(void) {
+        uint8_t *page = page_new(), uuid[16];
+        char label[SWAP_LABEL_MAX];
+
+        ASSERT_OK(swap_header_build(page, page_size(), DEVICE_PAGES * page_size(), fixed_uuid, "wolfram"));
+        ASSERT_OK(swap_header_parse(page, page_size(), label, uuid));
+        ASSERT_STREQ(label, "wolfram");
+        ASSERT_MEMEQ(uuid, fixed_uuid, 16);
+        /* Fifteen bytes, the most a label has with its NUL. */
+        ASSERT_OK(swap_header_build(page, page_size(), DEVICE_PAGES * page_size(), fixed_uuid,
+                                    "123456789012345"));
+        ASSERT_OK(swap_header_parse(page, page_size(), label, uuid));
+        ASSERT_STREQ(label, "123456789012345");
+        free(page);
+}
+
+/* A header made by mkswap, with another label: read as mkswap wrote it. */
+static void test_parse_mkswap(void) {
+        char *dir = tempdir_new(), *path, *out, label[SWAP_LABEL_MAX], *buf;
+        uint8_t uuid[16];
+
+        path = device_file_new(dir, fixed_uuid, NULL);
+        out = tool_run("mkswap", "-L zram-generator -U 3f2a910c-5e7d-4b18-8a03-d4e627b950cf", path);
+        buf = tempdir_read(dir, "swap.img");
+        ASSERT_OK(swap_header_parse(buf, page_size(), label, uuid));
+        ASSERT_STREQ(label, "zram-generator");
+        ASSERT_MEMEQ(uuid, fixed_uuid, 16);
+        free(buf);
+        free(out);
+        free(path);
+        tempdir_remove(dir);
+}
+
+/* Not a swap header: refused, nothing read from it. */
+static void test_parse_refused(void) {
+        uint8_t *page = page_new(), uuid[16];
+        char label[SWAP_LABEL_MAX];
+        uint32_t two = 2;
+
+        ASSERT_ERRNO(swap_header_parse(page, page_size(), label, uuid), -EBADMSG);
+        ASSERT_OK(swap_header_build(page, page_size(), DEVICE_PAGES * page_size(), fixed_uuid, "wolfram"));
+        ASSERT_ERRNO(swap_header_parse(page, 2048, label, uuid), -EINVAL);
+        /* Version 2 is not one the kernel knows. */
+        memcpy(page + OFFSET_VERSION, &two, sizeof(two));
+        ASSERT_ERRNO(swap_header_parse(page, page_size(), label, uuid), -EBADMSG);
+        /* A label filling all 16 bytes is cut to 15, never read past. */
+        ASSERT_OK(swap_header_build(page, page_size(), DEVICE_PAGES * page_size(), fixed_uuid, NULL));
+        memcpy(page + OFFSET_LABEL, "0123456789abcdef", 16);
+        ASSERT_OK(swap_header_parse(page, page_size(), label, uuid));
+        ASSERT_STREQ(label, "0123456789abcde");
+        free(page);
+}
+
 static const TestCase cases[] = {
+        { .name = "parse-round-trip", .func = test_parse_round_trip },
+        { .name = "parse-mkswap", .func = test_parse_mkswap },
+        { .name = "parse-refused", .func = test_parse_refused },
         { .name = "blkid", .func = test_blkid },
         { .name = "swaplabel", .func = test_swaplabel },
         { .name = "layout", .func = test_layout },

@@ -62,8 +62,21 @@ for c in "$here"/cases/*.sh; do
         # shellcheck disable=SC2053
         [ -z "$only" ] || [[ $current_case == $only ]] || continue
         say "=== $current_case at $(uptime_s) s"
+        restarts_before=$(systemctl show -P NRestarts wolfram.service)
         # shellcheck source=/dev/null
         source "$c"
+        # A case that found the engine dead would start it again and pass:
+        # every case but the one that kills it on purpose must leave it
+        # never restarted, and never failed.
+        restarts_after=$(systemctl show -P NRestarts wolfram.service)
+        result=$(systemctl show -P Result wolfram.service)
+        if [ "$current_case" != 70-kill-restart ]; then
+                if [ "$restarts_after" = "$restarts_before" ] && [ "$result" = success ]; then
+                        pass "the engine ran through $current_case without a crash (NRestarts $restarts_after, result $result)"
+                else
+                        fail "the engine failed during $current_case: NRestarts $restarts_before -> $restarts_after, result $result"
+                fi
+        fi
 done
 
 current_case=end

@@ -22,10 +22,11 @@ t=$(date +%s%3N)
 systemctl stop wolfram.service
 rc=$?
 took=$(($(date +%s%3N) - t))
-if [ "$rc" -eq 0 ] && [ "$(systemctl is-active wolfram.service)" = inactive ]; then
-        pass "systemctl stop wolfram: inactive ($took ms), result $(systemctl show -P Result wolfram.service)"
+result=$(systemctl show -P Result wolfram.service)
+if [ "$rc" -eq 0 ] && [ "$(systemctl is-active wolfram.service)" = inactive ] && [ "$result" = success ]; then
+        pass "systemctl stop wolfram: inactive ($took ms), result $result"
 else
-        fail "systemctl stop wolfram: exit $rc, $(systemctl is-active wolfram.service)"
+        fail "systemctl stop wolfram: exit $rc, $(systemctl is-active wolfram.service), result $result"
 fi
 if [ -z "$(zram_swaps)" ]; then
         pass "no zram swap left ($(swaps_raw))"
