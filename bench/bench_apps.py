@@ -126,7 +126,7 @@ def _latencies(lat, unit):
 
 def table(result):
     units = {"redis": "us", "jvm": "ns", "firefox": "ms"}
-    lines = [f"6. Real applications, 5% hot ({result['settings']}; refs backend; the rival: one 4 GiB zram swap "
+    lines = [f"7. Real applications, 5% hot ({result['settings']}; refs backend; the rival: one 4 GiB zram swap "
              "device, no engine)",
              f"   {'app':<8}{'variant':<17}{'data':>10}{'in swap':>11}{'RAM back':>11}{'pool RAM':>11}"
              f"{'read back':>10}  {'hot path p50/p99/worst: before | during | after':<56}{'data':>5}"]

@@ -84,7 +84,6 @@ ProcProtected engine_protected(const Engine *e) {
 }
 
 static int engine_start_cycle(Engine *e) {
-        ProcProtected protected;
         CycleJob *job;
         int r;
 
@@ -94,11 +93,12 @@ static int engine_start_cycle(Engine *e) {
         job = calloc(1, sizeof(CycleJob));
         if (!job)
                 return log_oom();
-        protected = engine_protected(e);
-        r = proc_scan(&e->config, &protected, &job->scan);
+        job->protected = engine_protected(e);
+        r = cycle_job_set_scan_config(job, &e->config);
         if (r < 0) {
+                cycle_job_finish_inputs(job);
                 free(job);
-                return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
+                return log_oom();
         }
         job->previous = &e->processes;
         job->backend = e->backend;
@@ -118,7 +118,7 @@ static int engine_start_cycle(Engine *e) {
 
         r = cycle_job_start(job);
         if (r < 0) {
-                proc_scan_done(&job->scan);
+                cycle_job_finish_inputs(job);
                 free(job);
                 return log_error_errno(r, "Failed to start the cycle's thread: %m");
         }

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/strv.h"
 #include "common/time-util.h"
 #include "idle/cycle.h"
 #include "kernel/pagemap.h"
@@ -86,7 +87,7 @@ static bool region_learns(const IdleRegion *region, size_t page_size) {
 /* 'action' on the region's idle memory as a whole: all of it, or a
  * page-exact backend's idle pages. */
 static int advise_region(const Reclaim *rc, const IdleBackend *backend, int pidfd, const IdleRegion *region,
-                         PolicyAction action, bool dry_run, uint64_t *ret_bytes) {
+                         PolicyAction action, bool dry_run, const atomic_bool *cancel, uint64_t *ret_bytes) {
         struct iovec whole = { .iov_base = (void *) (uintptr_t) region->start,
                                .iov_len = region->end - region->start };
         const struct iovec *ranges = &whole;
@@ -107,7 +108,7 @@ static int advise_region(const Reclaim *rc, const IdleBackend *backend, int pidf
                 *ret_bytes += movable;
                 return 0;
         }
-        r = reclaim_advise(rc, pidfd, ranges, n, action, &advised);
+        r = reclaim_advise(rc, pidfd, ranges, n, action, cancel, &advised);
         *ret_bytes += advised < movable ? advised : movable;
         return r;
 }
@@ -164,7 +165,8 @@ static int pageout_region(CycleJob *job, int pidfd, int pagemap, const IdleRegio
                         continue;
                 }
                 cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
-                r = reclaim_advise(job->reclaim, pidfd, ranges, n_ranges, POLICY_PAGEOUT, &advised);
+                r = reclaim_advise(job->reclaim, pidfd, ranges, n_ranges, POLICY_PAGEOUT, &job->cancel,
+                                   &advised);
                 job->stats.pageout_cpu_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
                 *ret_bytes += advised < movable ? advised : movable;
                 if (r < 0)
@@ -306,7 +308,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                                            &bytes);
                 else if (action != POLICY_NONE)
                         r = advise_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
-                                          &bytes);
+                                          &job->cancel, &bytes);
                 else
                         r = 0;
                 if (r == -ESRCH || r == -EPERM) {
@@ -351,15 +353,29 @@ static void cycle_check_pressure(CycleJob *job) {
 static void *cycle_thread(void *userdata) {
         CycleJob *job = userdata;
         uint64_t start = now_usec(CLOCK_MONOTONIC), cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
-        void **states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
-        bool *marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+        void **states = NULL;
+        bool *marked = NULL;
         uint64_t one = 1;
+        int scanned;
 
         /* Only the workers run at idle priority, never the bus. */
+        atomic_store(&job->tid, (int) gettid());
         (void) priority_lower();
+        /* Cancelled before the id was there to lift: lift it here. */
+        if (atomic_load(&job->cancel))
+                (void) priority_restore_thread(gettid());
 
         job->stats.started_usec = now_usec(CLOCK_REALTIME);
         job->stats.dry_run = job->dry_run;
+
+        /* Here, not on the loop: thousands of processes take a while. */
+        scanned = proc_scan(&job->scan_config, &job->protected, &job->scan);
+        if (scanned < 0)
+                log_warning_errno(scanned, "Failed to scan /proc, skipping this cycle: %m");
+        else {
+                states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
+                marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+        }
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                 ProcTarget *t = &job->scan.targets[i];
@@ -434,6 +450,7 @@ int cycle_job_start(CycleJob *job) {
         job->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         job->cancel_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
         atomic_store(&job->cancel, false);
+        atomic_store(&job->tid, 0);
         if (job->done_fd < 0 || job->cancel_fd < 0) {
                 r = -errno;
                 goto fail;
@@ -458,6 +475,7 @@ void cycle_job_cancel(CycleJob *job) {
         atomic_store(&job->cancel, true);
         if (job->cancel_fd >= 0)
                 (void) !write(job->cancel_fd, &one, sizeof(one));
+        (void) priority_restore_thread((pid_t) atomic_load(&job->tid));
 }
 
 void cycle_job_finish(CycleJob *job) {
@@ -467,5 +485,36 @@ void cycle_job_finish(CycleJob *job) {
         if (job->cancel_fd >= 0)
                 close(job->cancel_fd);
         job->done_fd = job->cancel_fd = -EBADF;
+        cycle_job_finish_inputs(job);
+}
+
+void cycle_job_finish_inputs(CycleJob *job) {
         proc_scan_done(&job->scan);
+        strv_clear(&job->scan_config.excluded_names, &job->scan_config.n_excluded_names);
+        strv_clear(&job->scan_config.excluded_cgroups, &job->scan_config.n_excluded_cgroups);
+        strv_clear(&job->scan_config.only_cgroups, &job->scan_config.n_only_cgroups);
+}
+
+static int strv_copy(char *const *from, size_t n, char ***to, size_t *to_n) {
+        for (size_t i = 0; i < n; i++) {
+                int r = strv_append_unique(to, to_n, from[i]);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int cycle_job_set_scan_config(CycleJob *job, const Config *c) {
+        Config *s = &job->scan_config;
+        int r;
+
+        *s = (Config){ .min_process_anon_mib = c->min_process_anon_mib };
+        r = strv_copy(c->excluded_names, c->n_excluded_names, &s->excluded_names, &s->n_excluded_names);
+        if (r >= 0)
+                r = strv_copy(c->excluded_cgroups, c->n_excluded_cgroups, &s->excluded_cgroups,
+                              &s->n_excluded_cgroups);
+        if (r >= 0)
+                r = strv_copy(c->only_cgroups, c->n_only_cgroups, &s->only_cgroups, &s->n_only_cgroups);
+        return r;
 }

@@ -49,7 +49,7 @@ static int reclaim_process_run(ReclaimProcessJob *job) {
         if (!ranges)
                 return -ENOMEM;
         n_ranges = reclaim_process_ranges(vmas, n, ranges);
-        r = reclaim_advise(job->reclaim, job->target.pidfd, ranges, n_ranges, job->action,
+        r = reclaim_advise(job->reclaim, job->target.pidfd, ranges, n_ranges, job->action, NULL,
                            &job->advised_bytes);
         if (r < 0)
                 return r;

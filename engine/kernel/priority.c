@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 
 /* From linux/ioprio.h, which older distributions do not ship. */
 #define IOPRIO_CLASS_SHIFT 13
+#define IOPRIO_CLASS_BE 2
 #define IOPRIO_CLASS_IDLE 3
 #define IOPRIO_WHO_PROCESS 1
 
@@ -34,4 +36,22 @@ int priority_lower(void) {
         }
 
         return r;
+}
+
+int priority_restore_thread(pid_t tid) {
+        struct sched_param param = { .sched_priority = 0 };
+        char path[64];
+
+        /* Only a thread of ours: a tid of another process is never touched. */
+        snprintf(path, sizeof(path), "/proc/self/task/%d", (int) tid);
+        if (tid <= 0 || access(path, F_OK) < 0)
+                return 0;
+        if (sched_setscheduler(tid, SCHED_OTHER, &param) < 0)
+                return -errno;
+        if (setpriority(PRIO_PROCESS, (id_t) tid, 0) < 0)
+                return -errno;
+        if (syscall(SYS_ioprio_set, IOPRIO_WHO_PROCESS, tid, (IOPRIO_CLASS_BE << IOPRIO_CLASS_SHIFT) | 4) <
+            0)
+                return -errno;
+        return 0;
 }

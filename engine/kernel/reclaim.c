@@ -51,8 +51,25 @@ void reclaim_probe(Reclaim *rc) {
                            "kernel.");
 }
 
+/* Moves the cursor (range i, bytes of it done) on by 'bytes'. */
+static void cursor_advance(const struct iovec *ranges, size_t n_ranges, size_t *i, size_t *consumed,
+                           size_t bytes) {
+        while (bytes > 0 && *i < n_ranges) {
+                size_t rest = ranges[*i].iov_len - *consumed;
+
+                if (bytes >= rest) {
+                        bytes -= rest;
+                        (*i)++;
+                        *consumed = 0;
+                } else {
+                        *consumed += bytes;
+                        bytes = 0;
+                }
+        }
+}
+
 int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, size_t n_ranges,
-                   PolicyAction action, uint64_t *ret_bytes) {
+                   PolicyAction action, const atomic_bool *cancel, uint64_t *ret_bytes) {
         struct iovec batch[UIO_MAXIOV];
         size_t i = 0, consumed = 0; /* bytes of ranges[i] already done */
         int advice;
@@ -65,17 +82,26 @@ int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, siz
                 return action == POLICY_NONE ? 0 : -EOPNOTSUPP;
 
         while (i < n_ranges) {
-                size_t n = 0, want = 0;
+                size_t n = 0, want = 0, next = i, next_consumed = consumed;
                 ssize_t done;
 
-                while (n < UIO_MAXIOV && i + n < n_ranges) {
-                        batch[n] = ranges[i + n];
-                        if (n == 0) {
-                                batch[0].iov_base = (char *) batch[0].iov_base + consumed;
-                                batch[0].iov_len -= consumed;
-                        }
-                        want += batch[n].iov_len;
+                if (cancel && atomic_load(cancel))
+                        return -ECANCELED;
+                /* At most RECLAIM_BATCH_BYTES a call: a cancel is seen
+                 * between calls, never after a whole huge region. */
+                while (n < UIO_MAXIOV && next < n_ranges && want < RECLAIM_BATCH_BYTES) {
+                        size_t rest = ranges[next].iov_len - next_consumed,
+                               take = rest < RECLAIM_BATCH_BYTES - want ? rest : RECLAIM_BATCH_BYTES - want;
+
+                        batch[n].iov_base = (char *) ranges[next].iov_base + next_consumed;
+                        batch[n].iov_len = take;
+                        want += take;
                         n++;
+                        if (take == rest) {
+                                next++;
+                                next_consumed = 0;
+                        } else
+                                next_consumed += take;
                 }
 
                 done = process_madvise_raw(pidfd, batch, n, advice);
@@ -90,23 +116,13 @@ int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, siz
                 }
                 *ret_bytes += (uint64_t) done;
                 if ((size_t) done == want) {
-                        i += n;
-                        consumed = 0;
+                        i = next;
+                        consumed = next_consumed;
                         continue;
                 }
                 /* Partial: move past what was done, then past the range the
                  * kernel stopped at. */
-                for (size_t left = (size_t) done; left > 0;) {
-                        size_t rest = ranges[i].iov_len - consumed;
-                        if (left >= rest) {
-                                left -= rest;
-                                i++;
-                                consumed = 0;
-                        } else {
-                                consumed += left;
-                                left = 0;
-                        }
-                }
+                cursor_advance(ranges, n_ranges, &i, &consumed, (size_t) done);
                 if (i < n_ranges) {
                         i++;
                         consumed = 0;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,11 +21,15 @@ typedef struct Reclaim {
  * process_madvise() takes, and says once in the log what is missing. */
 void reclaim_probe(Reclaim *rc);
 
+/* Bytes one process_madvise() call is given at most. */
+#define RECLAIM_BATCH_BYTES (32U << 20)
+
 /* Applies 'action' to the ranges of the process behind 'pidfd', at most
- * UIO_MAXIOV ranges per call, continuing after partial progress and past a
- * range that is gone. PAGEOUT falls back to COLD on kernels without it.
- * Adds the bytes the kernel took to *ret_bytes. -ESRCH when the process
- * is gone, -EPERM when we may not, -EOPNOTSUPP when the kernel has neither
- * advice. */
+ * UIO_MAXIOV ranges and RECLAIM_BATCH_BYTES per call, continuing after
+ * partial progress and past a range that is gone. PAGEOUT falls back to
+ * COLD on kernels without it. Adds the bytes the kernel took to
+ * *ret_bytes. -ESRCH when the process is gone, -EPERM when we may not,
+ * -EOPNOTSUPP when the kernel has neither advice, -ECANCELED when *cancel
+ * (NULL: never) was set between two calls. */
 int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, size_t n_ranges,
-                   PolicyAction action, uint64_t *ret_bytes);
+                   PolicyAction action, const atomic_bool *cancel, uint64_t *ret_bytes);

@@ -170,3 +170,35 @@ def case_crash_restart_loop():
             env.stop_engine()
             for w in ws:
                 check(w.verify()["ok"], "checksum changed after the final stop")
+
+
+def case_pause_under_load():
+    """Pause while a cycle pages out 1 GiB and both CPUs are busy with other
+    processes: the worker runs at idle priority and would crawl to its next
+    check, so the engine lifts it before waiting for it; Pause answers
+    within 2 s, and nothing more is paged out after it."""
+    with TestCgroup("pause-load") as cg, workload(1024, content="mixed", seed=71) as w:
+        cg.add(w.pid)
+        with Env(config=config([cg])) as env:
+            wait_for(lambda: w.status()["vm_swap_kib"] > 0, 30, "the cycle's pageout to start")
+            hogs = [subprocess.Popen(["sh", "-c", "while :; do :; done"]) for _ in range(os.cpu_count() or 2)]
+            try:
+                time.sleep(1)
+                t = time.monotonic()
+                res = env.run(["busctl", "--system", "call", BUS_NAME, "/org/wolfram/Memory1", BUS_NAME, "Pause"])
+                took = time.monotonic() - t
+                swapped = w.status()["vm_swap_kib"]
+                time.sleep(2)
+                after = w.status()["vm_swap_kib"]
+            finally:
+                for h in hogs:
+                    h.kill()
+                    h.wait()
+            check(res.returncode == 0, f"Pause: {res.stderr}")
+            print(f"Pause answered in {took:.2f} s with {len(hogs)} CPU hogs and a pageout under way "
+                  f"({swapped // 1024} MiB of {w.len // MIB} MiB out)")
+            check(swapped * 1024 < 0.9 * w.len, "the pageout had ended before the Pause: nothing was measured")
+            check(took < 2.0, f"Pause took {took:.2f} s")
+            check(after <= swapped + 1024, f"paged out after the Pause: {swapped} -> {after} KiB")
+            check(w.verify()["ok"], "checksum changed")
+            env.stop_engine()
