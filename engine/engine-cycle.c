@@ -100,6 +100,12 @@ static int engine_start_cycle(Engine *e) {
                 free(job);
                 return log_oom();
         }
+        r = proc_scan(&job->scan_config, &job->protected, &job->scan);
+        if (r < 0) {
+                cycle_job_finish_inputs(job);
+                free(job);
+                return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
+        }
         job->previous = &e->processes;
         job->backend = e->backend;
         job->reclaim = &e->reclaim;

@@ -108,7 +108,11 @@ static int advise_region(const Reclaim *rc, const IdleBackend *backend, int pidf
                 *ret_bytes += movable;
                 return 0;
         }
-        r = reclaim_advise(rc, pidfd, ranges, n, action, cancel, &advised);
+        /* Chunked (and cancellable between chunks) where there is memory
+         * to move; a mostly empty reservation goes in one call. */
+        r = reclaim_advise(rc, pidfd, ranges, n, action,
+                           region->resident_bytes * 2 >= region->end - region->start ? cancel : NULL,
+                           &advised);
         *ret_bytes += advised < movable ? advised : movable;
         return r;
 }
@@ -356,7 +360,6 @@ static void *cycle_thread(void *userdata) {
         void **states = NULL;
         bool *marked = NULL;
         uint64_t one = 1;
-        int scanned;
 
         /* Only the workers run at idle priority, never the bus. */
         atomic_store(&job->tid, (int) gettid());
@@ -368,14 +371,8 @@ static void *cycle_thread(void *userdata) {
         job->stats.started_usec = now_usec(CLOCK_REALTIME);
         job->stats.dry_run = job->dry_run;
 
-        /* Here, not on the loop: thousands of processes take a while. */
-        scanned = proc_scan(&job->scan_config, &job->protected, &job->scan);
-        if (scanned < 0)
-                log_warning_errno(scanned, "Failed to scan /proc, skipping this cycle: %m");
-        else {
-                states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
-                marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
-        }
+        states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
+        marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                 ProcTarget *t = &job->scan.targets[i];

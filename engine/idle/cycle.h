@@ -70,15 +70,15 @@ typedef struct CycleStats {
         bool cancelled;
 } CycleStats;
 
-/* One cycle, run by a worker thread off the event loop: scan /proc, mark,
- * wait, collect, decide, advise. The loop thread hands it what the scan
- * needs (its own copy of the exclusions, the protected pids) and the
- * previous table, and gets the new table and the figures back. */
+/* One cycle, run by a worker thread off the event loop: mark, wait,
+ * collect, decide, advise. The loop thread scans /proc (with the job's own
+ * copy of the exclusions) and hands it the targets and the previous table,
+ * and gets the new table and the figures back. */
 typedef struct CycleJob {
         /* in */
         Config scan_config; /* the exclusions and min_process_anon_mib alone, the job's own copy */
         ProcProtected protected;
-        ProcScan scan; /* filled by the thread */
+        ProcScan scan; /* filled by the loop before the thread starts */
         const ProcessTable *previous; /* read-only while the job runs */
         const IdleBackend *backend;
         const Reclaim *reclaim;

@@ -81,6 +81,10 @@ int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, siz
         else
                 return action == POLICY_NONE ? 0 : -EOPNOTSUPP;
 
+        /* Without a cancel to watch, one call takes as much as it can:
+         * a sparse reservation of terabytes is one call, not millions. */
+        size_t cap = cancel ? RECLAIM_BATCH_BYTES : SIZE_MAX;
+
         while (i < n_ranges) {
                 size_t n = 0, want = 0, next = i, next_consumed = consumed;
                 ssize_t done;
@@ -89,9 +93,9 @@ int reclaim_advise(const Reclaim *rc, int pidfd, const struct iovec *ranges, siz
                         return -ECANCELED;
                 /* At most RECLAIM_BATCH_BYTES a call: a cancel is seen
                  * between calls, never after a whole huge region. */
-                while (n < UIO_MAXIOV && next < n_ranges && want < RECLAIM_BATCH_BYTES) {
+                while (n < UIO_MAXIOV && next < n_ranges && want < cap) {
                         size_t rest = ranges[next].iov_len - next_consumed,
-                               take = rest < RECLAIM_BATCH_BYTES - want ? rest : RECLAIM_BATCH_BYTES - want;
+                               take = rest < cap - want ? rest : cap - want;
 
                         batch[n].iov_base = (char *) ranges[next].iov_base + next_consumed;
                         batch[n].iov_len = take;

@@ -25,7 +25,7 @@ void reclaim_probe(Reclaim *rc);
 #define RECLAIM_BATCH_BYTES (32U << 20)
 
 /* Applies 'action' to the ranges of the process behind 'pidfd', at most
- * UIO_MAXIOV ranges and RECLAIM_BATCH_BYTES per call, continuing after
+ * UIO_MAXIOV ranges per call, and RECLAIM_BATCH_BYTES when 'cancel' is given, continuing after
  * partial progress and past a range that is gone. PAGEOUT falls back to
  * COLD on kernels without it. Adds the bytes the kernel took to
  * *ret_bytes. -ESRCH when the process is gone, -EPERM when we may not,
