@@ -84,6 +84,7 @@ ProcProtected engine_protected(const Engine *e) {
 }
 
 static int engine_start_cycle(Engine *e) {
+        ProcProtected protected;
         CycleJob *job;
         int r;
 
@@ -93,16 +94,9 @@ static int engine_start_cycle(Engine *e) {
         job = calloc(1, sizeof(CycleJob));
         if (!job)
                 return log_oom();
-        job->protected = engine_protected(e);
-        r = cycle_job_set_scan_config(job, &e->config);
+        protected = engine_protected(e);
+        r = proc_scan(&e->config, &protected, &job->scan);
         if (r < 0) {
-                cycle_job_finish_inputs(job);
-                free(job);
-                return log_oom();
-        }
-        r = proc_scan(&job->scan_config, &job->protected, &job->scan);
-        if (r < 0) {
-                cycle_job_finish_inputs(job);
                 free(job);
                 return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
         }
@@ -124,7 +118,7 @@ static int engine_start_cycle(Engine *e) {
 
         r = cycle_job_start(job);
         if (r < 0) {
-                cycle_job_finish_inputs(job);
+                proc_scan_done(&job->scan);
                 free(job);
                 return log_error_errno(r, "Failed to start the cycle's thread: %m");
         }

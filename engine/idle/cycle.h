@@ -70,15 +70,12 @@ typedef struct CycleStats {
         bool cancelled;
 } CycleStats;
 
-/* One cycle, run by a worker thread off the event loop: mark, wait,
- * collect, decide, advise. The loop thread scans /proc (with the job's own
- * copy of the exclusions) and hands it the targets and the previous table,
- * and gets the new table and the figures back. */
+/* One cycle, run by a worker thread off the event loop: mark, wait, collect,
+ * decide, advise. The loop thread hands it the scanned targets and the
+ * previous table, and gets the new table and the figures back. */
 typedef struct CycleJob {
         /* in */
-        Config scan_config; /* the exclusions and min_process_anon_mib alone, the job's own copy */
-        ProcProtected protected;
-        ProcScan scan; /* filled by the loop before the thread starts */
+        ProcScan scan;
         const ProcessTable *previous; /* read-only while the job runs */
         const IdleBackend *backend;
         const Reclaim *reclaim;
@@ -107,11 +104,3 @@ void cycle_job_cancel(CycleJob *job);
 
 /* Waits for the thread and frees the job's inputs (not the output table). */
 void cycle_job_finish(CycleJob *job);
-
-/* Frees the job's inputs (the scan, its configuration): what
- * cycle_job_finish() does after the join, for a job whose thread never
- * started. */
-void cycle_job_finish_inputs(CycleJob *job);
-
-/* Copies what the scan reads of 'c' into job->scan_config. -ENOMEM. */
-int cycle_job_set_scan_config(CycleJob *job, const Config *c);
