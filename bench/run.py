@@ -714,8 +714,10 @@ def figure_checks(results):
         if r["variant"] == "wolfram" and r["engine_paged_out"] <= 0:
             bad.append(f"scenario 7: nothing of {r['app']} paged out")
     bus = results.get("bus")
-    if bus and (bus["errors"] or not bus["calls"] or not bus["pageout_busy_throughout"]):
-        bad.append(f"scenario 9: {bus['errors']} errors in {bus['calls']} calls, pageout under way "
+    if bus and (bus["errors"] or not bus["calls"] or not bus["pageout_busy_throughout"]
+                or bus["ping"]["errors"] or not bus["ping"]["calls"]):
+        bad.append(f"scenario 9: {bus['errors']} errors in {bus['calls']} calls ({bus['first_error']}), "
+                   f"{bus['ping']['errors']} in {bus['ping']['calls']} pings, pageout under way "
                    f"throughout: {bus['pageout_busy_throughout']}")
     for r in results.get("refaults", []):
         if r["variant"] == "wolfram" and (r["cold_moved"] < 0.8 or r["hot_in_ram"] < 0.8):
@@ -790,7 +792,7 @@ def main():
 
     if 9 in wanted:
         log("Scenario 9: the bus under load")
-        results["bus"] = scenario_bus(args.short, exe)
+        results["bus"] = scenario_bus(args.short, exe, args.build)
 
     with open(os.path.join(args.out, "results.json"), "w") as f:
         json.dump(results, f, indent=2)

@@ -110,7 +110,7 @@ static int method_exclusion(sd_bus_message *call, Engine *e, bool add, sd_bus_er
                 if (r < 0)
                         return reply_save_error(error, e, r);
         }
-        return sd_bus_reply_method_return(call, NULL);
+        return bus_reply_when_settled(e, call);
 }
 
 static int method_add_exclusion(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -146,7 +146,7 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
                 return r;
         if (r < 0)
                 return reply_save_error(error, e, r);
-        return sd_bus_reply_method_return(call, NULL);
+        return bus_reply_when_settled(e, call);
 }
 
 /* ENGINE_CHANGED_POLICIES */

@@ -70,7 +70,7 @@ static int method_set_state(sd_bus_message *call, Engine *e, int (*change)(Engin
         r = change(e);
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(call, NULL);
+        return bus_reply_when_settled(e, call);
 }
 
 static int method_pause(sd_bus_message *call, void *userdata, sd_bus_error *error) {
@@ -99,7 +99,7 @@ static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *err
                                          strnull(message));
         if (r < 0)
                 return r;
-        return sd_bus_reply_method_return(call, NULL);
+        return bus_reply_when_settled(e, call);
 }
 
 const sd_bus_vtable bus_engine_vtable[] = {

@@ -16,17 +16,29 @@
 #include <systemd/sd-bus.h>
 
 #include "bus-polkit.h"
+#include "common/time-util.h"
 #include "engine.h"
+
+/* How long the kernel's figures read for one call answer the next ones. */
+#define BUS_FIGURES_MAX_AGE_USEC (100 * USEC_PER_MSEC)
 
 struct BusServer {
         sd_bus *bus;
         sd_bus_slot **vtable_slots;
         PolkitRegistry *polkit;
         /* The figures for the message being answered, read once for it
-         * (as timedated caches per message). */
+         * (as timedated caches per message), and kept for the next
+         * messages for up to BUS_FIGURES_MAX_AGE_USEC unless the engine
+         * changed something in between: twenty status readers polling at
+         * once cost one read of the kernel's files, not twenty. */
         sd_bus_message *figures_message;
         EngineFigures figures;
+        uint64_t figures_read_usec;
         bool have_figures;
+        /* Calls answered once the engine has settled (engine_settling):
+         * the pool's swapoffs done, a cancelled cycle ended. */
+        sd_bus_message **settling;
+        size_t n_settling;
 };
 
 /* One vtable and the change that its EMITS_CHANGE properties follow (0:
@@ -54,6 +66,13 @@ extern const sd_bus_vtable bus_stats_vtable[];
  * once per message, fresh when there is none); NULL with 'error' set when
  * the kernel's figures could not be read. */
 const EngineFigures *bus_figures(sd_bus *bus, sd_bus_error *error);
+/* Drops the kept figures: the next read goes to the kernel. */
+void bus_figures_forget(BusServer *s);
+
+/* Answers 'call' now, or once what is under way has ended (a removal of
+ * the pool, a cancelled cycle): Pause, Resume, Reload, SetPolicy,
+ * AddExclusion, RemoveExclusion. Returns what a method handler returns. */
+int bus_reply_when_settled(Engine *e, sd_bus_message *call);
 
 /* bus-changes.c: announces what changed (a mask of EngineChange), the one
  * way every change reaches the bus. */

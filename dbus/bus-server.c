@@ -12,7 +12,14 @@
 #include "bus-server.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/time-util.h"
 #include "wolfram-bus.h"
+
+void bus_figures_forget(BusServer *s) {
+        if (s->have_figures)
+                engine_figures_done(&s->figures);
+        s->have_figures = false;
+}
 
 const EngineFigures *bus_figures(sd_bus *bus, sd_bus_error *error) {
         /* Every vtable is registered with the Engine. */
@@ -22,12 +29,14 @@ const EngineFigures *bus_figures(sd_bus *bus, sd_bus_error *error) {
 
         assert(e && e->bus_server);
         s = e->bus_server;
-        /* Outside a message (PropertiesChanged from a timer) nothing is
-         * kept: the next read may come much later. */
-        if (!s->have_figures || !m || m != s->figures_message) {
-                if (s->have_figures)
-                        engine_figures_done(&s->figures);
+        /* Outside a message (PropertiesChanged from a timer) they are read
+         * afresh: the engine has just changed something. */
+        if (!s->have_figures || !m ||
+            (m != s->figures_message &&
+             now_usec(CLOCK_MONOTONIC) - s->figures_read_usec >= BUS_FIGURES_MAX_AGE_USEC)) {
+                bus_figures_forget(s);
                 engine_figures_read(e, &s->figures);
+                s->figures_read_usec = now_usec(CLOCK_MONOTONIC);
                 s->have_figures = true;
                 sd_bus_message_unref(s->figures_message);
                 s->figures_message = sd_bus_message_ref(m);
@@ -40,7 +49,41 @@ const EngineFigures *bus_figures(sd_bus *bus, sd_bus_error *error) {
         return &s->figures;
 }
 
+int bus_reply_when_settled(Engine *e, sd_bus_message *call) {
+        BusServer *s = e->bus_server;
+        sd_bus_message **a;
+
+        if (!engine_settling(e))
+                return sd_bus_reply_method_return(call, NULL);
+        a = reallocarray(s->settling, s->n_settling + 1, sizeof(*a));
+        if (!a)
+                return -ENOMEM;
+        s->settling = a;
+        s->settling[s->n_settling++] = sd_bus_message_ref(call);
+        return 1;
+}
+
+static void on_settled(Engine *e) {
+        BusServer *s = e->bus_server;
+        int r;
+
+        if (!s)
+                return;
+        for (size_t i = 0; i < s->n_settling; i++) {
+                r = sd_bus_reply_method_return(s->settling[i], NULL);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to answer a call when the pool was removed: %m");
+                sd_bus_message_unref(s->settling[i]);
+        }
+        free(s->settling);
+        s->settling = NULL;
+        s->n_settling = 0;
+}
+
 static void on_engine_change(Engine *e, int changes) {
+        /* What the engine changed shows at the next read. */
+        if (e->bus_server)
+                bus_figures_forget(e->bus_server);
         bus_emit_changes(e, changes);
 }
 
@@ -53,8 +96,10 @@ static void bus_server_free(BusServer *s) {
         free(s->vtable_slots);
         s->polkit = polkit_registry_free(s->polkit);
         sd_bus_message_unref(s->figures_message);
-        if (s->have_figures)
-                engine_figures_done(&s->figures);
+        bus_figures_forget(s);
+        for (size_t i = 0; i < s->n_settling; i++)
+                sd_bus_message_unref(s->settling[i]);
+        free(s->settling);
         s->bus = sd_bus_flush_close_unref(s->bus);
         free(s);
 }
@@ -123,6 +168,7 @@ int bus_server_start(Engine *e) {
 
         e->bus_server = s;
         e->on_change = on_engine_change;
+        e->on_settled = on_settled;
         return 0;
 
 fail:
@@ -138,6 +184,7 @@ void bus_server_stop(Engine *e) {
         if (s->bus && sd_bus_is_open(s->bus) > 0)
                 (void) sd_bus_release_name(s->bus, WOLFRAM_BUS_NAME);
         e->on_change = NULL;
+        e->on_settled = NULL;
         e->bus_server = NULL;
         bus_server_free(s);
 }

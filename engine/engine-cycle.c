@@ -34,7 +34,7 @@ static void engine_finish_job(Engine *e) {
         e->job_source = sd_event_source_disable_unref(e->job_source);
         e->job = NULL;
 
-        if (!job->stats.cancelled) {
+        if (!job->stats.cancelled && job->scan_error >= 0) {
                 process_table_done(&e->processes);
                 e->processes = job->table;
                 e->cycle_count++;
@@ -60,9 +60,10 @@ static void engine_finish_job(Engine *e) {
                                  job->stats.hold_reason[0] ? ")" : "");
         } else {
                 process_table_done(&job->table);
-                log_info("Cycle cancelled.");
+                if (job->stats.cancelled)
+                        log_info("Cycle cancelled.");
         }
-        bool finished = !job->stats.cancelled;
+        bool finished = !job->stats.cancelled && job->scan_error >= 0;
         free(job);
         if (finished) {
                 engine_export_stats(e);
@@ -71,7 +72,15 @@ static void engine_finish_job(Engine *e) {
 }
 
 static int on_job_done(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        engine_finish_job(userdata);
+        Engine *e = userdata;
+
+        engine_finish_job(e);
+        if (e->cycle_restart && e->cycle_timer) {
+                (void) sd_event_source_set_time_relative(e->cycle_timer, ENGINE_FIRST_CYCLE_USEC);
+                (void) sd_event_source_set_enabled(e->cycle_timer, SD_EVENT_ONESHOT);
+        }
+        e->cycle_restart = false;
+        engine_settled(e);
         return 0;
 }
 
@@ -84,7 +93,6 @@ ProcProtected engine_protected(const Engine *e) {
 }
 
 static int engine_start_cycle(Engine *e) {
-        ProcProtected protected;
         CycleJob *job;
         int r;
 
@@ -94,11 +102,12 @@ static int engine_start_cycle(Engine *e) {
         job = calloc(1, sizeof(CycleJob));
         if (!job)
                 return log_oom();
-        protected = engine_protected(e);
-        r = proc_scan(&e->config, &protected, &job->scan);
+        job->protected = engine_protected(e);
+        r = cycle_job_set_scan_config(job, &e->config);
         if (r < 0) {
+                cycle_job_finish_inputs(job);
                 free(job);
-                return log_warning_errno(r, "Failed to scan /proc, skipping this cycle: %m");
+                return log_oom();
         }
         job->previous = &e->processes;
         job->backend = e->backend;
@@ -118,7 +127,7 @@ static int engine_start_cycle(Engine *e) {
 
         r = cycle_job_start(job);
         if (r < 0) {
-                proc_scan_done(&job->scan);
+                cycle_job_finish_inputs(job);
                 free(job);
                 return log_error_errno(r, "Failed to start the cycle's thread: %m");
         }
@@ -156,24 +165,38 @@ int engine_start_cycle_timer(Engine *e) {
         return 0;
 }
 
-/* Stops the cycle in progress, if any, and waits for its thread. */
+/* Asks the cycle in progress, if any, to stop; its end (on_job_done)
+ * discards it and answers who waited. The loop does not wait: the worker,
+ * lifted to the service's priority, gets to its next check within one
+ * chunk of advice. */
 void engine_cancel_cycle(Engine *e) {
         if (!e->job)
                 return;
         cycle_job_cancel(e->job);
+}
+
+/* The same, and waits for the thread: at stop. */
+void engine_cancel_cycle_wait(Engine *e) {
+        engine_cancel_cycle(e);
         engine_finish_job(e);
 }
 
+bool engine_settling(const Engine *e) {
+        return e->pool_stop || (e->job && atomic_load(&e->job->cancel));
+}
+
+void engine_settled(Engine *e) {
+        if (!engine_settling(e) && e->on_settled)
+                e->on_settled(e);
+}
+
 /* Cancels the cycle in progress (it may be working on a process excluded
- * now) and starts the next one soon. */
+ * now) and starts the next one soon, once it has ended. */
 void engine_restart_cycle(Engine *e) {
         if (!e->job)
                 return;
         engine_cancel_cycle(e);
-        if (e->cycle_timer) {
-                (void) sd_event_source_set_time_relative(e->cycle_timer, ENGINE_FIRST_CYCLE_USEC);
-                (void) sd_event_source_set_enabled(e->cycle_timer, SD_EVENT_ONESHOT);
-        }
+        e->cycle_restart = true;
 }
 
 void engine_cycle_interval_changed(Engine *e, unsigned old_secs) {

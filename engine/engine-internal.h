@@ -27,6 +27,10 @@ int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *r
  * says (a mask of EngineChange); KSM started or stopped; all of tuning,
  * pool and KSM; the timer that lets the pool follow its use. */
 int engine_sync_pool(Engine *e);
+/* Ends a removal of the pool begun by engine_sync_pool (waiting for its
+ * swapoffs), announces it, answers who waited, and with 'sync_again'
+ * brings the pool in line with the configuration once more. */
+void engine_finish_pool_stop(Engine *e, bool sync_again);
 int engine_sync_ksm(Engine *e);
 int engine_sync_kernel(Engine *e);
 int engine_start_pool_timer(Engine *e);
@@ -36,7 +40,10 @@ int engine_start_pool_timer(Engine *e);
  * counters added to and kept. */
 int engine_start_cycle_timer(Engine *e);
 void engine_cancel_cycle(Engine *e);
+void engine_cancel_cycle_wait(Engine *e);
 void engine_restart_cycle(Engine *e);
+/* Calls on_settled when nothing is settling any more (engine_settling). */
+void engine_settled(Engine *e);
 void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_bytes);
 
 /* engine-cycle.c: the cycle timer follows a new cycle_secs at once, not

@@ -112,9 +112,11 @@ int engine_start(Engine *e) {
 
 void engine_stop(Engine *e) {
         e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
-        engine_cancel_cycle(e);
+        engine_cancel_cycle_wait(e);
         engine_finish_reclaim(e);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
+        engine_finish_pool_stop(e, false);
+        engine_settled(e); /* calls waiting for the cancelled cycle */
         if (e->pool_started && zram_pool_stop(&e->pool, &e->config) == 0)
                 e->pool_started = false;
         (void) ksm_control_stop(&e->ksm);
@@ -123,7 +125,7 @@ void engine_stop(Engine *e) {
 
 void engine_done(Engine *e) {
         e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
-        engine_cancel_cycle(e);
+        engine_cancel_cycle_wait(e);
         engine_finish_reclaim(e);
         runtime_state_done(&e->runtime);
         free(e->state_dir);
@@ -131,6 +133,14 @@ void engine_done(Engine *e) {
         e->state_dir = e->runtime_state_path = NULL;
         process_table_done(&e->processes);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
+        e->pool_stop_source = sd_event_source_disable_unref(e->pool_stop_source);
+        if (e->pool_stop) {
+                /* Not stopped (an error on the way out): the swapoffs end,
+                 * the devices stay recorded for the next start. */
+                zram_pool_stop_done(e->pool_stop);
+                free(e->pool_stop);
+                e->pool_stop = NULL;
+        }
         zram_pool_done(&e->pool);
         ksm_control_done(&e->ksm);
         tuning_done(&e->tuning);

@@ -69,6 +69,12 @@ struct Engine {
         KsmControl ksm;
         bool pool_started;
         sd_event_source *pool_timer;
+        /* The pool being removed (its swapoffs in a thread), or NULL. */
+        ZramPoolStop *pool_stop;
+        sd_event_source *pool_stop_source;
+        /* Called when neither a pool removal nor a cancelled cycle is left
+         * (engine_settling), to answer the calls that waited for them. */
+        void (*on_settled)(Engine *e);
         char *runtime_dir;
         uint64_t start_realtime_usec;
         uint64_t start_monotonic_usec;
@@ -93,7 +99,8 @@ struct Engine {
         const IdleBackend *backend;
         sd_event_source *cycle_timer;
         sd_event_source *job_source;
-        CycleJob *job; /* the cycle in progress, or NULL */
+        CycleJob *job; /* the cycle in progress (or ending after a cancel), or NULL */
+        bool cycle_restart; /* the next cycle soon after the cancelled one ends */
         ProcessTable processes; /* as of the last finished cycle */
         uint64_t cycle_count;
         CycleStats last_cycle;
@@ -166,6 +173,13 @@ int engine_set_policy(Engine *e, PolicyName p, bool enabled);
 
 /* Whether the policy is on. */
 bool engine_policy_enabled(const Engine *e, PolicyName p);
+
+/* Whether what a call asked for is still under way: the pool being
+ * removed (its swapoffs), or a cycle cancelled (Pause, an exclusion, a
+ * reload) that has not reached its next check yet. Such a call is answered
+ * once on_settled is called: after it, nothing more is advised and the pool
+ * is gone. */
+bool engine_settling(const Engine *e);
 
 /* Why a ReclaimProcess request was not started; the bus words it. */
 typedef enum ReclaimRefusal {

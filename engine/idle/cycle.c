@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/strv.h"
 #include "common/time-util.h"
 #include "idle/cycle.h"
 #include "kernel/pagemap.h"
@@ -370,8 +371,15 @@ static void *cycle_thread(void *userdata) {
         job->stats.started_usec = now_usec(CLOCK_REALTIME);
         job->stats.dry_run = job->dry_run;
 
-        states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
-        marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+        /* Here, not on the loop: thousands of processes take a while, and
+         * the bus is answered meanwhile. */
+        job->scan_error = proc_scan(&job->scan_config, &job->protected, &job->scan);
+        if (job->scan_error < 0)
+                log_warning_errno(job->scan_error, "Failed to scan /proc, skipping this cycle: %m");
+        else {
+                states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
+                marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+        }
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                 ProcTarget *t = &job->scan.targets[i];
@@ -481,5 +489,36 @@ void cycle_job_finish(CycleJob *job) {
         if (job->cancel_fd >= 0)
                 close(job->cancel_fd);
         job->done_fd = job->cancel_fd = -EBADF;
+        cycle_job_finish_inputs(job);
+}
+
+void cycle_job_finish_inputs(CycleJob *job) {
         proc_scan_done(&job->scan);
+        strv_clear(&job->scan_config.excluded_names, &job->scan_config.n_excluded_names);
+        strv_clear(&job->scan_config.excluded_cgroups, &job->scan_config.n_excluded_cgroups);
+        strv_clear(&job->scan_config.only_cgroups, &job->scan_config.n_only_cgroups);
+}
+
+static int strv_copy(char *const *from, size_t n, char ***to, size_t *to_n) {
+        for (size_t i = 0; i < n; i++) {
+                int r = strv_append_unique(to, to_n, from[i]);
+
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+int cycle_job_set_scan_config(CycleJob *job, const Config *c) {
+        Config *s = &job->scan_config;
+        int r;
+
+        *s = (Config){ .min_process_anon_mib = c->min_process_anon_mib };
+        r = strv_copy(c->excluded_names, c->n_excluded_names, &s->excluded_names, &s->n_excluded_names);
+        if (r >= 0)
+                r = strv_copy(c->excluded_cgroups, c->n_excluded_cgroups, &s->excluded_cgroups,
+                              &s->n_excluded_cgroups);
+        if (r >= 0)
+                r = strv_copy(c->only_cgroups, c->n_only_cgroups, &s->only_cgroups, &s->n_only_cgroups);
+        return r;
 }

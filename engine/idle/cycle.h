@@ -70,12 +70,16 @@ typedef struct CycleStats {
         bool cancelled;
 } CycleStats;
 
-/* One cycle, run by a worker thread off the event loop: mark, wait, collect,
- * decide, advise. The loop thread hands it the scanned targets and the
+/* One cycle, run by a worker thread off the event loop: scan /proc, mark,
+ * wait, collect, decide, advise. The loop thread hands it what the scan
+ * needs (its own copy of the exclusions, the protected pids) and the
  * previous table, and gets the new table and the figures back. */
 typedef struct CycleJob {
         /* in */
-        ProcScan scan;
+        Config scan_config; /* the exclusions and min_process_anon_mib alone, the job's own copy */
+        ProcProtected protected;
+        ProcScan scan; /* filled by the thread */
+        int scan_error; /* the scan's, negative: the cycle did nothing */
         const ProcessTable *previous; /* read-only while the job runs */
         const IdleBackend *backend;
         const Reclaim *reclaim;
@@ -104,3 +108,11 @@ void cycle_job_cancel(CycleJob *job);
 
 /* Waits for the thread and frees the job's inputs (not the output table). */
 void cycle_job_finish(CycleJob *job);
+
+/* Frees the job's inputs (the scan, its configuration): what
+ * cycle_job_finish() does after the join, for a job whose thread never
+ * started. */
+void cycle_job_finish_inputs(CycleJob *job);
+
+/* Copies what the scan reads of 'c' into job->scan_config. -ENOMEM. */
+int cycle_job_set_scan_config(CycleJob *job, const Config *c);

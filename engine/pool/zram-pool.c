@@ -2,10 +2,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/swap.h>
 #include <time.h>
 #include <unistd.h>
@@ -607,9 +609,12 @@ int zram_pool_adjust(ZramPool *p, const Config *c) {
         return 1;
 }
 
-int zram_pool_stop(ZramPool *p, const Config *c) {
+int zram_pool_stop_plan(ZramPool *p, const Config *c, ZramPoolStop *ret) {
         _cleanup_(swap_list_done) SwapList swaps = {};
-        int r;
+        ZramPoolStop s = { .done_fd = -EBADF };
+        uint64_t available = 0, margin = (uint64_t) c->zram_swapoff_margin_mib * MIB;
+        bool have_meminfo = false;
+        int meminfo_error = 0, r;
 
         r = swaps_read(&swaps);
         if (r < 0) {
@@ -618,61 +623,150 @@ int zram_pool_stop(ZramPool *p, const Config *c) {
                 pool_add_note(p, "the pool was kept at stop: /proc/swaps could not be read (%s)",
                               strerror(-r));
                 log_warning("%s.", p->note);
-                return (int) p->n_devices;
+                *ret = s;
+                return 0;
         }
+        s.devices = calloc(p->n_devices ?: 1, sizeof(ZramPoolStopDevice));
+        if (!s.devices)
+                return -ENOMEM;
 
+        /* The last made first; each swapoff takes what the device holds
+         * out of the memory that the next one may count on. */
         for (size_t i = p->n_devices; i > 0; i--) {
-                unsigned id = p->devices[i - 1];
-                _cleanup_free_ char *path = NULL;
+                ZramPoolStopDevice *d = &s.devices[s.n_devices];
                 const SwapEntry *e;
                 char dev[32];
-                MemInfo m;
-                uint64_t stored, margin = (uint64_t) c->zram_swapoff_margin_mib * MIB,
-                                 start = now_usec(CLOCK_MONOTONIC);
 
-                device_path(id, dev);
+                *d = (ZramPoolStopDevice){ .id = p->devices[i - 1] };
+                device_path(d->id, dev);
                 e = swap_list_find(&swaps, dev);
-                stored = e ? e->used_bytes : UINT64_MAX;
                 if (e) {
-                        r = meminfo_read(&m);
-                        if (r < 0) {
+                        if (!have_meminfo) {
+                                MemInfo m;
+
+                                meminfo_error = meminfo_read(&m);
+                                have_meminfo = true;
+                                available = meminfo_error >= 0 ? m.available_bytes : 0;
+                        }
+                        if (meminfo_error < 0) {
                                 pool_add_note(p, "zram%u kept as swap: /proc/meminfo could not be read (%s)",
-                                              id, strerror(-r));
+                                              d->id, strerror(-meminfo_error));
                                 log_warning("%s.", p->note);
                                 continue;
                         }
-                        if (!zram_pool_swapoff_safe(m.available_bytes, stored, margin)) {
+                        if (!zram_pool_swapoff_safe(available, e->used_bytes, margin)) {
                                 pool_add_note(p,
                                               "zram%u kept as swap: it holds %" PRIu64
                                               " MiB and only %" PRIu64
                                               " MiB of memory is available (margin %" PRIu64
                                               " MiB); the next start adopts it",
-                                              id, stored / MIB, m.available_bytes / MIB, margin / MIB);
+                                              d->id, e->used_bytes / MIB, available / MIB, margin / MIB);
                                 log_warning("%s.", p->note);
                                 continue;
                         }
-                        path = root_path(dev);
-                        if (!path)
+                        available -= e->used_bytes;
+                        d->stored_bytes = e->used_bytes;
+                        d->path = root_path(dev);
+                        if (!d->path) {
+                                zram_pool_stop_done(&s);
                                 return -ENOMEM;
-                        if (swapoff(path) < 0) {
-                                r = -errno;
-                                pool_add_note(p, "zram%u kept as swap: swapoff failed: %s", id,
-                                              strerror(-r));
-                                log_warning("%s.", p->note);
-                                continue;
                         }
                 }
-                if (device_destroy(id) < 0) {
-                        pool_add_note(p, "zram%u could not be removed; see the log", id);
+                s.n_devices++;
+        }
+        *ret = s;
+        return 0;
+}
+
+void zram_pool_stop_swapoff(ZramPoolStop *s) {
+        for (size_t i = 0; i < s->n_devices; i++) {
+                ZramPoolStopDevice *d = &s->devices[i];
+                uint64_t start = now_usec(CLOCK_MONOTONIC);
+
+                if (d->path && swapoff(d->path) < 0)
+                        d->error = -errno;
+                d->duration_usec = now_usec(CLOCK_MONOTONIC) - start;
+        }
+}
+
+static void *stop_thread(void *userdata) {
+        ZramPoolStop *s = userdata;
+        uint64_t one = 1;
+
+        zram_pool_stop_swapoff(s);
+        (void) !write(s->done_fd, &one, sizeof(one));
+        return NULL;
+}
+
+int zram_pool_stop_start(ZramPoolStop *s) {
+        int r;
+
+        s->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        if (s->done_fd < 0)
+                return -errno;
+        r = -pthread_create(&s->thread, NULL, stop_thread, s);
+        if (r < 0) {
+                close(s->done_fd);
+                s->done_fd = -EBADF;
+                return r;
+        }
+        s->running = true;
+        return 0;
+}
+
+int zram_pool_stop_finish(ZramPool *p, ZramPoolStop *s) {
+        if (s->running) {
+                (void) pthread_join(s->thread, NULL);
+                s->running = false;
+        }
+        for (size_t i = 0; i < s->n_devices; i++) {
+                const ZramPoolStopDevice *d = &s->devices[i];
+
+                if (d->error < 0) {
+                        pool_add_note(p, "zram%u kept as swap: swapoff failed: %s", d->id,
+                                      strerror(-d->error));
+                        log_warning("%s.", p->note);
                         continue;
                 }
-                log_info("Removed zram%u in %.1f ms (%" PRIu64 " MiB came back to RAM).", id,
-                         (double) (now_usec(CLOCK_MONOTONIC) - start) / 1000.0, e ? stored / MIB : 0);
-                pool_forget_device(p, id);
+                if (device_destroy(d->id) < 0) {
+                        pool_add_note(p, "zram%u could not be removed; see the log", d->id);
+                        continue;
+                }
+                log_info("Removed zram%u in %.1f ms (%" PRIu64 " MiB came back to RAM).", d->id,
+                         (double) d->duration_usec / 1000.0, d->stored_bytes / MIB);
+                pool_forget_device(p, d->id);
         }
 
         if (p->n_devices == 0)
                 pool_zswap_restore(p);
         (void) pool_state_write(p);
         return (int) p->n_devices;
+}
+
+void zram_pool_stop_done(ZramPoolStop *s) {
+        if (s->running) {
+                (void) pthread_join(s->thread, NULL);
+                s->running = false;
+        }
+        for (size_t i = 0; i < s->n_devices; i++)
+                free(s->devices[i].path);
+        free(s->devices);
+        s->devices = NULL;
+        s->n_devices = 0;
+        if (s->done_fd >= 0)
+                close(s->done_fd);
+        s->done_fd = -EBADF;
+}
+
+int zram_pool_stop(ZramPool *p, const Config *c) {
+        _cleanup_(zram_pool_stop_done) ZramPoolStop s = { .done_fd = -EBADF };
+        int r;
+
+        r = zram_pool_stop_plan(p, c, &s);
+        if (r < 0)
+                return r;
+        if (!s.devices)
+                return (int) p->n_devices; /* /proc/swaps unreadable: all kept */
+        zram_pool_stop_swapoff(&s);
+        return zram_pool_stop_finish(p, &s);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -63,6 +64,36 @@ int zram_pool_adjust(ZramPool *p, const Config *c);
  * and recorded (the next start adopts it) and the note says why. Restores
  * zswap once no device is left. Returns the number of devices kept. */
 int zram_pool_stop(ZramPool *p, const Config *c);
+
+/* The same stop in three steps, so that the slow part runs off the loop:
+ * swapoff brings every page a device holds back into RAM, seconds for a
+ * full pool. The plan (on the loop) reads /proc/swaps and meminfo, writes
+ * the notes for what is kept, and lists what to turn off; the swapoffs
+ * touch only the plan, in a thread of their own that writes done_fd when
+ * they are done; the finish (on the loop, after joining) removes the
+ * devices that are off and restores zswap. */
+typedef struct ZramPoolStopDevice {
+        unsigned id;
+        char *path; /* to turn off first; NULL: not swap, removed at once */
+        uint64_t stored_bytes;
+        uint64_t duration_usec;
+        int error; /* swapoff's, negative */
+} ZramPoolStopDevice;
+
+typedef struct ZramPoolStop {
+        ZramPoolStopDevice *devices; /* NULL when nothing could be planned */
+        size_t n_devices;
+        pthread_t thread;
+        bool running;
+        int done_fd;
+} ZramPoolStop;
+
+int zram_pool_stop_plan(ZramPool *p, const Config *c, ZramPoolStop *ret);
+void zram_pool_stop_swapoff(ZramPoolStop *s);
+int zram_pool_stop_start(ZramPoolStop *s);
+/* Joins the thread if one runs; returns the number of devices kept. */
+int zram_pool_stop_finish(ZramPool *p, ZramPoolStop *s);
+void zram_pool_stop_done(ZramPoolStop *s);
 
 /* Frees what the pool holds (the devices stay as they are). */
 void zram_pool_done(ZramPool *p);

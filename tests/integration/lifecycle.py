@@ -10,7 +10,7 @@ import signal
 import subprocess
 import time
 
-from harness import BUS_NAME, Env, TestCgroup, check, read_vm_knobs, wait_for, zram_devices
+from harness import BUS_NAME, Env, TestCgroup, check, read_vm_knobs, swap_devices, wait_for, zram_devices
 from pacing import config, workload
 from workload import process_madvise_pageout
 
@@ -200,5 +200,48 @@ def case_pause_under_load():
             check(swapped * 1024 < 0.9 * w.len, "the pageout had ended before the Pause: nothing was measured")
             check(took < 2.0, f"Pause took {took:.2f} s")
             check(after <= swapped + 1024, f"paged out after the Pause: {swapped} -> {after} KiB")
+            check(w.verify()["ok"], "checksum changed")
+            env.stop_engine()
+
+
+def case_compression_off_answers():
+    """Compression off with 1.5 GiB in the pool: swapoff brings it all back
+    into RAM, which takes seconds, and runs in a thread of its own. The bus
+    answers meanwhile; SetPolicy answers when the pool is gone, not before;
+    the workload's data is intact and back in RAM."""
+    with TestCgroup("pool-off") as cg, workload(1536, content="mixed", seed=73) as w:
+        cg.add(w.pid)
+        with Env(config=config([cg]).replace("cycle_secs=10", "cycle_secs=3600")) as env:
+            res = env.call("ReclaimProcess", signature="us", args=[w.pid, "pageout"])
+            check(res["ok"], f"ReclaimProcess: {res}")
+            swapped = w.status()["vm_swap_kib"] * 1024
+            check(swapped > 1024 * MIB, f"only {swapped // MIB} MiB paged out")
+            devices = env.get_property("PoolDevices")
+            check(devices, "no pool")
+            t0 = time.monotonic()
+            off = subprocess.Popen(["busctl", "--system", "call", BUS_NAME, "/org/wolfram/Memory1", BUS_NAME,
+                                    "SetPolicy", "sb", "compression", "false"], env=env.env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            answered, slowest = 0, 0.0
+            while off.poll() is None:
+                t = time.monotonic()
+                r = env.run(["busctl", "--system", "call", BUS_NAME, "/org/wolfram/Memory1", BUS_NAME, "GetStats"])
+                took = time.monotonic() - t
+                if off.poll() is None:
+                    check(r.returncode == 0, f"GetStats during the swapoff: {r.stderr}")
+                    answered += 1
+                    slowest = max(slowest, took)
+            took_off = time.monotonic() - t0
+            err = off.stderr.read()
+            check(off.returncode == 0, f"SetPolicy(compression, off): {err}")
+            pool_after = env.get_property("PoolDevices")
+            print(f"Compression off took {took_off:.2f} s for {swapped // MIB} MiB; {answered} GetStats answered "
+                  f"meanwhile, the slowest in {slowest * 1000:.0f} ms")
+            check(pool_after == [], f"SetPolicy answered with the pool still there: {pool_after}")
+            still = [d for d in devices if any(os.path.basename(d) == os.path.basename(s) for s in swap_devices())]
+            check(not still, f"pool devices still swap: {still}")
+            check(answered >= 3, f"only {answered} GetStats answered during a {took_off:.2f} s swapoff")
+            check(slowest < min(1.0, took_off / 2), f"a GetStats took {slowest:.2f} s during the swapoff")
+            check(w.status()["vm_swap_kib"] == 0, f"{w.status()['vm_swap_kib']} KiB still in swap")
             check(w.verify()["ok"], "checksum changed")
             env.stop_engine()
