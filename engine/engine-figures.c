@@ -39,7 +39,7 @@ uint64_t engine_uptime_usec(const Engine *e) {
 static const char *ksm_mode(const Engine *e) {
         if (!e->ksm.started)
                 return "off";
-        return e->ksm.has_advisor ? "advisor" : "wolfram";
+        return "wolfram";
 }
 
 void engine_figures_read(Engine *e, EngineFigures *ret) {

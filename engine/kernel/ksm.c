@@ -58,6 +58,12 @@ int ksm_read_counters(KsmCounters *ret) {
                 return r;
         c.has_ksm_zero_pages = r >= 0;
 
+        /* Since 6.9: every page ksmd looked at. */
+        r = ksm_read_u64("pages_scanned", &c.pages_scanned);
+        if (r < 0 && r != -ENOENT)
+                return r;
+        c.has_pages_scanned = r >= 0;
+
         r = ksm_read_file("general_profit", &buf, &size);
         if (r >= 0) {
                 r = parse_i64_line(buf, size, &c.general_profit);

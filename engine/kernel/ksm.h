@@ -13,8 +13,10 @@ typedef struct KsmCounters {
         uint64_t pages_volatile;
         uint64_t full_scans;
         uint64_t ksm_zero_pages;
+        uint64_t pages_scanned;
         int64_t general_profit;
         bool has_ksm_zero_pages;
+        bool has_pages_scanned;
         bool has_general_profit;
 } KsmCounters;
 

@@ -17,32 +17,71 @@
 #include "ksm/ksm-control.h"
 #include "state/state-file.h"
 
-#define PAGES_TO_SCAN_MIN 64L
-#define PAGES_TO_SCAN_MAX 16384L
 #define OUR_SLEEP_MILLISECS 20L
-/* The advisor's default aims at one pass over all mergeable memory in 200 s;
- * merged memory pays off sooner with 30 s, and the CPU bound still holds. */
-#define ADVISOR_TARGET_SCAN_SECS "30"
 
 static const char *const knob_names[_KSM_KNOB_MAX] = {
         "run",          "pages_to_scan", "sleep_millisecs", "advisor_max_cpu", "advisor_target_scan_time",
         "advisor_mode",
 };
 
-long ksm_next_pages_to_scan(long current, double cpu_percent, unsigned max_cpu_percent,
-                            uint64_t sharing_delta, uint64_t mergeable_pages, long sleep_millisecs) {
-        long target =
-                (long) (mergeable_pages / (uint64_t) (60000 / (sleep_millisecs > 0 ? sleep_millisecs : 20)));
-        long next = current;
+static long clamp_rate(double pages) {
+        if (pages < (double) KSM_PAGES_TO_SCAN_IDLE)
+                return KSM_PAGES_TO_SCAN_IDLE;
+        if (pages > (double) KSM_PAGES_TO_SCAN_MAX)
+                return KSM_PAGES_TO_SCAN_MAX;
+        return (long) (pages + 0.5);
+}
 
-        if (cpu_percent > max_cpu_percent || sharing_delta == 0)
-                next = current / 2;
-        else if (current < target)
-                next = current * 2 < target ? current * 2 : target;
-        if (next < PAGES_TO_SCAN_MIN)
-                next = PAGES_TO_SCAN_MIN;
-        if (next > PAGES_TO_SCAN_MAX)
-                next = PAGES_TO_SCAN_MAX;
+KsmRate ksm_next_rate(KsmRate current, const KsmRateInput *in) {
+        KsmRate next = current;
+        long sleep = in->sleep_millisecs > 0 ? in->sleep_millisecs : OUR_SLEEP_MILLISECS;
+        uint64_t new_enough = in->tracked_pages / 100 > 256 ? in->tracked_pages / 100 : 256;
+        double scanned = (double) in->pages_scanned;
+
+        /* What a page costs ksmd: its CPU over the pages it scanned (or, on
+         * kernels without the count, the pages it was told to scan). */
+        if (scanned <= 0 && current.pages_to_scan > 0 && in->tick_usec > 0)
+                scanned =
+                        (double) current.pages_to_scan * ((double) in->tick_usec / 1000.0) / (double) sleep;
+        if (scanned >= 1000 && in->cpu_percent > 0 && in->tick_usec > 0)
+                next.usec_per_page = in->cpu_percent / 100.0 * (double) in->tick_usec / scanned;
+
+        /* Work: memory ksmd had not seen, or pages merging. Passes without
+         * either count down to idle. */
+        if ((in->tracked_growth > 0 && (uint64_t) in->tracked_growth >= new_enough) ||
+            in->merged_growth > 0) {
+                next.passes_left = KSM_QUICK_PASSES;
+                next.quiet_ticks = 0;
+        } else {
+                if (in->full_scans > 0 && next.passes_left > 0)
+                        next.passes_left -= in->full_scans < next.passes_left ? (unsigned) in->full_scans
+                                                                              : next.passes_left;
+                next.quiet_ticks++;
+                /* Nothing to scan (ksmd makes no passes then), or passes
+                 * too slow to count down: quiet long enough is idle. */
+                if (in->tracked_pages == 0 || next.quiet_ticks >= KSM_QUIET_TICKS)
+                        next.passes_left = 0;
+        }
+
+        if (next.passes_left == 0) {
+                next.pages_to_scan = KSM_PAGES_TO_SCAN_IDLE;
+                return next;
+        }
+
+        /* Busy: one pass over what ksmd knows of every KSM_QUICK_PASS_MSEC,
+         * at least the starting rate (the known pages grow as it scans),
+         * never more than the CPU bound lets ksmd do. */
+        double want = (double) in->tracked_pages * (double) sleep / KSM_QUICK_PASS_MSEC;
+        if (want < (double) KSM_PAGES_TO_SCAN_BUSY_START)
+                want = (double) KSM_PAGES_TO_SCAN_BUSY_START;
+        if (next.usec_per_page > 0) {
+                /* 90% of the bound: the measure lags one tick. */
+                double cap =
+                        0.9 * in->max_cpu_percent / 100.0 * (double) sleep * 1000.0 / next.usec_per_page;
+                if (want > cap)
+                        want = cap;
+        }
+        next.pages_to_scan = clamp_rate(want);
         return next;
 }
 
@@ -196,63 +235,82 @@ int ksm_control_start(KsmControl *k, const Config *c) {
                 if (knob_read(i, value) >= 0)
                         (void) ksm_set(k, i, value);
 
+        /* The advisor's pace comes from its history and aims at a pass in
+         * minutes: a second copy of a service would wait that long to
+         * merge. The rate is ours (ksm_next_rate), the advisor off. */
         k->has_advisor = knob_read(KSM_KNOB_ADVISOR_MODE, value) >= 0;
-        if (k->has_advisor) {
-                snprintf(value, sizeof(value), "%u", c->ksm_max_cpu_percent);
-                r = ksm_set(k, KSM_KNOB_ADVISOR_MAX_CPU, value);
-                if (r >= 0)
-                        r = ksm_set(k, KSM_KNOB_ADVISOR_TARGET_SCAN_TIME, ADVISOR_TARGET_SCAN_SECS);
-                if (r >= 0)
-                        r = ksm_set(k, KSM_KNOB_ADVISOR_MODE, "scan-time");
-                if (r < 0)
-                        k->has_advisor = false;
-        }
-        if (!k->has_advisor) {
-                k->pages_to_scan = PAGES_TO_SCAN_MIN * 4;
-                snprintf(value, sizeof(value), "%ld", OUR_SLEEP_MILLISECS);
-                r = ksm_set(k, KSM_KNOB_SLEEP_MILLISECS, value);
-                snprintf(value, sizeof(value), "%ld", k->pages_to_scan);
-                if (r >= 0)
-                        r = ksm_set(k, KSM_KNOB_PAGES_TO_SCAN, value);
+        if (k->has_advisor && !streq(value, "none")) {
+                r = ksm_set(k, KSM_KNOB_ADVISOR_MODE, "none");
                 if (r < 0)
                         return r;
         }
+        k->rate =
+                (KsmRate){ .pages_to_scan = KSM_PAGES_TO_SCAN_BUSY_START, .passes_left = KSM_QUICK_PASSES };
+        k->have_last = false;
+        snprintf(value, sizeof(value), "%ld", OUR_SLEEP_MILLISECS);
+        r = ksm_set(k, KSM_KNOB_SLEEP_MILLISECS, value);
+        snprintf(value, sizeof(value), "%ld", k->rate.pages_to_scan);
+        if (r >= 0)
+                r = ksm_set(k, KSM_KNOB_PAGES_TO_SCAN, value);
+        if (r < 0)
+                return r;
         r = ksm_set(k, KSM_KNOB_RUN, "1");
         if (r < 0)
                 return r;
         k->started = true;
         ksm_measure(k);
-        log_info("KSM started, %s, ksmd's CPU bounded to %u%%.",
-                 k->has_advisor ? "scan rate by the kernel's advisor" : "scan rate tuned by wolfram",
-                 c->ksm_max_cpu_percent);
+        log_info("KSM started, scan rate tuned by wolfram%s, ksmd's CPU bounded to %u%%.",
+                 k->has_advisor ? " (the kernel's advisor set to none)" : "", c->ksm_max_cpu_percent);
         return 0;
 }
 
 int ksm_control_tick(KsmControl *k, const Config *c) {
-        KsmCounters counters;
-        uint64_t delta;
-        long next;
+        uint64_t now = now_usec(CLOCK_MONOTONIC);
+        KsmCounters n;
+        KsmRate next;
         char value[32];
 
         if (!k->started)
                 return 0;
         ksm_measure(k);
-        if (k->has_advisor || ksm_read_counters(&counters) < 0)
+        if (ksm_read_counters(&n) < 0)
                 return 0;
+        if (k->have_last) {
+                uint64_t tracked = n.pages_shared + n.pages_sharing + n.pages_unshared + n.pages_volatile,
+                         tracked_before = k->last.pages_shared + k->last.pages_sharing +
+                                          k->last.pages_unshared + k->last.pages_volatile,
+                         merged = n.pages_sharing + n.ksm_zero_pages,
+                         merged_before = k->last.pages_sharing + k->last.ksm_zero_pages;
+                KsmRateInput in = {
+                        .sleep_millisecs = OUR_SLEEP_MILLISECS,
+                        .max_cpu_percent = c->ksm_max_cpu_percent,
+                        .cpu_percent = k->cpu_percent,
+                        .tick_usec = now - k->last_tick_usec,
+                        .tracked_pages = tracked,
+                        .tracked_growth = (int64_t) tracked - (int64_t) tracked_before,
+                        .merged_growth = merged > merged_before ? merged - merged_before : 0,
+                        .full_scans =
+                                n.full_scans > k->last.full_scans ? n.full_scans - k->last.full_scans : 0,
+                        .pages_scanned = n.has_pages_scanned && n.pages_scanned > k->last.pages_scanned
+                                                 ? n.pages_scanned - k->last.pages_scanned
+                                                 : 0,
+                };
 
-        delta = counters.pages_sharing > k->last_pages_sharing
-                        ? counters.pages_sharing - k->last_pages_sharing
-                        : 0;
-        k->last_pages_sharing = counters.pages_sharing;
-        next = ksm_next_pages_to_scan(k->pages_to_scan, k->cpu_percent, c->ksm_max_cpu_percent, delta,
-                                      counters.pages_shared + counters.pages_sharing +
-                                              counters.pages_unshared + counters.pages_volatile,
-                                      OUR_SLEEP_MILLISECS);
-        if (next == k->pages_to_scan)
-                return 0;
-        snprintf(value, sizeof(value), "%ld", next);
-        if (knob_write(KSM_KNOB_PAGES_TO_SCAN, value) >= 0)
-                k->pages_to_scan = next;
+                next = ksm_next_rate(k->rate, &in);
+                if (next.pages_to_scan != k->rate.pages_to_scan) {
+                        snprintf(value, sizeof(value), "%ld", next.pages_to_scan);
+                        if (knob_write(KSM_KNOB_PAGES_TO_SCAN, value) < 0)
+                                next.pages_to_scan = k->rate.pages_to_scan;
+                        if ((next.passes_left == 0) != (k->rate.passes_left == 0))
+                                log_debug("KSM %s: pages_to_scan %ld.",
+                                          next.passes_left ? "has work, quick passes" : "idle",
+                                          next.pages_to_scan);
+                }
+                k->rate = next;
+        }
+        k->last = n;
+        k->have_last = true;
+        k->last_tick_usec = now;
         return 0;
 }
 

@@ -1051,7 +1051,7 @@ def case_ksm_merge():
     """Four processes through wolfram-merge, the same 64 MiB each: merged, the
     figures agree, the data stays right, writes unmerge."""
     with Env(config=NO_RECLAIM) as env:
-        check(env.get_property("KsmMode") in ("advisor", "wolfram"), "KSM not started by the engine")
+        check(env.get_property("KsmMode") == "wolfram", "KSM not started by the engine")
         base = ksm_counter("pages_sharing")
         t0 = time.monotonic()
         ws = merge_launched("prctl", 4, 21)
@@ -1105,7 +1105,7 @@ def case_ksm_without_launcher():
     that did (through wolfram-merge), with the same content, merge: the
     control that shows KSM works here."""
     with Env(config=NO_RECLAIM) as env:
-        check(ksm_counter("run") == 1 and env.get_property("KsmMode") in ("advisor", "wolfram"),
+        check(ksm_counter("run") == 1 and env.get_property("KsmMode") == "wolfram",
               f"KSM not started by the engine: run={ksm_counter('run')}")
         base = ksm_counter("pages_sharing")
         scans = ksm_counter("full_scans")
@@ -1151,11 +1151,12 @@ import apps  # noqa: E402
 import pacing  # noqa: E402
 import lifecycle  # noqa: E402
 import authorization  # noqa: E402
+import runtimes  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
          for module in (globals(), vars(control), vars(applet), vars(names), vars(mappings), vars(reads),
                         vars(apps), vars(pacing), vars(lifecycle),
-                        vars(authorization))
+                        vars(authorization), vars(runtimes))
          for name, fn in module.items()
          if name.startswith("case_")}
 
