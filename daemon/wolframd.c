@@ -18,6 +18,7 @@
 #include "common/paths.h"
 #include "common/time-util.h"
 #include "engine.h"
+#include "kernel/priority.h"
 #include "state/instance-lock.h"
 
 static const char *arg_root;
@@ -259,6 +260,14 @@ static int run(int argc, char *argv[]) {
         r = lock_instance();
         if (r < 0)
                 return r;
+
+        /* Before any worker starts: the workers lower themselves to idle
+         * priority, this thread answers the bus. */
+        r = priority_short_slice();
+        if (r == -EOPNOTSUPP)
+                log_debug("The kernel has no custom time slices; the loop keeps the default one.");
+        else if (r < 0)
+                log_warning_errno(r, "Failed to ask for a short time slice for the loop, ignoring: %m");
 
         r = sd_event_default(&event);
         if (r < 0)

@@ -16,3 +16,13 @@ int priority_lower(void);
  * when an idle CPU comes by. Does nothing when no such thread of this
  * process lives (it finished). Returns 0 or the first error. */
 int priority_restore_thread(pid_t tid);
+
+/* Asks the scheduler for a short time slice (SCHED_OTHER, same nice, so the
+ * same share of the CPU) for the calling thread: on kernels with EEVDF's
+ * custom slices (6.12 and later) a thread with a shorter slice than the one
+ * running preempts it when it wakes, so the loop that answers the bus runs
+ * within a fraction of a millisecond of a call arriving even when busy
+ * processes fill every CPU. Threads started later inherit it; a worker that
+ * lowers itself to SCHED_IDLE drops it. Older kernels refuse or ignore it:
+ * returns -EOPNOTSUPP (not logged as an error) or another negative errno. */
+int priority_short_slice(void);

@@ -327,6 +327,26 @@ def case_sigterm():
                   f"no clean stop in the log after {sig.name}")
 
 
+SCHED_OTHER, SCHED_IDLE = 0, 5
+LOOP_SLICE_NSEC = 300_000  # engine/kernel/priority.c
+
+
+def engine_threads_sched(pid):
+    """{tid: (policy, nice, slice in ns)} for each thread of 'pid', read
+    with sched_getattr (glibc 2.36 has no wrapper)."""
+    import ctypes
+    import struct
+    libc = ctypes.CDLL(None, use_errno=True)
+    nr = {"x86_64": 315, "aarch64": 275}[os.uname().machine]  # SYS_sched_getattr
+    out = {}
+    for tid in map(int, os.listdir(f"/proc/{pid}/task")):
+        buf = ctypes.create_string_buffer(48)
+        if libc.syscall(nr, tid, buf, 48, 0) == 0:
+            _, policy, _, nice, _, runtime = struct.unpack("IIQiIQ", buf.raw[:32])
+            out[tid] = (policy, nice, runtime)
+    return out
+
+
 def case_getstats_while_busy():
     """20 status clients at once while the engine pages out 2 GiB of a
     user's process (ReclaimProcess, on the worker): every one answers, each
@@ -351,6 +371,7 @@ def case_getstats_while_busy():
                     t.start()
                 for t in threads:
                     t.join()
+                sched = engine_threads_sched(env.procs["wolframd"].pid)
                 swapped = w.status()["vm_swap_kib"] * 1024
                 still_running = reclaim.poll() is None
                 out, err = reclaim.communicate(timeout=120)
@@ -364,6 +385,12 @@ def case_getstats_while_busy():
             print(f"20 concurrent status calls during a 2 GiB pageout: slowest {max(times):.2f} s, "
                   f"{swapped // MIB} MiB paged out by then")
             check(max(times) < 2.0, f"a status call took {max(times):.2f} s while the pageout ran")
+            # Only the worker is at idle priority; the loop keeps the service's
+            # and asks for a short time slice, so that it preempts the busy.
+            loop = sched.pop(env.procs["wolframd"].pid)
+            check(loop[0] == SCHED_OTHER and loop[2] == LOOP_SLICE_NSEC, f"the loop's scheduling {loop}")
+            check(any(policy == SCHED_IDLE for policy, _, _ in sched.values()),
+                  f"no worker at idle priority while it paged out: {sched}")
             check(w.verify()["ok"], "checksum changed")
         env.stop_engine()
 
