@@ -95,6 +95,10 @@ int reclaim_result_print(FILE *f, json_object *result, const OutputOptions *o) {
                 format_duration(duration, sizeof(duration), json_get_u64(result, "DurationUsec", 0)),
                 format_size(before, json_get_u64(result, "SwapBytesBefore", 0), o),
                 format_size(after, json_get_u64(result, "SwapBytesAfter", 0), o));
+        if (json_get_bool(result, "PoolFull", false))
+                fputs("It stopped early: the pool's budget had no room for more (it grows as the pool "
+                      "fills).\n",
+                      f);
         return ferror(f) ? -EIO : 0;
 }
 

@@ -216,6 +216,12 @@ static void print_pacing(FILE *f, json_object *stats, json_object *last, const O
                         " processes over their refault budget (%s)\n",
                         json_get_u64(last, "HeldProcesses", 0),
                         format_size(a, json_get_u64(last, "HeldBytes", 0), o));
+        if (json_get_u64(last, "IncompressibleBytes", 0) > 0)
+                fprintf(f,
+                        "           kept out: %s of idle memory compresses poorly (%s went in to learn "
+                        "it)\n",
+                        format_size(a, json_get_u64(last, "IncompressibleBytes", 0), o),
+                        format_size(b, json_get_u64(last, "ProbeBytes", 0), o));
 }
 
 static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {

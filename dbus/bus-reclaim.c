@@ -29,13 +29,13 @@ static void reclaim_done(Engine *e, ReclaimProcessJob *job) {
         else {
                 r = sd_bus_message_new_method_return(call, &reply);
                 if (r >= 0)
-                        r = sd_bus_message_append(reply, "a{sv}", 7, "Pid", "u", (uint32_t) job->target.pid,
+                        r = sd_bus_message_append(reply, "a{sv}", 8, "Pid", "u", (uint32_t) job->target.pid,
                                                   "Name", "s", job->target.comm, "Mode", "s",
                                                   job->action == POLICY_PAGEOUT ? "pageout" : "cold",
                                                   "AdvisedBytes", "t", job->advised_bytes, "SwapBytesBefore",
                                                   "t", job->swap_before_bytes, "SwapBytesAfter", "t",
                                                   job->swap_after_bytes, "DurationUsec", "t",
-                                                  job->duration_usec);
+                                                  job->duration_usec, "PoolFull", "b", job->pool_full);
                 if (r >= 0)
                         r = sd_bus_send(NULL, reply, NULL);
                 if (r < 0)

@@ -52,6 +52,12 @@ static void engine_finish_job(Engine *e) {
                          job->stats.dry_run ? "dry run: would have " : "", job->stats.cold_bytes >> 20,
                          job->stats.pageout_bytes >> 20, (double) job->stats.duration_usec / 1000.0,
                          (double) job->stats.cpu_usec / 1000.0);
+                if (job->stats.incompressible_bytes > 0)
+                        log_info("Cycle %" PRIu64 ": kept %" PRIu64
+                                 " MiB of idle memory out of the pool: it "
+                                 "compresses poorly (%" PRIu64 " MiB paged out to learn it).",
+                                 e->cycle_count, job->stats.incompressible_bytes >> 20,
+                                 job->stats.probe_bytes >> 20);
                 if (job->stats.refault_bytes > 0 || job->stats.held_bytes > 0)
                         log_info("Cycle %" PRIu64 ": %" PRIu64 " MiB of earlier pageouts came back; %" PRIu64
                                  " MiB of pageouts waited%s%s%s.",
@@ -124,6 +130,11 @@ static int engine_start_cycle(Engine *e) {
         };
         job->idle_sample_secs = e->config.idle_sample_secs;
         job->dry_run = e->config.dry_run;
+        /* Each pageout is judged by what it put into the pool: only ours,
+         * whose figures are read without asking the loop. */
+        for (size_t i = 0; e->pool_started && i < e->pool.n_devices && i < ELEMENTSOF(job->pool_devices);
+             i++)
+                job->pool_devices[job->n_pool_devices++] = e->pool.devices[i];
 
         r = cycle_job_start(job);
         if (r < 0) {

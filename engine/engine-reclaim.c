@@ -30,6 +30,10 @@ void engine_finish_reclaim(Engine *e) {
                          job->action == POLICY_PAGEOUT ? "paged out" : "made cold", job->advised_bytes >> 20,
                          job->swap_before_bytes >> 20, job->swap_after_bytes >> 20,
                          (double) job->duration_usec / 1000.0);
+                if (job->pool_full)
+                        log_notice(
+                                "Reclaim of %s (%d) stopped early: the pool's budget had no room for more.",
+                                job->target.comm, (int) job->target.pid);
                 if (job->action == POLICY_PAGEOUT)
                         engine_count_lifetime(e, 0, job->advised_bytes);
                 else
@@ -126,6 +130,9 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
                 .userdata = userdata,
                 .done_fd = -EBADF,
         };
+        for (size_t i = 0; e->pool_started && i < e->pool.n_devices && i < ELEMENTSOF(job->pool_devices);
+             i++)
+                job->pool_devices[job->n_pool_devices++] = e->pool.devices[i];
         r = reclaim_process_start(job);
         if (r < 0) {
                 proc_target_done(&job->target);

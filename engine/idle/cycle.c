@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -26,8 +28,10 @@
 #define LEARN_SPARSE_MIN_BYTES (UINT64_C(256) << 20)
 
 static void record_free(ProcessRecord *r) {
-        for (size_t i = 0; i < r->n_regions; i++)
+        for (size_t i = 0; i < r->n_regions; i++) {
                 page_memory_done(&r->regions[i].memory);
+                free(r->regions[i].segments);
+        }
         free(r->cgroup);
         free(r->regions);
 }
@@ -134,13 +138,145 @@ static int settle_region(int pagemap, const IdleRegion *region, size_t page_size
         return 0;
 }
 
+static void pool_figures(const CycleJob *job, CompressPoolFigures *ret) {
+        compress_pool_read(job->pool_devices, job->n_pool_devices, ret);
+}
+
+/* No room left in the pool's budget: the rest of the cycle's pageouts wait
+ * (the loop grows the budget, up to its cap, as the pool fills), rather
+ * than the kernel failing writes past mem_limit. */
+static void pool_full(CycleJob *job, const CompressPoolFigures *f) {
+        snprintf(job->stats.hold_reason, sizeof(job->stats.hold_reason),
+                 "the pool is full (%" PRIu64 " of %" PRIu64 " MiB)", f->used_bytes >> 20,
+                 f->limit_bytes >> 20);
+}
+
+/* Pages out 'ranges' and adds what moved (at most 'movable') to *ret_bytes
+ * and *ret_moved. */
+static int pageout_ranges(CycleJob *job, int pidfd, const struct iovec *ranges, size_t n_ranges,
+                          uint64_t movable, uint64_t *ret_bytes, uint64_t *ret_moved) {
+        uint64_t advised = 0, cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
+        int r;
+
+        r = reclaim_advise(job->reclaim, pidfd, ranges, n_ranges, POLICY_PAGEOUT, &job->cancel, &advised);
+        job->stats.pageout_cpu_usec += now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;
+        *ret_moved = advised < movable ? advised : movable;
+        *ret_bytes += *ret_moved;
+        return r;
+}
+
+/* pageout_region() where there is a pool to judge by: segment by segment,
+ * a probe of the first COMPRESS_PROBE_PAGES movable pages first, then the
+ * rest only when the probe compressed well and the pool has room for it;
+ * poor segments wait (compress.h). */
+static int pageout_segments(CycleJob *job, int pidfd, int pagemap, const IdleRegion *region,
+                            size_t page_size, RegionRecord *rr, uint64_t *entries, struct iovec **ranges,
+                            size_t *allocated, uint64_t *ret_bytes) {
+        size_t n_pages = (size_t) ((region->end - region->start) / page_size),
+               n_segments = (n_pages + COMPRESS_SEGMENT_PAGES - 1) / COMPRESS_SEGMENT_PAGES;
+        const struct iovec *idle = job->backend->page_exact ? region->idle_ranges : NULL;
+        size_t n_idle = job->backend->page_exact ? region->n_idle_ranges : 0;
+        PageMemory *m = &rr->memory;
+        int r;
+
+        if (!rr->segments || rr->n_segments != n_segments) {
+                free(rr->segments);
+                rr->segments = calloc(n_segments ?: 1, sizeof(CompressSegment));
+                rr->n_segments = rr->segments ? n_segments : 0;
+                if (!rr->segments)
+                        return -ENOMEM;
+        }
+
+        for (size_t seg = 0; seg < n_segments && !atomic_load(&job->cancel) && !job->stats.hold_reason[0];
+             seg++) {
+                CompressSegment *cs = &rr->segments[seg];
+                size_t first = seg * COMPRESS_SEGMENT_PAGES,
+                       want = n_pages - first < COMPRESS_SEGMENT_PAGES ? n_pages - first
+                                                                       : COMPRESS_SEGMENT_PAGES,
+                       k = 0, n_ranges = 0;
+                uint64_t probe = 0, rest = 0, moved = 0;
+                CompressPoolFigures before, after, end;
+                CompressVerdict v;
+                bool skip = compress_segment_skip(cs);
+                ssize_t n = pagemap_read(pagemap, region->start + (uint64_t) first * page_size, page_size,
+                                         entries, want);
+
+                if (n <= 0)
+                        return (int) n;
+                if (skip) {
+                        r = page_memory_pageout_ranges(m, region->start, page_size, first, entries,
+                                                       (size_t) n, idle, n_idle, NULL, NULL, NULL, &rest);
+                        if (r < 0)
+                                return r;
+                        job->stats.incompressible_bytes += rest;
+                        continue;
+                }
+
+                pool_figures(job, &before);
+                if (!compress_pool_has_room(&before, (uint64_t) COMPRESS_PROBE_PAGES * page_size, 1.0)) {
+                        pool_full(job, &before);
+                        break;
+                }
+                /* The probe: pages up to the first COMPRESS_PROBE_PAGES movable ones. */
+                while (k < (size_t) n && probe < (uint64_t) COMPRESS_PROBE_PAGES * page_size) {
+                        size_t step = (size_t) n - k < 32 ? (size_t) n - k : 32;
+
+                        r = page_memory_pageout_ranges(m, region->start, page_size, first + k, entries + k,
+                                                       step, idle, n_idle, ranges, &n_ranges, allocated,
+                                                       &probe);
+                        if (r < 0)
+                                return r;
+                        k += step;
+                }
+                if (n_ranges == 0)
+                        continue;
+                r = pageout_ranges(job, pidfd, *ranges, n_ranges, probe, ret_bytes, &moved);
+                job->stats.probe_bytes += moved;
+                if (r < 0)
+                        return r;
+                pool_figures(job, &after);
+                v = compress_judge(&before, &after, moved);
+                compress_segment_update(cs, v);
+
+                r = page_memory_pageout_ranges(m, region->start, page_size, first + k, entries + k,
+                                               (size_t) n - k, idle, n_idle, NULL, NULL, NULL, &rest);
+                if (r < 0)
+                        return r;
+                if (v == COMPRESS_POOR) {
+                        job->stats.incompressible_bytes += rest;
+                        continue;
+                }
+                if (rest == 0)
+                        continue;
+                if (!compress_pool_has_room(&after, rest, compress_delta_ratio(&before, &after))) {
+                        pool_full(job, &after);
+                        break;
+                }
+                n_ranges = 0;
+                rest = 0;
+                r = page_memory_pageout_ranges(m, region->start, page_size, first + k, entries + k,
+                                               (size_t) n - k, idle, n_idle, ranges, &n_ranges, allocated,
+                                               &rest);
+                if (r < 0)
+                        return r;
+                r = pageout_ranges(job, pidfd, *ranges, n_ranges, rest, ret_bytes, &moved);
+                if (r < 0)
+                        return r;
+                /* What the rest did is the segment's verdict for the next cycle. */
+                pool_figures(job, &end);
+                compress_segment_update(cs, compress_judge(&after, &end, moved));
+        }
+        return 0;
+}
+
 /* MADV_PAGEOUT on the region's pages worth it: present, not known to be
  * hot, and (page-exact backends) idle; remembers them as out, so that the
  * next cycle sees which came back. Adds what moved (or, in dry run, would)
  * to *ret_bytes. */
 static int pageout_region(CycleJob *job, int pidfd, int pagemap, const IdleRegion *region, size_t page_size,
-                          PageMemory *m, uint64_t *entries, uint64_t *ret_bytes) {
+                          RegionRecord *rr, uint64_t *entries, uint64_t *ret_bytes) {
         _cleanup_free_ struct iovec *ranges = NULL;
+        PageMemory *m = &rr->memory;
         size_t n_pages = (size_t) ((region->end - region->start) / page_size), allocated = 0;
         const struct iovec *idle = job->backend->page_exact ? region->idle_ranges : NULL;
         size_t n_idle = job->backend->page_exact ? region->n_idle_ranges : 0;
@@ -151,6 +287,9 @@ static int pageout_region(CycleJob *job, int pidfd, int pagemap, const IdleRegio
                 if (r < 0)
                         return r;
         }
+        if (job->n_pool_devices > 0 && !job->dry_run)
+                return pageout_segments(job, pidfd, pagemap, region, page_size, rr, entries, &ranges,
+                                        &allocated, ret_bytes);
         for (size_t first = 0; first < n_pages; first += PAGEMAP_CHUNK_PAGES) {
                 size_t want = n_pages - first < PAGEMAP_CHUNK_PAGES ? n_pages - first : PAGEMAP_CHUNK_PAGES,
                        n_ranges = 0;
@@ -256,6 +395,15 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 RegionRecord *rr = &rec->regions[rec->n_regions++];
 
                 *rr = (RegionRecord){ .start = region->start, .end = region->end };
+                if (before && before->segments) {
+                        rr->segments = malloc(before->n_segments * sizeof(CompressSegment));
+                        if (!rr->segments) {
+                                idle_result_done(&res);
+                                return -ENOMEM;
+                        }
+                        memcpy(rr->segments, before->segments, before->n_segments * sizeof(CompressSegment));
+                        rr->n_segments = before->n_segments;
+                }
                 if (!before || page_memory_empty(&before->memory))
                         continue;
                 r = page_memory_copy(&rr->memory, &before->memory);
@@ -308,8 +456,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         rec->last_action = action;
 
                 if (action == POLICY_PAGEOUT && region_learns(region, page_size))
-                        r = pageout_region(job, t->pidfd, pagemap, region, page_size, &rr->memory, entries,
-                                           &bytes);
+                        r = pageout_region(job, t->pidfd, pagemap, region, page_size, rr, entries, &bytes);
                 else if (action != POLICY_NONE)
                         r = advise_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
                                           &job->cancel, &bytes);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "idle/compress.h"
 #include "idle/idle.h"
 #include "idle/pacing.h"
 #include "idle/policy.h"
@@ -18,6 +19,8 @@ typedef struct RegionRecord {
         uint64_t start, end;
         unsigned streak; /* consecutive cycles idle enough to page out */
         PageMemory memory; /* what the engine paged out and what came back */
+        CompressSegment *segments; /* how each COMPRESS_SEGMENT_PAGES compress; NULL: never probed */
+        size_t n_segments;
 } RegionRecord;
 
 /* What the engine knows about one process, as ListProcesses shows it. */
@@ -63,7 +66,9 @@ typedef struct CycleStats {
         uint64_t pageout_bytes;
         uint64_t pageout_cpu_usec; /* the worker's CPU in pageouts (the kernel compresses in it) */
         uint64_t refault_bytes; /* of the engine's pageouts, needed again since the last cycle */
-        uint64_t held_bytes; /* pageouts that waited (pressure, refault budget) */
+        uint64_t held_bytes; /* pageouts that waited (pressure, refault budget, the pool full) */
+        uint64_t incompressible_bytes; /* idle memory kept out: it compresses poorly */
+        uint64_t probe_bytes; /* paged out to learn how segments compress */
         unsigned held_processes; /* processes whose pageouts waited for their refaults */
         char hold_reason[96]; /* why every pageout waited, "" when none did */
         bool dry_run;
@@ -87,6 +92,10 @@ typedef struct CycleJob {
         PacingSettings pacing;
         unsigned idle_sample_secs;
         bool dry_run;
+        /* The pool's devices, whose figures judge what each pageout put in:
+         * none (no pool) pages out without probing. */
+        unsigned pool_devices[COMPRESS_POOL_DEVICES_MAX];
+        size_t n_pool_devices;
         /* out */
         ProcessTable table;
         CycleStats stats;

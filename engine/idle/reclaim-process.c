@@ -26,6 +26,48 @@ size_t reclaim_process_ranges(const SmapsVma *vmas, size_t n_vmas, struct iovec 
         return n;
 }
 
+/* Pieces of a pageout between two looks at the pool's room. */
+#define RECLAIM_PIECE_BYTES (UINT64_C(16) << 20)
+
+/* A pageout into the pool, piece by piece, each only when the pool has room
+ * for it at the ratio the pieces before showed: past its budget the kernel
+ * would fail the writes. A mostly empty reservation (a sanitizer's shadow)
+ * is one piece, sized by what is resident in it. */
+static int reclaim_process_pool(ReclaimProcessJob *job, const SmapsVma *vmas, size_t n_vmas) {
+        double ratio = 1.0;
+
+        for (size_t i = 0; i < n_vmas; i++) {
+                const SmapsVma *v = &vmas[i];
+                uint64_t len = v->end - v->start, step = v->rss_bytes * 2 >= len ? RECLAIM_PIECE_BYTES : len;
+
+                if (!v->anonymous || v->special || v->rss_bytes == 0)
+                        continue;
+                for (uint64_t off = 0; off < len; off += step) {
+                        struct iovec piece = { .iov_base = (void *) (uintptr_t) (v->start + off),
+                                               .iov_len = (size_t) (len - off < step ? len - off : step) };
+                        uint64_t advised = 0,
+                                 most = piece.iov_len < v->rss_bytes ? piece.iov_len : v->rss_bytes;
+                        CompressPoolFigures before, after;
+                        int r;
+
+                        compress_pool_read(job->pool_devices, job->n_pool_devices, &before);
+                        if (!compress_pool_has_room(&before, most, ratio)) {
+                                job->pool_full = true;
+                                return 0;
+                        }
+                        r = reclaim_advise(job->reclaim, job->target.pidfd, &piece, 1, job->action, NULL,
+                                           &advised);
+                        job->advised_bytes += advised;
+                        if (r < 0)
+                                return r;
+                        compress_pool_read(job->pool_devices, job->n_pool_devices, &after);
+                        if (compress_judge(&before, &after, advised) != COMPRESS_UNKNOWN)
+                                ratio = compress_delta_ratio(&before, &after);
+                }
+        }
+        return 0;
+}
+
 static int reclaim_process_run(ReclaimProcessJob *job) {
         /* Only what reclaim_process_ranges() takes is kept while smaps
          * streams by. */
@@ -45,12 +87,16 @@ static int reclaim_process_run(ReclaimProcessJob *job) {
         if (r <= 0)
                 return r < 0 ? r : -ESRCH;
 
-        ranges = calloc(n ? n : 1, sizeof(struct iovec));
-        if (!ranges)
-                return -ENOMEM;
-        n_ranges = reclaim_process_ranges(vmas, n, ranges);
-        r = reclaim_advise(job->reclaim, job->target.pidfd, ranges, n_ranges, job->action, NULL,
-                           &job->advised_bytes);
+        if (job->action == POLICY_PAGEOUT && job->n_pool_devices > 0)
+                r = reclaim_process_pool(job, vmas, n);
+        else {
+                ranges = calloc(n ? n : 1, sizeof(struct iovec));
+                if (!ranges)
+                        return -ENOMEM;
+                n_ranges = reclaim_process_ranges(vmas, n, ranges);
+                r = reclaim_advise(job->reclaim, job->target.pidfd, ranges, n_ranges, job->action, NULL,
+                                   &job->advised_bytes);
+        }
         if (r < 0)
                 return r;
         if (proc_read_status(job->target.pid, &st) >= 0)

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "idle/compress.h"
 #include "idle/idle.h"
 #include "idle/policy.h"
 #include "kernel/proc-scan.h"
@@ -16,6 +17,10 @@ typedef struct ReclaimProcessJob {
         ProcTarget target; /* pidfd held from the check to the end */
         PolicyAction action;
         const Reclaim *reclaim;
+        /* The pool's devices: a pageout stops where the pool's budget has
+         * no room left for the next piece. None: no such check. */
+        unsigned pool_devices[COMPRESS_POOL_DEVICES_MAX];
+        size_t n_pool_devices;
 
         /* Filled by the thread. */
         int error; /* negative errno; -ESRCH when the process went away */
@@ -23,6 +28,7 @@ typedef struct ReclaimProcessJob {
         uint64_t swap_before_bytes;
         uint64_t swap_after_bytes;
         uint64_t duration_usec;
+        bool pool_full; /* stopped before the end: the pool had no room left */
 
         pthread_t thread;
         int done_fd; /* eventfd: written when the thread finished */

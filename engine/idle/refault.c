@@ -97,6 +97,23 @@ int page_memory_pageout_ranges(PageMemory *m, uint64_t start, size_t page_size, 
                                uint64_t *ret_bytes) {
         size_t j = 0;
 
+        /* The first idle range that ends past the first page: a region's
+         * pages are looked at in many small steps (a segment's probe, then
+         * its rest), each must not walk the ranges from the start. */
+        if (idle) {
+                size_t hi = n_idle;
+                uint64_t addr = start + (uint64_t) first * page_size;
+
+                while (j < hi) {
+                        size_t mid = j + (hi - j) / 2;
+
+                        if ((uint64_t) (uintptr_t) idle[mid].iov_base + idle[mid].iov_len <= addr)
+                                j = mid + 1;
+                        else
+                                hi = mid;
+                }
+        }
+
         for (size_t k = 0; k < n; k++) {
                 size_t i = first + k;
                 uint64_t addr = start + (uint64_t) i * page_size, e = entries[k];
@@ -115,6 +132,8 @@ int page_memory_pageout_ranges(PageMemory *m, uint64_t start, size_t page_size, 
                                 continue;
                 }
                 *ret_bytes += page_size;
+                if (!ranges)
+                        continue;
                 if (i < m->n_pages && !page_memory_empty(m))
                         bit_set(m->out, i, true);
                 last = *n_ranges > 0 ? &(*ranges)[*n_ranges - 1] : NULL;

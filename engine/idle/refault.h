@@ -49,7 +49,8 @@ size_t page_memory_hot_pages(const PageMemory *m);
  * n_idle ranges (a page-exact backend's idle pages; in address order).
  * 'start' is the region's first address. Adds the bytes to *ret_bytes.
  * Unless 'm' is empty, marks those pages out: a page that comes back while
- * the pageout still runs counts too. -ENOMEM. */
+ * the pageout still runs counts too. With 'ranges' NULL it only counts:
+ * nothing is marked or appended. -ENOMEM. */
 int page_memory_pageout_ranges(PageMemory *m, uint64_t start, size_t page_size, size_t first,
                                const uint64_t *entries, size_t n, const struct iovec *idle, size_t n_idle,
                                struct iovec **ranges, size_t *n_ranges, size_t *allocated,

@@ -115,10 +115,38 @@ BUS_CONF = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configur
 """
 
 
+class KernelLog:
+    """The kernel's messages (/dev/kmsg) from now on."""
+
+    def __init__(self):
+        self.fd = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        os.lseek(self.fd, 0, os.SEEK_END)
+
+    def read(self):
+        """The messages logged since, each "prefix;text"."""
+        out = []
+        while True:
+            try:
+                rec = os.read(self.fd, 8192)
+            except BlockingIOError:
+                return out
+            except BrokenPipeError:
+                continue  # overwritten before it was read: the next one
+            if not rec:
+                return out
+            out.append(rec.decode(errors="replace").split("\n", 1)[0])
+
+    def close(self):
+        os.close(self.fd)
+
+
 class Env:
     """One private world for one test: bus, polkitd (optional), engine."""
 
-    def __init__(self, rules=None, polkit=True, engine=True, config=""):
+    def __init__(self, rules=None, polkit=True, engine=True, config="", swap_write_errors=False):
+        # A write to swap that the kernel logs as failed (a zram device past
+        # its mem_limit) fails the test unless the test forces it itself.
+        self.swap_write_errors = swap_write_errors
         self.rules = rules or {}
         self.config_text = config
         self.with_polkit = polkit
@@ -134,6 +162,7 @@ class Env:
             need(shutil.which(tool), f"{tool} is not installed")
         need(os.access(POLKITD, os.X_OK), f"{POLKITD} is not installed (package polkitd)")
 
+        self.kmsg = KernelLog()
         self.tmp = tempfile.mkdtemp(prefix="wolfram-test-")
         self.mounts = []
         os.chmod(self.tmp, 0o755)
@@ -323,6 +352,10 @@ class Env:
         knobs = restore_vm_knobs(self.vm_before)
         if knobs:
             left.append(f"sysctls {knobs}")
+        errors = [ln for ln in self.kmsg.read() if "Write-error on swap-device" in ln]
+        self.kmsg.close()
+        if errors and not self.swap_write_errors:
+            left.append(f"{len(errors)} swap write errors in the kernel's log, the first: {errors[0]}")
         if left and exc_type is None and not failure:
             failure = TestFailure(f"the test left the machine changed (now put back): {'; '.join(left)}")
         # Gone with the namespace at exit; undone now so that another Env

@@ -14,7 +14,7 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "workload"))
-from workload import Workload, process_madvise_pageout  # noqa: E402
+from workload import Workload, pagemap_swapped_pages, process_madvise_pageout  # noqa: E402
 from workload import region_of, smaps_regions  # noqa: E402
 from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, unwrap, write_zswap,  # noqa: E402
                      zram_devices,
@@ -617,7 +617,11 @@ def case_pool_roundtrip():
 
 def case_pool_grow_shrink():
     cfg = "[Zram]\ninitial_percent=1\nmax_percent=3\n"
-    with Env(config=cfg) as env:
+    # The test itself pushes 1 GiB of random data into a pool capped at 3%
+    # of RAM (720 MiB here), as the kernel's own reclaim could, to see the
+    # cap hold: the kernel refuses the writes past it and logs them. The
+    # engine's own pageouts stop short of that (pool-full-holds).
+    with Env(config=cfg, swap_write_errors=True) as env:
         dev = pool_device(env)
         initial, cap = percent_of_ram(1), percent_of_ram(3)
         check(pool_stats(env)["BudgetBytes"] == initial, "initial budget")
@@ -767,6 +771,67 @@ def list_processes(env):
 
 def region_swap(pid, addr):
     return region_of(smaps_regions(pid), addr)
+
+
+def last_cycle(env):
+    import json
+    r = env.run(["busctl", "--system", "--json=short", "call", BUS_NAME, BUS_PATH, BUS_NAME, "GetStats"],
+                check_rc=0)
+    return {k: v["data"] for k, v in json.loads(r.stdout)["data"][0]["LastCycle"]["data"].items()}
+
+
+def case_incompressible_kept_out():
+    """1 GiB of random data (a media or encrypted buffer) and 512 MiB of
+    text side by side in one mapping of a user's process, all of it idle:
+    the engine pages out at least 90% of the text and at most 10% of the
+    random data, says what it kept out, the kernel logs no swap write error
+    (Env fails the test on one), and the data is intact."""
+    with TestCgroup("media") as cg, workload(1536, "media", seed=71) as w:
+        cg.add(w.pid)
+        with Env(config=cycle_config([cg])) as env:
+            kept = 0
+            for n in range(1, 5):
+                wait_cycles(env, n, 60)
+                kept = max(kept, last_cycle(env)["IncompressibleBytes"])
+            states = pagemap_swapped_pages(w.pid, w.addr, w.len)
+            split = len(states) // 3 * 2  # as the workload fills it
+            random_out = states[:split].count("swapped") / split
+            text_out = states[split:].count("swapped") / (len(states) - split)
+            pool = pool_stats(env)
+            print(f"after 4 cycles: {text_out:.1%} of the text and {random_out:.1%} of the random data in the pool, "
+                  f"{kept // MIB} MiB kept out in one cycle; pool {pool['OriginalBytes'] // MIB} MiB -> "
+                  f"{pool['MemoryUsedBytes'] // MIB} MiB")
+            check(text_out >= 0.9, f"only {text_out:.1%} of the text paged out")
+            check(random_out <= 0.1, f"{random_out:.1%} of the random data went into the pool")
+            check(kept >= 800 * MIB, f"the cycles kept out {kept // MIB} MiB, not the random GiB")
+            r = env.ctl(check_rc=0)
+            check(re.search(r"kept out: [\d.]+ [MG]iB of idle memory compresses poorly", r.stdout) or kept == 0,
+                  f"status says nothing of it:\n{r.stdout}")
+            check(w.verify()["ok"], "checksum changed")
+            env.stop_engine()
+
+
+def case_pool_full_holds():
+    """A pool whose budget cannot grow (1% of RAM, its cap too) and 1 GiB of
+    idle text, more than it can hold: the engine pages out until the pool
+    has no room for the next pageout, then holds with "the pool is full"
+    instead of letting the kernel write past mem_limit (no swap write error,
+    Env checks); the data is intact."""
+    cap = percent_of_ram(1)
+    with TestCgroup("full") as cg, workload(1024, "text", seed=73) as w:
+        cg.add(w.pid)
+        with Env(config=cycle_config([cg]) + "[Zram]\ninitial_percent=1\nmax_percent=1\n") as env:
+            wait_for(lambda: last_cycle(env)["HoldReason"].startswith("the pool is full"), 90,
+                     "a cycle that held for a full pool")
+            dev = pool_device(env)
+            used, peak = mm_stat(dev)["mem_used"], mm_stat(dev)["mem_used_max"]
+            swapped = w.status()["vm_swap_kib"] * 1024
+            print(f"pool of {cap // MIB} MiB: {swapped // MIB} MiB paged out, pool RAM {used // MIB} MiB "
+                  f"(peak {peak // MIB} MiB); {last_cycle(env)['HoldReason']}")
+            check(peak <= cap, f"the pool's peak {peak} reached past its limit {cap}")
+            check(swapped >= 256 * MIB, f"only {swapped // MIB} MiB paged out before the pool was full")
+            check(w.verify()["ok"], "checksum changed")
+            env.stop_engine()
 
 
 def case_cold_refs():

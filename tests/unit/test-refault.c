@@ -129,6 +129,39 @@ static void test_ranges_within_idle(void) {
         page_memory_done(&m);
 }
 
+static void test_count_only(void) {
+        /* With no ranges asked for, it counts what would go and marks
+         * nothing; the idle ranges are found from a later first page. */
+        uint64_t e[4];
+        struct iovec idle[] = {
+                { .iov_base = (void *) (uintptr_t) (START + 1 * PS), .iov_len = 1 * PS },
+                { .iov_base = (void *) (uintptr_t) (START + 5 * PS), .iov_len = 2 * PS },
+        };
+        struct iovec *r = NULL;
+        size_t n = 0, allocated = 0;
+        uint64_t bytes = 0;
+        PageMemory m;
+
+        for (size_t i = 0; i < 4; i++)
+                e[i] = PRESENT(20 + i);
+        ASSERT_OK(page_memory_new(&m, 8));
+        ASSERT_OK(page_memory_pageout_ranges(&m, START, PS, 4, e, 4, idle, 2, NULL, NULL, NULL, &bytes));
+        ASSERT_EQ_U64(bytes, 2 * PS);
+        for (size_t i = 0; i < 8; i++)
+                e[i % 4] = SWAPPED;
+        ASSERT_EQ_U64(page_memory_settle(&m, 4, e, 4), 0);
+        /* Nothing was marked: the same pages, asked for ranges now, go. */
+        for (size_t i = 0; i < 4; i++)
+                e[i] = PRESENT(20 + i);
+        bytes = 0;
+        ASSERT_OK(page_memory_pageout_ranges(&m, START, PS, 4, e, 4, idle, 2, &r, &n, &allocated, &bytes));
+        ASSERT_EQ_U64(n, 1);
+        ASSERT_EQ_U64((uint64_t) (uintptr_t) r[0].iov_base, START + 5 * PS);
+        ASSERT_EQ_U64(r[0].iov_len, 2 * PS);
+        free(r);
+        page_memory_done(&m);
+}
+
 static void test_chunks_and_forget(void) {
         /* Paged out and settled in chunks, as the cycle reads pagemap. */
         uint64_t e[4];
@@ -163,6 +196,7 @@ int main(int argc, char *argv[]) {
                 { .name = "ranges-coalesce-and-skip", .func = test_ranges_coalesce_and_skip },
                 { .name = "ranges-within-idle", .func = test_ranges_within_idle },
                 { .name = "chunks-and-forget", .func = test_chunks_and_forget },
+                { .name = "count-only", .func = test_count_only },
         };
 
         return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);

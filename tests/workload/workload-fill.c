@@ -20,7 +20,7 @@
 
 static const char *const content_names[_CONTENT_MAX] = {
         [CONTENT_ZEROS] = "zeros", [CONTENT_RANDOM] = "random",       [CONTENT_TEXT] = "text",
-        [CONTENT_MIXED] = "mixed", [CONTENT_REALISTIC] = "realistic",
+        [CONTENT_MIXED] = "mixed", [CONTENT_REALISTIC] = "realistic", [CONTENT_MEDIA] = "media",
 };
 
 int content_from_name(const char *name, enum content *ret) {
@@ -317,6 +317,7 @@ static void fill_page(uint8_t *page, size_t page_index, enum content kind, uint6
                 break;
         case CONTENT_MIXED:
         case CONTENT_REALISTIC:
+        case CONTENT_MEDIA:
         case _CONTENT_MAX:
                 abort();
         }
@@ -332,10 +333,14 @@ void fill_memory(enum content content) {
         struct corpus text = {}, library = {};
         enum realistic_kind group[REALISTIC_GROUP];
         uint64_t rng = seed, rotation = 0;
-        size_t i = 0;
+        size_t i = 0, n_pages = 0;
 
         if (content == CONTENT_REALISTIC)
                 load_realistic_corpora(&text, &library);
+
+        for (size_t m = 0; m < n_mappings; m++)
+                for (size_t p = 0; p < mappings[m].n_parts; p++)
+                        n_pages += mappings[m].parts[p].len / page_size;
 
         for (size_t m = 0; m < n_mappings; m++)
                 for (size_t p = 0; p < mappings[m].n_parts; p++) {
@@ -365,7 +370,12 @@ void fill_memory(enum content content) {
                                         if (i % 4 == 0)
                                                 rotation = rng_next(&rng) % 4;
                                         fill_page(page, i, quarters[(i + rotation) % 4], &rng);
-                                } else
+                                } else if (content == CONTENT_MEDIA)
+                                        /* Side by side in one mapping, as the
+                                         * kernel merges adjacent ones. */
+                                        fill_page(page, i,
+                                                  i < n_pages / 3 * 2 ? CONTENT_RANDOM : CONTENT_TEXT, &rng);
+                                else
                                         fill_page(page, i, content, &rng);
                         }
                 }

@@ -345,12 +345,13 @@ static void on_sigterm(int sig) {
 }
 
 static void usage(void) {
-        fprintf(stderr, "Usage: wolfram-workload --size-mib=N [--regions=N]\n"
-                        "                        [--content=zeros|random|text|mixed|realistic] [--seed=N]\n"
-                        "                        [--hot-percent=P] [--hot-pattern=block|interleave] "
-                        "[--hot-run-kib=N]\n"
-                        "                        [--hot-interval-ms=MS] [--ready-file=PATH]\n"
-                        "                        [--name=BYTES] [--mappings=N]\n");
+        fprintf(stderr,
+                "Usage: wolfram-workload --size-mib=N [--regions=N]\n"
+                "                        [--content=zeros|random|text|mixed|realistic|media] [--seed=N]\n"
+                "                        [--hot-percent=P] [--hot-pattern=block|interleave] "
+                "[--hot-run-kib=N]\n"
+                "                        [--hot-interval-ms=MS] [--ready-file=PATH]\n"
+                "                        [--name=BYTES] [--mappings=N]\n");
 }
 
 /* Lays out one mapping. "block": the first hot_percent of the pages are hot

@@ -15,6 +15,7 @@ enum content {
         CONTENT_RECORDS, /* only as a quarter of "mixed" */
         CONTENT_MIXED,
         CONTENT_REALISTIC,
+        CONTENT_MEDIA, /* the first two thirds random (a media or encrypted buffer), then text */
         _CONTENT_MAX,
 };
 

@@ -181,7 +181,8 @@ class Workload:
     content: "zeros", "random", "text", "mixed" (a quarter each of text,
     records, random and zero pages) or "realistic" (40% text from the
     machine's documentation, 30% shared-library bytes, 15% zero and 15%
-    random pages).
+    random pages) or "media" (in one mapping, the first two thirds of the
+    pages random, as a media or encrypted buffer is, the rest text).
 
     small_mappings (--mappings): that many more one-page anonymous mappings
     that the kernel cannot merge, as a browser or a JVM has, next to each
