@@ -9,6 +9,16 @@
 #   zram-only          a zram swap device and nothing else
 #   damon              the same swap, and DAMON (paddr) paging out regions
 #                      not accessed for 20 s (DAMOS pageout)
+#   damon_reclaim      the same swap, and the kernel's DAMON_RECLAIM module at
+#                      its defaults (quota 10 ms of CPU and 128 MiB a second,
+#                      5 ms sampling, 100 ms aggregation, the biggest System
+#                      RAM range), but for two settings a proactive setup
+#                      needs: min_age 20 s, the idle window of every other
+#                      variant (default 120 s, longer than the window), and
+#                      watermarks that keep it active whatever the free
+#                      memory (high 1000, mid 999, low 0 per mille; by
+#                      default it acts only below 50% free, which this VM
+#                      never reaches: it would be off the whole run)
 #   wolfram-page_idle  wolframd (no bus), a cycle every 10 s, pageout after
 #   wolfram-refs       two idle cycles (20 s), with each idle backend
 # Prints one row per variant: cold memory moved, hot pages that went to
@@ -79,6 +89,26 @@ damon_on() {
         echo on >$k/0/state
         reclaimer_pid=$(cat $k/0/pid)
 }
+RECLAIM=/sys/module/damon_reclaim/parameters
+damon_reclaim_on() {
+        [ -d $RECLAIM ] || return 1
+        echo $((IDLE_WINDOW_S * 1000000)) >$RECLAIM/min_age
+        echo 1000 >$RECLAIM/wmarks_high
+        echo 999 >$RECLAIM/wmarks_mid
+        echo 0 >$RECLAIM/wmarks_low
+        echo Y >$RECLAIM/enabled || return 1
+        tries=0
+        while [ "$(cat $RECLAIM/kdamond_pid)" -le 0 ] 2>/dev/null && [ $tries -lt 50 ]; do
+                sleep 0.1
+                tries=$((tries + 1))
+        done
+        reclaimer_pid=$(cat $RECLAIM/kdamond_pid)
+        [ "$reclaimer_pid" -gt 0 ] || reclaimer_pid=
+        [ -n "$reclaimer_pid" ]
+}
+damon_reclaim_off() {
+        echo N >$RECLAIM/enabled
+}
 damon_off() {
         echo off >$DAMON/kdamonds/0/state
         echo 0 >$DAMON/kdamonds/nr_kdamonds
@@ -120,6 +150,7 @@ run_variant() {
         case $variant in
         zram-only) zram_swap_on || fail "$variant: no zram swap" ;;
         damon) zram_swap_on && damon_on || fail "$variant: no zram swap or no kdamond" ;;
+        damon_reclaim) zram_swap_on && damon_reclaim_on || fail "$variant: no zram swap or no DAMON_RECLAIM" ;;
         wolfram-*) engine_on "${variant#wolfram-}" ;;
         esac
         [ -z "$reclaimer_pid" ] || cpu0=$(cpu_ticks "$reclaimer_pid")
@@ -149,8 +180,15 @@ run_variant() {
                 echo "vm-reclaim: damon scheme: tried $(cat $st/nr_tried) regions ($(cat $st/sz_tried) bytes)," \
                         "applied to $(cat $st/nr_applied) ($(cat $st/sz_applied) bytes)"
         fi
+        if [ "$variant" = damon_reclaim ]; then
+                echo "vm-reclaim: damon_reclaim: tried $(cat $RECLAIM/nr_reclaim_tried_regions) regions" \
+                        "($(cat $RECLAIM/bytes_reclaim_tried_regions) bytes), reclaimed" \
+                        "$(cat $RECLAIM/nr_reclaimed_regions) ($(cat $RECLAIM/bytes_reclaimed_regions) bytes)," \
+                        "quota exceeded $(cat $RECLAIM/nr_quota_exceeds) times"
+        fi
         case $variant in
         damon) damon_off && zram_swap_off ;;
+        damon_reclaim) damon_reclaim_off && zram_swap_off ;;
         zram-only) zram_swap_off ;;
         wolfram-*) engine_off ;;
         esac
@@ -184,7 +222,8 @@ echo "vm-reclaim: Linux $(uname -r), $(nproc) CPUs, 2 x $SIZE_MIB MiB text, $HOT
 [ "$(cat $DAMON/kdamonds/nr_kdamonds)" = 0 ] || fail "a kdamond runs already"
 [ -w /sys/kernel/mm/page_idle/bitmap ] || fail "no page_idle"
 : >/tmp/rows
-for v in zram-only damon wolfram-page_idle wolfram-refs; do
+[ -d $RECLAIM ] || fail "no DAMON_RECLAIM (CONFIG_DAMON_RECLAIM)"
+for v in zram-only damon damon_reclaim wolfram-page_idle wolfram-refs; do
         run_variant $v
 done
 printf '    %-18s %7s %9s %9s %9s %10s %10s %7s %s\n' variant "cold" "hot in" "hot" "hot p99" "RSS" "pool" "CPU s" data

@@ -5,7 +5,7 @@
 
 vm_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 vm_cache=${WOLFRAM_VM_CACHE:-/var/cache/wolfram-vm}
-vm_kernel_pkg=linux-source-6.1
+vm_kernel_pkg=linux-source-6.12
 vm_fragment=$vm_dir/page-idle.config
 
 die() {

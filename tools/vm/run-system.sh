@@ -85,7 +85,7 @@ run_variant() {
         : >"$results"
         : >"$console"
         t=$(ms)
-        nice -n 19 "$qemu" -accel tcg -cpu max \
+        nice -n 19 "$qemu" -accel tcg,thread=single -cpu max \
                 -m "${WOLFRAM_VM_MEMORY:-2G}" -smp "${WOLFRAM_VM_CPUS:-2}" \
                 -nographic -nodefaults -no-reboot -monitor none \
                 -serial "file:$console" -serial "file:$results" \

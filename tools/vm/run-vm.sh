@@ -46,7 +46,7 @@ cat "$initramfs" "$tmp/scenario.cpio.gz" >"$tmp/initrd"
 log=${WOLFRAM_VM_LOG:-$tmp/console.log}
 : >"$log"
 start_ms=$(date +%s%3N)
-"$qemu" -accel tcg -cpu max \
+"$qemu" -accel tcg,thread=single -cpu max \
         -m "${WOLFRAM_VM_MEMORY:-2G}" -smp "${WOLFRAM_VM_CPUS:-2}" \
         -nographic -nodefaults -no-reboot \
         -serial "file:$log" -monitor none \
