@@ -132,9 +132,7 @@ static int engine_start_cycle(Engine *e) {
         job->dry_run = e->config.dry_run;
         /* Each pageout is judged by what it put into the pool: only ours,
          * whose figures are read without asking the loop. */
-        for (size_t i = 0; e->pool_started && i < e->pool.n_devices && i < ELEMENTSOF(job->pool_devices);
-             i++)
-                job->pool_devices[job->n_pool_devices++] = e->pool.devices[i];
+        job->n_pool_devices = engine_pool_device_ids(e, job->pool_devices, ELEMENTSOF(job->pool_devices));
 
         r = cycle_job_start(job);
         if (r < 0) {

@@ -27,6 +27,11 @@ int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *r
  * says (a mask of EngineChange); KSM started or stopped; all of tuning,
  * pool and KSM; the timer that lets the pool follow its use. */
 int engine_sync_pool(Engine *e);
+
+/* Copies the ids of the pool's devices (none while no pool runs) into
+ * 'ids', at most 'max'; returns how many. A worker judges its pageouts by
+ * their figures. */
+size_t engine_pool_device_ids(const Engine *e, unsigned *ids, size_t max);
 /* Ends a removal of the pool begun by engine_sync_pool (waiting for its
  * swapoffs), announces it, answers who waited, and with 'sync_again'
  * brings the pool in line with the configuration once more. */

@@ -130,9 +130,7 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
                 .userdata = userdata,
                 .done_fd = -EBADF,
         };
-        for (size_t i = 0; e->pool_started && i < e->pool.n_devices && i < ELEMENTSOF(job->pool_devices);
-             i++)
-                job->pool_devices[job->n_pool_devices++] = e->pool.devices[i];
+        job->n_pool_devices = engine_pool_device_ids(e, job->pool_devices, ELEMENTSOF(job->pool_devices));
         r = reclaim_process_start(job);
         if (r < 0) {
                 proc_target_done(&job->target);

@@ -94,6 +94,14 @@ static int engine_stop_pool(Engine *e) {
 
 /* Brings the pool in line with the configuration: made when wanted,
  * removed (where safe) when not. Dry run leaves everything alone. */
+size_t engine_pool_device_ids(const Engine *e, unsigned *ids, size_t max) {
+        size_t n = 0;
+
+        for (size_t i = 0; e->pool_started && i < e->pool.n_devices && n < max; i++)
+                ids[n++] = e->pool.devices[i];
+        return n;
+}
+
 int engine_sync_pool(Engine *e) {
         int r;
 

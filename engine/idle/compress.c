@@ -7,17 +7,17 @@ void compress_pool_read(const unsigned *ids, size_t n_ids, CompressPoolFigures *
 
         *ret = (CompressPoolFigures){ .valid = n_ids > 0 };
         for (size_t i = 0; i < n_ids; i++) {
-                ZramDevice d;
+                ZramMmStat mm;
 
-                if (zram_read_device(ids[i], &d) < 0) {
+                if (zram_read_mm_stat(ids[i], &mm) < 0) {
                         ret->valid = false;
                         return;
                 }
-                ret->orig_bytes += d.mm.orig_data_bytes;
-                ret->compr_bytes += d.mm.compr_data_bytes;
-                ret->used_bytes += d.mm.mem_used_total_bytes;
-                ret->limit_bytes += d.mm.mem_limit_bytes;
-                unlimited = unlimited || d.mm.mem_limit_bytes == 0;
+                ret->orig_bytes += mm.orig_data_bytes;
+                ret->compr_bytes += mm.compr_data_bytes;
+                ret->used_bytes += mm.mem_used_total_bytes;
+                ret->limit_bytes += mm.mem_limit_bytes;
+                unlimited = unlimited || mm.mem_limit_bytes == 0;
         }
         if (unlimited)
                 ret->limit_bytes = 0;

@@ -61,9 +61,8 @@ int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
 }
 
 int zram_read_device(unsigned id, ZramDevice *ret) {
-        _cleanup_free_ char *dir = NULL, *buf = NULL;
+        _cleanup_free_ char *dir = NULL;
         char path[PATH_MAX];
-        size_t size;
         int r;
 
         if (asprintf(&dir, "%s/sys/block/zram%u", root_prefix(), id) < 0)
@@ -77,11 +76,20 @@ int zram_read_device(unsigned id, ZramDevice *ret) {
         if (r < 0)
                 return r;
 
-        snprintf(path, sizeof(path), "%s/mm_stat", dir);
+        return zram_read_mm_stat(id, &ret->mm);
+}
+
+int zram_read_mm_stat(unsigned id, ZramMmStat *ret) {
+        _cleanup_free_ char *buf = NULL;
+        char path[PATH_MAX];
+        size_t size;
+        int r;
+
+        snprintf(path, sizeof(path), "%s/sys/block/zram%u/mm_stat", root_prefix(), id);
         r = read_full_file(path, &buf, &size);
         if (r < 0)
                 return r;
-        return zram_mm_stat_parse(buf, size, &ret->mm);
+        return zram_mm_stat_parse(buf, size, ret);
 }
 
 static int cmp_unsigned(const void *a, const void *b) {

@@ -42,6 +42,10 @@ int zram_list_devices(ZramDevice **ret, size_t *ret_n);
 /* Reads one device; -ENOENT when it does not exist. */
 int zram_read_device(unsigned id, ZramDevice *ret);
 
+/* Reads only the device's mm_stat: what a pageout put in, looked at before
+ * and after each one. */
+int zram_read_mm_stat(unsigned id, ZramMmStat *ret);
+
 /* Creates a device through /sys/class/zram-control/hot_add; returns its id. */
 int zram_hot_add(unsigned *ret_id);
 
