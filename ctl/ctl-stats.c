@@ -263,6 +263,35 @@ static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {
         print_pacing(f, stats, last, o);
 }
 
+/* The pool over time: recompression and writeback, where they run. */
+static void print_ageing(FILE *f, json_object *stats, const OutputOptions *o) {
+        const char *recompress = json_get_str(stats, "PoolRecompressAlgorithm", ""),
+                   *backing = json_get_str(stats, "PoolWritebackDevice", ""),
+                   *note = json_get_str(stats, "PoolAgeingNote", "");
+        char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX], c[FORMAT_SIZE_MAX];
+
+        if (*recompress) {
+                fputs("           recompressed with ", f);
+                fputs_escaped(f, recompress);
+                fprintf(f, " when idle: %s smaller, CPU %.1f s\n",
+                        format_size(a, json_get_u64(stats, "PoolRecompressSavedBytes", 0), o),
+                        (double) json_get_u64(stats, "PoolRecompressCpuUsec", 0) / 1e6);
+        }
+        if (*backing) {
+                fputs("           written back to ", f);
+                fputs_escaped(f, backing);
+                fprintf(f, ": %s there now, %s today of %s a day\n",
+                        format_size(a, json_get_u64(stats, "PoolWritebackStoredBytes", 0), o),
+                        format_size(b, json_get_u64(stats, "PoolWritebackTodayBytes", 0), o),
+                        format_size(c, json_get_u64(stats, "PoolWritebackLimitBytes", 0), o));
+        }
+        if (*note) {
+                fputs("           ageing: ", f);
+                fputs_escaped(f, note);
+                fputc('\n', f);
+        }
+}
+
 static void print_pool(FILE *f, json_object *stats, const OutputOptions *o) {
         json_object *pool = json_get(stats, "Pool"), *devices = json_get(pool, "Devices");
         char a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX];
@@ -290,6 +319,7 @@ static void print_pool(FILE *f, json_object *stats, const OutputOptions *o) {
         fprintf(f, "           budget %s of RAM, cap %s\n",
                 format_size(a, json_get_u64(pool, "BudgetBytes", 0), o),
                 format_size(b, json_get_u64(pool, "CapBytes", 0), o));
+        print_ageing(f, stats, o);
 note:
         /* A note matters most when there is no pool, e.g. zswap pinned on. */
         note = json_get_str(pool, "Note", "");

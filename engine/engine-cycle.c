@@ -11,6 +11,8 @@
 #include "common/time-util.h"
 #include "engine-internal.h"
 
+#define MIB (UINT64_C(1024) * 1024)
+
 /* Adds to the lifetime counters and keeps them. */
 void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_bytes) {
         int r;
@@ -23,6 +25,78 @@ void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_byte
         if (r < 0)
                 log_warning_errno(r, "Failed to save the lifetime counters to %s, ignoring: %m",
                                   e->runtime_state_path);
+}
+
+/* What a step of the pool's ageing does now; its interval in *ret_interval
+ * (0: nothing to do). */
+static void engine_age_settings(Engine *e, ZramAgeSettings *ret, uint64_t *ret_interval) {
+        *ret = (ZramAgeSettings){
+                .recompress = e->pool.recompress_algorithm[0] != 0,
+                .recompress_after_secs = e->config.zram_recompress_after_secs,
+                .writeback = e->pool.backing_device != NULL,
+                .writeback_after_secs = e->config.zram_writeback_after_secs,
+                .mark_by_age = !e->ageing_no_age,
+        };
+        if (ret->writeback) {
+                ZramAgeDay day = { .start_secs = e->runtime.writeback_day_start_secs,
+                                   .written_bytes = e->runtime.writeback_day_bytes };
+
+                ret->writeback_allowance_bytes =
+                        zram_age_day_allowance(&day, now_usec(CLOCK_REALTIME) / USEC_PER_SEC,
+                                               (uint64_t) e->config.zram_writeback_limit_mib * MIB);
+        }
+        *ret_interval = zram_age_interval_secs(ret);
+}
+
+/* Whether a step of the pool's ageing is due with this cycle. */
+static bool engine_age_due(Engine *e, ZramAgeSettings *ret) {
+        uint64_t interval, now = now_usec(CLOCK_MONOTONIC);
+
+        if (!e->pool_started || e->config.dry_run || e->pool.n_devices == 0)
+                return false;
+        engine_age_settings(e, ret, &interval);
+        if (interval == 0)
+                return false;
+        return e->ageing_last_usec == 0 || now - e->ageing_last_usec >= interval * USEC_PER_SEC;
+}
+
+/* Counts what a step of the pool's ageing did. */
+static void engine_count_ageing(Engine *e, const ZramAgeResult *a) {
+        uint64_t now_secs = now_usec(CLOCK_REALTIME) / USEC_PER_SEC;
+        int r;
+
+        e->ageing_steps++;
+        e->ageing_last_realtime_usec = now_usec(CLOCK_REALTIME);
+        if (a->age_refused)
+                e->ageing_no_age = true;
+        e->recompress_saved_bytes += a->recompress_saved_bytes;
+        e->recompress_cpu_usec += a->recompress_cpu_usec;
+        e->written_back_bytes += a->written_bytes;
+        if (a->error < 0)
+                log_warning_errno(a->error, "The pool's ageing failed at %s: %m", a->error_what);
+        if (a->recompress_saved_bytes > 0 || a->recompress_cpu_usec >= 1000)
+                log_info("Pool ageing: recompressed with %s, %" PRIu64 " KiB smaller (CPU %.1f ms).",
+                         e->pool.recompress_algorithm, a->recompress_saved_bytes / 1024,
+                         (double) a->recompress_cpu_usec / 1000.0);
+        if (e->pool.backing_device) {
+                ZramAgeDay day = { .start_secs = e->runtime.writeback_day_start_secs,
+                                   .written_bytes = e->runtime.writeback_day_bytes };
+
+                zram_age_day_add(&day, now_secs, a->written_bytes);
+                e->runtime.writeback_day_start_secs = day.start_secs;
+                e->runtime.writeback_day_bytes = day.written_bytes;
+                if (a->written_bytes > 0 || a->limit_reached)
+                        log_info("Pool ageing: %" PRIu64 " KiB written to %s in %.1f ms, %" PRIu64
+                                 " of today's %u MiB%s.",
+                                 a->written_bytes / 1024, e->pool.backing_device,
+                                 (double) a->writeback_usec / 1000.0, day.written_bytes / MIB,
+                                 e->config.zram_writeback_limit_mib,
+                                 a->limit_reached ? "; the limit is reached" : "");
+                r = runtime_state_save(&e->runtime, e->runtime_state_path);
+                if (r < 0)
+                        log_warning_errno(r, "Failed to save the writeback day to %s, ignoring: %m",
+                                          e->runtime_state_path);
+        }
 }
 
 static void engine_finish_job(Engine *e) {
@@ -70,10 +144,14 @@ static void engine_finish_job(Engine *e) {
                         log_info("Cycle cancelled.");
         }
         bool finished = !job->stats.cancelled && job->scan_error >= 0;
+        bool aged = job->age_result.ran;
+        if (aged)
+                engine_count_ageing(e, &job->age_result);
         free(job);
         if (finished) {
                 engine_export_stats(e);
-                engine_notify(e, ENGINE_CHANGED_CYCLE | ENGINE_CHANGED_LIFETIME);
+                engine_notify(e, ENGINE_CHANGED_CYCLE | ENGINE_CHANGED_LIFETIME |
+                                         (aged ? ENGINE_CHANGED_POOL : 0));
         }
 }
 
@@ -133,6 +211,9 @@ static int engine_start_cycle(Engine *e) {
         /* Each pageout is judged by what it put into the pool: only ours,
          * whose figures are read without asking the loop. */
         job->n_pool_devices = engine_pool_device_ids(e, job->pool_devices, ELEMENTSOF(job->pool_devices));
+        job->age = engine_age_due(e, &job->age_settings);
+        if (job->age)
+                e->ageing_last_usec = now_usec(CLOCK_MONOTONIC);
 
         r = cycle_job_start(job);
         if (r < 0) {

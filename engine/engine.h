@@ -109,6 +109,17 @@ struct Engine {
         uint64_t total_refault_bytes; /* of those, needed again */
         uint64_t total_pageout_cpu_usec;
 
+        /* The pool's ageing (pool/zram-age.h): when the last step ran,
+         * what every step did since the engine started, and the day the
+         * writeback limit counts. */
+        uint64_t ageing_last_usec; /* CLOCK_MONOTONIC; 0: none yet */
+        uint64_t ageing_last_realtime_usec;
+        uint64_t ageing_steps;
+        bool ageing_no_age; /* the kernel takes no age for 'idle' */
+        uint64_t recompress_saved_bytes;
+        uint64_t recompress_cpu_usec;
+        uint64_t written_back_bytes;
+
         /* Never advised, as the bus reports them (bus adapter); 0: unknown. */
         pid_t bus_daemon_pid;
         pid_t polkitd_pid;
@@ -243,6 +254,21 @@ typedef struct EngineFigures {
         /* The CPU the engine spent on pageouts of what came back: its
          * pageout CPU per byte times the bytes that came back. */
         uint64_t wasted_pageout_cpu_usec;
+        /* The pool's ageing: its second compressor and backing device ("":
+         * none), why one is missing, what the steps did since the engine
+         * started, the backing device's bd_stat now, and today's writeback
+         * against the daily limit. */
+        const char *recompress_algorithm;
+        const char *writeback_device;
+        const char *ageing_note;
+        uint64_t recompress_saved_bytes;
+        uint64_t recompress_cpu_usec;
+        uint64_t written_back_bytes;
+        uint64_t writeback_stored_bytes;
+        uint64_t writeback_read_bytes;
+        uint64_t writeback_today_bytes;
+        uint64_t writeback_limit_bytes;
+        uint64_t ageing_last_timestamp; /* CLOCK_REALTIME, µs; 0: no step yet */
 } EngineFigures;
 
 /* Reads the kernel once and derives every figure from that. */

@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
         meson ninja-build pkg-config gcc
-        libsystemd-dev libinih-dev libjson-c-dev bash-completion
+        libsystemd-dev libinih-dev libjson-c-dev libblkid-dev bash-completion
         libdbus-1-dev libpolkit-gobject-1-dev
         dbus-daemon dbus-bin polkitd util-linux strace
         python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin

@@ -22,6 +22,8 @@
 static const char *const idle_backend_names[] = { "auto", "page_idle", "refs", NULL };
 static const char *const zram_algorithm_names[] = { "auto", "zstd",    "lz4", "lz4hc", "lzo-rle",
                                                     "lzo",  "deflate", "842", NULL };
+static const char *const zram_recompress_names[] = { "auto",    "none", "zstd",    "lz4", "lz4hc",
+                                                     "lzo-rle", "lzo",  "deflate", "842", NULL };
 static const char *const knob_sysctl_names[_KNOB_MAX] = {
         "swappiness",
         "page-cluster",
@@ -86,6 +88,11 @@ const Setting config_settings[] = {
           .offset = O(zram_swap_priority),
           .min = 0,
           .max = 32767 },
+        ENUM("Zram", "recompress_algorithm", zram_recompress_algorithm, zram_recompress_names),
+        UINT("Zram", "recompress_after_secs", zram_recompress_after_secs, 10, 31536000),
+        PATH("Zram", "writeback_device", zram_writeback_device, 0),
+        UINT("Zram", "writeback_after_secs", zram_writeback_after_secs, 10, 31536000),
+        UINT("Zram", "writeback_limit_mib", zram_writeback_limit_mib, 0, 1048576),
 
         BOOL("KSM", "enabled", ksm_enabled),
         UINT("KSM", "max_cpu_percent", ksm_max_cpu_percent, 1, 100),
@@ -111,6 +118,10 @@ static const char *const sections[] = { "Engine", "Zram", "KSM", "Tuning", "Excl
 const char *tuning_knob_sysctl_name(TuningKnob k) {
         assert(k >= 0 && k < _KNOB_MAX);
         return knob_sysctl_names[k];
+}
+
+const char *config_zram_recompress_algorithm(const Config *c) {
+        return zram_recompress_names[c->zram_recompress_algorithm];
 }
 
 const char *config_zram_algorithm(const Config *c) {
@@ -370,6 +381,8 @@ static void config_free_values(Config *c) {
         c->stats_file = NULL;
         free(c->prometheus_textfile_dir);
         c->prometheus_textfile_dir = NULL;
+        free(c->zram_writeback_device);
+        c->zram_writeback_device = NULL;
 }
 
 static const Setting *setting_find(const char *section, const char *key, size_t key_len) {
@@ -469,6 +482,10 @@ static int config_set_defaults(Config *c) {
                 .zram_shrink_at_percent = 40,
                 .zram_swap_priority = 100,
                 .zram_swapoff_margin_mib = 256,
+                .zram_recompress_algorithm = 0,
+                .zram_recompress_after_secs = 3600,
+                .zram_writeback_after_secs = 4 * 3600,
+                .zram_writeback_limit_mib = 1024,
                 .ksm_enabled = true,
                 .ksm_max_cpu_percent = 20,
                 .tuning_enabled = true,
@@ -476,7 +493,8 @@ static int config_set_defaults(Config *c) {
         memcpy(c->knobs, server->knobs, sizeof(c->knobs));
         c->stats_file = strdup("");
         c->prometheus_textfile_dir = strdup("");
-        return c->stats_file && c->prometheus_textfile_dir ? 0 : -ENOMEM;
+        c->zram_writeback_device = strdup("");
+        return c->stats_file && c->prometheus_textfile_dir && c->zram_writeback_device ? 0 : -ENOMEM;
 }
 
 static size_t setting_index(const char *key) {

@@ -71,6 +71,11 @@ typedef struct Config {
         unsigned zram_shrink_at_percent;
         int zram_swap_priority;
         unsigned zram_swapoff_margin_mib;
+        unsigned zram_recompress_algorithm; /* index into the names, 0 = auto, 1 = none */
+        unsigned zram_recompress_after_secs;
+        char *zram_writeback_device; /* "" for none */
+        unsigned zram_writeback_after_secs;
+        unsigned zram_writeback_limit_mib; /* a day */
 
         /* [KSM] */
         bool ksm_enabled;
@@ -127,6 +132,9 @@ bool config_name_excluded(const Config *c, const char *comm);
 
 /* The zram algorithm configured: "auto" or a compressor name. */
 const char *config_zram_algorithm(const Config *c);
+
+/* The second compressor configured: "auto", "none" or a compressor name. */
+const char *config_zram_recompress_algorithm(const Config *c);
 
 /* "auto", "page_idle" or "refs". */
 const char *config_idle_backend(const Config *c);

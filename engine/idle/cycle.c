@@ -586,6 +586,11 @@ static void *cycle_thread(void *userdata) {
                 }
         }
 
+        /* The pool's ageing works on what is in the pool already: after
+         * the pageouts, unless the cycle is cancelled. */
+        if (job->age && !atomic_load(&job->cancel) && job->n_pool_devices > 0)
+                zram_age_run(job->pool_devices, job->n_pool_devices, &job->age_settings, &job->age_result);
+
         job->stats.cancelled = atomic_load(&job->cancel);
         job->stats.duration_usec = now_usec(CLOCK_MONOTONIC) - start;
         job->stats.cpu_usec = now_usec(CLOCK_THREAD_CPUTIME_ID) - cpu_start;

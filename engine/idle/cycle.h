@@ -13,6 +13,7 @@
 #include "idle/refault.h"
 #include "kernel/proc-scan.h"
 #include "kernel/reclaim.h"
+#include "pool/zram-age.h"
 
 /* What the engine remembers about a region across cycles. */
 typedef struct RegionRecord {
@@ -96,7 +97,11 @@ typedef struct CycleJob {
          * none (no pool) pages out without probing. */
         unsigned pool_devices[COMPRESS_POOL_DEVICES_MAX];
         size_t n_pool_devices;
+        /* A step of the pool's ageing after the pageouts, when due. */
+        bool age;
+        ZramAgeSettings age_settings;
         /* out */
+        ZramAgeResult age_result;
         ProcessTable table;
         CycleStats stats;
         /* control */

@@ -79,17 +79,68 @@ int zram_read_device(unsigned id, ZramDevice *ret) {
         return zram_read_mm_stat(id, &ret->mm);
 }
 
+/* Reads /sys/block/zramN/ATTR whole. */
+static int read_attr(unsigned id, const char *attr, char **ret, size_t *ret_size) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/sys/block/zram%u/%s", root_prefix(), id, attr);
+        return read_full_file(path, ret, ret_size);
+}
+
 int zram_read_mm_stat(unsigned id, ZramMmStat *ret) {
         _cleanup_free_ char *buf = NULL;
-        char path[PATH_MAX];
         size_t size;
         int r;
 
-        snprintf(path, sizeof(path), "%s/sys/block/zram%u/mm_stat", root_prefix(), id);
-        r = read_full_file(path, &buf, &size);
-        if (r < 0)
-                return r;
-        return zram_mm_stat_parse(buf, size, ret);
+        r = read_attr(id, "mm_stat", &buf, &size);
+        return r < 0 ? r : zram_mm_stat_parse(buf, size, ret);
+}
+
+int zram_bd_stat_parse(const char *buf, size_t len, ZramBdStat *ret) {
+        const char *p = buf, *end = buf + len, *f;
+        uint64_t v[3];
+        size_t n = 0, fl;
+        int r;
+
+        if (len > 0 && buf[len - 1] == '\n')
+                end--;
+        if (memchr(buf, '\n', (size_t) (end - buf)))
+                return -EBADMSG;
+        while (next_field(&p, end, &f, &fl)) {
+                if (n >= ELEMENTSOF(v))
+                        return -EBADMSG;
+                r = parse_u64(f, fl, &v[n]);
+                if (r < 0)
+                        return r == -EINVAL ? -EBADMSG : r;
+                n++;
+        }
+        if (n != ELEMENTSOF(v))
+                return -EBADMSG;
+        /* The kernel counts 4 KiB units whatever its page size. */
+        if (v[0] > UINT64_MAX / 4096 || v[1] > UINT64_MAX / 4096 || v[2] > UINT64_MAX / 4096)
+                return -EBADMSG;
+        *ret = (ZramBdStat){
+                .stored_bytes = v[0] * 4096,
+                .read_bytes = v[1] * 4096,
+                .written_bytes = v[2] * 4096,
+        };
+        return 0;
+}
+
+int zram_read_bd_stat(unsigned id, ZramBdStat *ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r;
+
+        r = read_attr(id, "bd_stat", &buf, &size);
+        return r < 0 ? r : zram_bd_stat_parse(buf, size, ret);
+}
+
+bool zram_has_attr(unsigned id, const char *attr) {
+        char path[PATH_MAX];
+
+        snprintf(path, sizeof(path), "%s/sys/block/zram%u/%s", root_prefix(), id, attr);
+        return access(path, F_OK) == 0;
 }
 
 static int cmp_unsigned(const void *a, const void *b) {
@@ -194,15 +245,10 @@ int zram_hot_remove(unsigned id) {
 }
 
 int zram_read_algorithms(unsigned id, char **ret) {
-        _cleanup_free_ char *path = NULL;
-
-        if (asprintf(&path, "%s/sys/block/zram%u/comp_algorithm", root_prefix(), id) < 0)
-                return -ENOMEM;
-        return read_full_file(path, ret, NULL);
+        return read_attr(id, "comp_algorithm", ret, NULL);
 }
 
-/* Whether the space-separated list names 'name', bracketed or not. */
-static bool algorithm_offered(const char *list, const char *name) {
+bool zram_algorithm_offered(const char *list, const char *name) {
         const char *p = list, *end = list + strlen(list), *f;
         size_t fl;
 
@@ -225,10 +271,10 @@ const char *zram_pick_algorithm(const char *list, const char *configured) {
         const char *p = list, *end = list + strlen(list), *f;
         size_t fl;
 
-        if (configured && !streq(configured, "auto") && algorithm_offered(list, configured))
+        if (configured && !streq(configured, "auto") && zram_algorithm_offered(list, configured))
                 return configured;
         for (size_t i = 0; i < ELEMENTSOF(preferred); i++)
-                if (algorithm_offered(list, preferred[i]))
+                if (zram_algorithm_offered(list, preferred[i]))
                         return preferred[i];
         if (!next_field(&p, end, &f, &fl))
                 return NULL;

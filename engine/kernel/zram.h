@@ -46,6 +46,25 @@ int zram_read_device(unsigned id, ZramDevice *ret);
  * and after each one. */
 int zram_read_mm_stat(unsigned id, ZramMmStat *ret);
 
+/* /sys/block/zramN/bd_stat, where the kernel has writeback
+ * (CONFIG_ZRAM_WRITEBACK): what is on the backing device now, what was read
+ * back from it and what was written to it, each in bytes (the kernel counts
+ * 4 KiB units). */
+typedef struct ZramBdStat {
+        uint64_t stored_bytes;
+        uint64_t read_bytes;
+        uint64_t written_bytes;
+} ZramBdStat;
+
+/* Parses bd_stat: exactly 3 unsigned numbers on one line. -EBADMSG else. */
+int zram_bd_stat_parse(const char *buf, size_t len, ZramBdStat *ret);
+
+/* Reads a device's bd_stat; -ENOENT on kernels without writeback. */
+int zram_read_bd_stat(unsigned id, ZramBdStat *ret);
+
+/* Whether the device has the attribute (recompress, writeback, ...). */
+bool zram_has_attr(unsigned id, const char *attr);
+
 /* Creates a device through /sys/class/zram-control/hot_add; returns its id. */
 int zram_hot_add(unsigned *ret_id);
 
@@ -58,6 +77,9 @@ int zram_write_attr(unsigned id, const char *attr, const char *value);
 /* Reads /sys/block/zramN/comp_algorithm: the choices, the one in use in
  * brackets ("lzo [lz4] zstd"). */
 int zram_read_algorithms(unsigned id, char **ret);
+
+/* Whether the space-separated list names 'name', bracketed or not. */
+bool zram_algorithm_offered(const char *list, const char *name);
 
 /* Picks the compressor: 'configured' when the list offers it (and it is
  * not "auto"), else the best offered of zstd, lz4, lzo-rle, lzo, else the

@@ -23,6 +23,7 @@
 #include "kernel/swaps.h"
 #include "kernel/zram.h"
 #include "kernel/zswap.h"
+#include "pool/zram-age.h"
 #include "pool/zram-pool.h"
 #include "state/state-file.h"
 
@@ -68,34 +69,46 @@ void zram_pool_done(ZramPool *p) {
         free(p->state_file);
         free(p->devices);
         free(p->note);
+        free(p->backing_device);
+        free(p->ageing_note);
         *p = (ZramPool){};
+}
+
+/* Adds a sentence to '*note' ("; " between two), or with 'fmt' NULL
+ * clears it; returns the sentence added (NULL when none). */
+_printf_(2, 0) static const char *note_add(char **note, const char *fmt, va_list ap) {
+        char *s = NULL, *joined;
+
+        if (!fmt) {
+                free(*note);
+                *note = NULL;
+                return NULL;
+        }
+        if (vasprintf(&s, fmt, ap) < 0)
+                return NULL;
+        if (!*note) {
+                *note = s;
+                return s;
+        }
+        if (asprintf(&joined, "%s; %s", *note, s) < 0) {
+                free(s);
+                return NULL;
+        }
+        free(*note);
+        *note = joined;
+        /* The sentence is the tail of the joined note. */
+        joined += strlen(joined) - strlen(s);
+        free(s);
+        return joined;
 }
 
 /* Adds a sentence to the note; NULL clears it. */
 _printf_(2, 3) static void pool_add_note(ZramPool *p, const char *fmt, ...) {
         va_list ap;
-        char *s = NULL, *joined;
 
-        if (!fmt) {
-                free(p->note);
-                p->note = NULL;
-                return;
-        }
         va_start(ap, fmt);
-        if (vasprintf(&s, fmt, ap) < 0)
-                s = NULL;
+        (void) note_add(&p->note, fmt, ap);
         va_end(ap);
-        if (!s)
-                return;
-        if (!p->note) {
-                p->note = s;
-                return;
-        }
-        if (asprintf(&joined, "%s; %s", p->note, s) >= 0) {
-                free(p->note);
-                p->note = joined;
-        }
-        free(s);
 }
 
 bool zram_pool_owns(const ZramPool *p, unsigned id) {
@@ -153,6 +166,10 @@ static int pool_add_device(ZramPool *p, unsigned id) {
 }
 
 static void pool_forget_device(ZramPool *p, unsigned id) {
+        if (p->backing_device && p->backing_id == id) {
+                free(p->backing_device);
+                p->backing_device = NULL;
+        }
         for (size_t i = 0; i < p->n_devices; i++)
                 if (p->devices[i] == id) {
                         memmove(p->devices + i, p->devices + i + 1,
@@ -237,6 +254,108 @@ static int device_write_signature(unsigned id, uint64_t disksize) {
         return 0;
 }
 
+static char *strip_newline(char *s) {
+        s[strcspn(s, "\n")] = 0;
+        return s;
+}
+
+/* Adds a sentence to the ageing note (NULL clears it), and logs it. */
+_printf_(2, 3) static void pool_ageing_note(ZramPool *p, const char *fmt, ...) {
+        const char *added;
+        va_list ap;
+
+        va_start(ap, fmt);
+        added = note_add(&p->ageing_note, fmt, ap);
+        va_end(ap);
+        if (added)
+                log_warning("%s.", added);
+}
+
+/* Before the device's size is set (zram takes neither later): the second
+ * compressor and the backing device the configuration asks for, where the
+ * kernel has them. What cannot be had is said in the ageing note; the
+ * device works without it. */
+static void pool_setup_ageing(ZramPool *p, const Config *c, unsigned id, const char *algorithms) {
+        const char *wanted = config_zram_recompress_algorithm(c), *recompress, *why;
+        char text[64], buf[128];
+        int r;
+
+        pool_ageing_note(p, NULL);
+        p->recompress_algorithm[0] = 0;
+        recompress = zram_age_pick_recompress(algorithms, wanted, p->algorithm);
+        if (!streq(wanted, "none") && !zram_has_attr(id, "recomp_algorithm")) {
+                if (!streq(wanted, "auto"))
+                        pool_ageing_note(p,
+                                         "recompress_algorithm=%s: this kernel cannot recompress zram pages "
+                                         "(CONFIG_ZRAM_MULTI_COMP)",
+                                         wanted);
+        } else if (!streq(wanted, "none") && !streq(wanted, "auto") && !recompress)
+                pool_ageing_note(p,
+                                 "recompress_algorithm=%s: the kernel offers no such compressor (only: %s)",
+                                 wanted, algorithms);
+        else if (recompress) {
+                snprintf(text, sizeof(text), "algo=%s priority=1", recompress);
+                r = zram_write_attr(id, "recomp_algorithm", text);
+                if (r < 0)
+                        pool_ageing_note(p, "Failed to set %s as zram%u's second compressor: %s", recompress,
+                                         id, strerror(-r));
+                else
+                        snprintf(p->recompress_algorithm, sizeof(p->recompress_algorithm), "%s", recompress);
+        }
+
+        if (!c->zram_writeback_device || !*c->zram_writeback_device || p->backing_device)
+                return;
+        /* What the administrator named comes first: a device with data on
+         * it is refused on every kernel. */
+        r = zram_age_check_backing_device(c->zram_writeback_device, buf, sizeof(buf), &why);
+        if (r < 0) {
+                pool_ageing_note(p, "writeback_device=%s refused: %s", c->zram_writeback_device, why);
+                return;
+        }
+        if (!zram_has_attr(id, "backing_dev")) {
+                pool_ageing_note(p,
+                                 "writeback_device=%s: this kernel cannot write zram pages back "
+                                 "(CONFIG_ZRAM_WRITEBACK)",
+                                 c->zram_writeback_device);
+                return;
+        }
+        r = zram_write_attr(id, "backing_dev", c->zram_writeback_device);
+        if (r < 0) {
+                pool_ageing_note(p, "writeback_device=%s: zram%u cannot use it: %s",
+                                 c->zram_writeback_device, id, strerror(-r));
+                return;
+        }
+        p->backing_device = strdup(c->zram_writeback_device);
+        p->backing_id = id;
+        if (!p->backing_device)
+                log_oom();
+}
+
+/* A device adopted from a previous run keeps what it was set up with. */
+static void pool_read_ageing(ZramPool *p, unsigned id) {
+        _cleanup_free_ char *dir = NULL, *path = NULL, *backing = NULL, *recomp = NULL;
+        char *open, *close;
+
+        if (asprintf(&dir, "%s/sys/block/zram%u", root_prefix(), id) < 0)
+                return;
+        if (!p->backing_device && asprintf(&path, "%s/backing_dev", dir) >= 0 &&
+            read_full_file(path, &backing, NULL) >= 0) {
+                strip_newline(backing);
+                if (*backing && !streq(backing, "none")) {
+                        p->backing_device = TAKE_PTR(backing);
+                        p->backing_id = id;
+                }
+        }
+        free(path);
+        path = NULL;
+        /* "#1: lzo lzo-rle lz4 [zstd]" */
+        if (!p->recompress_algorithm[0] && asprintf(&path, "%s/recomp_algorithm", dir) >= 0 &&
+            read_full_file(path, &recomp, NULL) >= 0 && (open = strchr(recomp, '[')) &&
+            (close = strchr(open, ']')) && close - open - 1 < (ptrdiff_t) sizeof(p->recompress_algorithm))
+                snprintf(p->recompress_algorithm, sizeof(p->recompress_algorithm), "%.*s",
+                         (int) (close - open - 1), open + 1);
+}
+
 static int pool_create_device(ZramPool *p, const Config *c) {
         _cleanup_free_ char *algorithms = NULL, *path = NULL;
         uint64_t start = now_usec(CLOCK_MONOTONIC);
@@ -258,6 +377,8 @@ static int pool_create_device(ZramPool *p, const Config *c) {
                 goto fail;
 
         r = zram_read_algorithms(id, &algorithms);
+        if (r >= 0)
+                strip_newline(algorithms);
         algorithm = r >= 0 ? zram_pick_algorithm(algorithms, config_zram_algorithm(c)) : NULL;
         if (algorithm) {
                 if (!streq(config_zram_algorithm(c), "auto") && !streq(algorithm, config_zram_algorithm(c)))
@@ -276,6 +397,7 @@ static int pool_create_device(ZramPool *p, const Config *c) {
                                     : "?";
         }
         snprintf(p->algorithm, sizeof(p->algorithm), "%s", algorithm ?: "?");
+        pool_setup_ageing(p, c, id, algorithms ?: "");
 
         /* Room for everything the cap could hold at 2:1; the budget
          * (mem_limit) is what bounds the RAM taken. */
@@ -291,6 +413,11 @@ static int pool_create_device(ZramPool *p, const Config *c) {
         if (r < 0) {
                 log_error_errno(r, "Failed to set mem_limit of zram%u: %m", id);
                 goto fail;
+        }
+        if (p->backing_device && p->backing_id == id) {
+                /* Nothing is written back until a step says how much. */
+                (void) zram_write_attr(id, "writeback_limit_enable", "1");
+                (void) zram_write_attr(id, "writeback_limit", "0");
         }
         r = device_write_signature(id, disksize);
         if (r < 0) {
@@ -428,6 +555,7 @@ static int pool_adopt(ZramPool *p, const SwapList *swaps) {
                                 return r;
                         log_info("Adopted zram%u of a previous run (%" PRIu64 " MiB stored).", id,
                                  d.mm.orig_data_bytes / MIB);
+                        pool_read_ageing(p, id);
                         pool_add_note(p, "zram%u adopted from a previous run", id);
                 } else if (d.mm.orig_data_bytes <= (uint64_t) sysconf(_SC_PAGESIZE)) {
                         /* Made but never turned on, or turned off but not yet

@@ -24,6 +24,14 @@ typedef struct ZramPool {
         char algorithm[32];
         int swap_priority;
         char *note; /* something the user should know: a kept device, zswap pinned */
+        /* Ageing (pool/zram-age.h): the second compressor the devices
+         * recompress with ("" none), the backing device one of them writes
+         * idle pages to (NULL none), and why either is missing where the
+         * configuration asked for it (NULL when nothing to say). */
+        char recompress_algorithm[32];
+        char *backing_device;
+        unsigned backing_id;
+        char *ageing_note;
         /* zswap as the engine found it, to put back on stop */
         bool zswap_changed;
         bool zswap_original;

@@ -140,6 +140,14 @@ int stats_report_format_json(const StatsReport *s, char **ret) {
         json_put_field(o, "pool_memory_used_bytes", json_u64(s->pool_memory_used_bytes), &r);
         json_put_field(o, "pool_budget_bytes", json_u64(s->pool_budget_bytes), &r);
         json_put_field(o, "pool_cap_bytes", json_u64(s->pool_cap_bytes), &r);
+        json_put_field(o, "pool_recompress_algorithm", json_str(s->recompress_algorithm), &r);
+        json_put_field(o, "pool_recompress_saved_bytes", json_u64(s->recompress_saved_bytes), &r);
+        json_put_field(o, "pool_recompress_cpu_usec", json_u64(s->recompress_cpu_usec), &r);
+        json_put_field(o, "pool_writeback_device", json_str(s->writeback_device), &r);
+        json_put_field(o, "pool_written_back_bytes", json_u64(s->written_back_bytes), &r);
+        json_put_field(o, "pool_writeback_stored_bytes", json_u64(s->writeback_stored_bytes), &r);
+        json_put_field(o, "pool_writeback_today_bytes", json_u64(s->writeback_today_bytes), &r);
+        json_put_field(o, "pool_writeback_limit_bytes", json_u64(s->writeback_limit_bytes), &r);
         json_put_field(o, "ksm_pages_shared", json_u64(s->ksm_pages_shared), &r);
         json_put_field(o, "ksm_pages_unshared", json_u64(s->ksm_pages_unshared), &r);
         json_put_field(o, "ksm_pages_volatile", json_u64(s->ksm_pages_volatile), &r);
@@ -291,6 +299,25 @@ int stats_report_format_prometheus(const StatsReport *s, char **ret) {
         fprintf(f, "wolfram_pool_compression_ratio %s\n", ratio);
         prom_u64(f, "pool_saved_bytes", "gauge", "Memory the zram pool saves: original less memory used.",
                  stats_report_pool_saved_bytes(s));
+        prom_u64(
+                f, "pool_recompress_saved_bytes_total", "counter",
+                "How much smaller recompressing idle and huge pages made the pool since the engine started.",
+                s->recompress_saved_bytes);
+        char cpu[32];
+        format_fixed(cpu, sizeof(cpu), s->recompress_cpu_usec, 1000000, 6);
+        prom_family(f, "pool_recompress_cpu_seconds_total", "counter",
+                    "CPU the engine spent recompressing pool pages since it started.");
+        fprintf(f, "wolfram_pool_recompress_cpu_seconds_total %s\n", cpu);
+        prom_u64(f, "pool_written_back_bytes_total", "counter",
+                 "Pool pages written to the backing device since the engine started.",
+                 s->written_back_bytes);
+        prom_u64(f, "pool_writeback_stored_bytes", "gauge", "What the pool's backing device holds now.",
+                 s->writeback_stored_bytes);
+        prom_u64(f, "pool_writeback_today_bytes", "gauge",
+                 "Written to the backing device in the current day of the daily limit.",
+                 s->writeback_today_bytes);
+        prom_u64(f, "pool_writeback_limit_bytes", "gauge",
+                 "The daily writeback limit; 0 without a backing device.", s->writeback_limit_bytes);
 
         prom_u64(f, "ksm_pages_sharing", "gauge", "Pages KSM deduplicated (pages_sharing).",
                  s->ksm_pages_sharing);

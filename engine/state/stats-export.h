@@ -29,6 +29,18 @@ typedef struct StatsReport {
         uint64_t pool_memory_used_bytes; /* RAM it takes, overhead included */
         uint64_t pool_budget_bytes; /* the size it may use now */
         uint64_t pool_cap_bytes; /* the most it may ever grow to */
+        /* Its ageing: the second compressor and the backing device (""
+         * none), what recompression saved and cost and what was written
+         * back since the engine started, what the backing device holds,
+         * today's writeback and the daily limit. */
+        const char *recompress_algorithm;
+        const char *writeback_device;
+        uint64_t recompress_saved_bytes;
+        uint64_t recompress_cpu_usec;
+        uint64_t written_back_bytes;
+        uint64_t writeback_stored_bytes;
+        uint64_t writeback_today_bytes;
+        uint64_t writeback_limit_bytes;
 
         /* KSM, from /sys/kernel/mm/ksm */
         uint64_t ksm_pages_sharing;

@@ -834,6 +834,79 @@ def case_pool_full_holds():
             env.stop_engine()
 
 
+class LoopDevice:
+    """A loop device over a sparse file of its own, detached and removed on exit."""
+
+    def __init__(self, size_mib):
+        fd, self.path = tempfile.mkstemp(prefix="wolfram-backing-", dir="/var/tmp")
+        os.ftruncate(fd, size_mib * MIB)
+        os.close(fd)
+        r = subprocess.run(["losetup", "--find", "--show", self.path], capture_output=True, text=True)
+        if r.returncode != 0:
+            os.unlink(self.path)
+            check(False, f"losetup: {r.stderr}")
+        self.dev = r.stdout.strip()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        subprocess.run(["losetup", "-d", self.dev], check=False)
+        os.unlink(self.path)
+        return False
+
+
+def case_pool_ageing_refusals():
+    """The pool's ageing as an administrator may misconfigure it. A
+    writeback_device with a filesystem on it is refused, the filesystem left
+    as it was; an empty one is taken where the kernel has zram writeback,
+    else the engine says the kernel lacks it; a second compressor the
+    kernel cannot use is reported the same way. Each reason is in
+    PoolAgeingNote and in wolframctl status; the pool works without them."""
+    import hashlib
+    ageing = "[Zram]\nrecompress_algorithm=zstd\nrecompress_after_secs=60\nwriteback_after_secs=60\n"
+    with LoopDevice(64) as loop:
+        subprocess.run(["mkfs.ext4", "-q", "-F", loop.dev], check=True)
+        with open(loop.dev, "rb") as f:
+            before = hashlib.sha256(f.read()).hexdigest()
+        with Env(config=ageing + f"writeback_device={loop.dev}\n") as env:
+            dev = pool_device(env)
+            note = env.get_property("PoolAgeingNote")
+            check(f"writeback_device={loop.dev} refused: it holds a ext4 signature" in note, f"note: {note!r}")
+            check(env.get_property("PoolWritebackDevice") == "", "a device with a filesystem was taken")
+            backing = f"/sys/block/zram{dev}/backing_dev"
+            if os.path.exists(backing):
+                with open(backing) as f:
+                    check(loop.dev not in f.read(), "the kernel was given the device")
+            r = env.ctl(check_rc=0)
+            check("ageing: " in r.stdout and f"writeback_device={loop.dev} refused" in r.stdout,
+                  f"status:\n{r.stdout}")
+            print(f"refused: {note}")
+            env.stop_engine()
+        with open(loop.dev, "rb") as f:
+            check(hashlib.sha256(f.read()).hexdigest() == before, "the filesystem's device changed")
+        subprocess.run(["wipefs", "-q", "-a", loop.dev], check=True)
+        with Env(config=ageing + f"writeback_device={loop.dev}\n") as env:
+            dev = pool_device(env)
+            note = env.get_property("PoolAgeingNote")
+            base = f"/sys/block/zram{dev}"
+            if os.path.exists(f"{base}/backing_dev"):
+                check(env.get_property("PoolWritebackDevice") == loop.dev, f"not taken: {note!r}")
+            else:
+                check(f"writeback_device={loop.dev}: this kernel cannot write zram pages back" in note,
+                      f"note: {note!r}")
+                check(env.get_property("PoolWritebackDevice") == "", "a backing device without writeback")
+            if os.path.exists(f"{base}/recomp_algorithm"):
+                check(env.get_property("PoolRecompressAlgorithm") == "zstd", f"no zstd: {note!r}")
+            else:
+                check("recompress_algorithm=zstd: this kernel cannot recompress" in note, f"note: {note!r}")
+                check(env.get_property("PoolRecompressAlgorithm") == "", "a second compressor without one")
+            r = env.ctl(check_rc=0)
+            check(f"Pool: zram{dev}" in r.stdout and ("ageing: " in r.stdout) == bool(note), f"status:\n{r.stdout}")
+            print(f"on this kernel: {note or 'recompression and writeback set up'}")
+            env.stop_engine()
+
+
 def case_cold_refs():
     """A hot half and a cold half in separate regions: the cold one ends up
     in zram, the hot one stays, nothing changes, the hot half never faults."""

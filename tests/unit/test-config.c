@@ -9,6 +9,7 @@
 /* config-every-key's drop-in with the keys for other tools. */
 #define EXPORT_DROPIN "/etc/wolfram/wolfram.conf.d/50-export.conf"
 #define PACING_DROPIN "/etc/wolfram/wolfram.conf.d/60-pacing.conf"
+#define AGEING_DROPIN "/etc/wolfram/wolfram.conf.d/70-ageing.conf"
 
 static void test_defaults(void) {
         static const char *const profile_keys[] = { "cycle_secs",
@@ -54,6 +55,11 @@ static void test_defaults(void) {
         ASSERT_EQ_U64(c.zram_shrink_at_percent, 40);
         ASSERT_EQ_U64(c.zram_swapoff_margin_mib, 256);
         ASSERT_EQ_INT(c.zram_swap_priority, 100);
+        ASSERT_STREQ(config_zram_recompress_algorithm(&c), "auto");
+        ASSERT_EQ_U64(c.zram_recompress_after_secs, 3600);
+        ASSERT_STREQ(c.zram_writeback_device, "");
+        ASSERT_EQ_U64(c.zram_writeback_after_secs, 14400);
+        ASSERT_EQ_U64(c.zram_writeback_limit_mib, 1024);
         ASSERT_TRUE(c.ksm_enabled);
         ASSERT_EQ_U64(c.ksm_max_cpu_percent, 20);
         ASSERT_TRUE(c.tuning_enabled);
@@ -117,6 +123,11 @@ static void test_every_key(void) {
                 { "Zram", "shrink_at_percent", 23 },
                 { "Zram", "swapoff_margin_mib", 24 },
                 { "Zram", "swap_priority", 25 },
+                { "Zram", "recompress_algorithm", 3, AGEING_DROPIN },
+                { "Zram", "recompress_after_secs", 4, AGEING_DROPIN },
+                { "Zram", "writeback_device", 5, AGEING_DROPIN },
+                { "Zram", "writeback_after_secs", 6, AGEING_DROPIN },
+                { "Zram", "writeback_limit_mib", 7, AGEING_DROPIN },
                 { "KSM", "enabled", 28 },
                 { "KSM", "max_cpu_percent", 29 },
                 { "Tuning", "enabled", 32 },
@@ -165,6 +176,11 @@ static void test_every_key(void) {
         ASSERT_EQ_U64(c.zram_shrink_at_percent, 30);
         ASSERT_EQ_U64(c.zram_swapoff_margin_mib, 512);
         ASSERT_EQ_INT(c.zram_swap_priority, 50);
+        ASSERT_STREQ(config_zram_recompress_algorithm(&c), "zstd");
+        ASSERT_EQ_U64(c.zram_recompress_after_secs, 7200);
+        ASSERT_STREQ(c.zram_writeback_device, "/dev/disk/by-partlabel/zram-backing");
+        ASSERT_EQ_U64(c.zram_writeback_after_secs, 86400);
+        ASSERT_EQ_U64(c.zram_writeback_limit_mib, 256);
         ASSERT_FALSE(c.ksm_enabled);
         ASSERT_EQ_U64(c.ksm_max_cpu_percent, 10);
         ASSERT_FALSE(c.tuning_enabled);

@@ -172,7 +172,7 @@ static void test_stats_bytes(void) {
 
         ASSERT_OK(stats_print(capture_open(&c), stats, &exact));
         char *text = capture_close(&c);
-        ASSERT_NOT_NULL(strstr(text, "\nMemoryTotalBytes:      25276502016\n"));
+        ASSERT_NOT_NULL(strstr(text, "\nMemoryTotalBytes:         25276502016\n"));
         ASSERT_NOT_NULL(strstr(text, "\n  SavedBytes:    205520896\n"));
         ASSERT_NULL(strstr(text, "GiB"));
         free(text);

@@ -44,6 +44,14 @@ static StatsReport filled_report(void) {
                 .pool_memory_used_bytes = 1 * GIB + 256 * MIB,
                 .pool_budget_bytes = 2 * GIB,
                 .pool_cap_bytes = 12 * GIB,
+                .recompress_algorithm = "zstd",
+                .writeback_device = "/dev/vdb",
+                .recompress_saved_bytes = 300 * MIB,
+                .recompress_cpu_usec = 2500001,
+                .written_back_bytes = 700 * MIB,
+                .writeback_stored_bytes = 650 * MIB,
+                .writeback_today_bytes = 100 * MIB,
+                .writeback_limit_bytes = 1 * GIB,
                 .ksm_pages_sharing = 25600,
                 .ksm_pages_shared = 1000,
                 .ksm_pages_unshared = 5000,
@@ -173,6 +181,14 @@ static void test_json_fields(void) {
         assert_json_u64(o, "pool_memory_used_bytes", 1 * GIB + 256 * MIB);
         assert_json_u64(o, "pool_budget_bytes", 2 * GIB);
         assert_json_u64(o, "pool_cap_bytes", 12 * GIB);
+        assert_json_string(o, "pool_recompress_algorithm", "zstd");
+        assert_json_u64(o, "pool_recompress_saved_bytes", 300 * MIB);
+        assert_json_u64(o, "pool_recompress_cpu_usec", 2500001);
+        assert_json_string(o, "pool_writeback_device", "/dev/vdb");
+        assert_json_u64(o, "pool_written_back_bytes", 700 * MIB);
+        assert_json_u64(o, "pool_writeback_stored_bytes", 650 * MIB);
+        assert_json_u64(o, "pool_writeback_today_bytes", 100 * MIB);
+        assert_json_u64(o, "pool_writeback_limit_bytes", 1 * GIB);
         assert_json_u64(o, "ksm_pages_shared", 1000);
         assert_json_u64(o, "ksm_pages_unshared", 5000);
         assert_json_u64(o, "ksm_pages_volatile", 300);
@@ -506,7 +522,7 @@ static void test_prometheus_help_type(void) {
                         TEST_FAIL("Sample %s without its HELP and TYPE right before", name);
                 n_samples++;
         }
-        ASSERT_EQ_U64(n_families, 32);
+        ASSERT_EQ_U64(n_families, 38);
         /* wolfram_policy_enabled has 3 samples, wolfram_pressure_percent 2. */
         ASSERT_EQ_U64(n_samples, n_families + 3);
         free(text);
@@ -537,6 +553,12 @@ static void test_prometheus_values(void) {
         ASSERT_SAMPLE(text, "wolfram_pool_memory_used_bytes", "1342177280");
         ASSERT_SAMPLE(text, "wolfram_pool_budget_bytes", "2147483648");
         ASSERT_SAMPLE(text, "wolfram_pool_cap_bytes", "12884901888");
+        ASSERT_SAMPLE(text, "wolfram_pool_recompress_saved_bytes_total", "314572800");
+        ASSERT_SAMPLE(text, "wolfram_pool_recompress_cpu_seconds_total", "2.500001");
+        ASSERT_SAMPLE(text, "wolfram_pool_written_back_bytes_total", "734003200");
+        ASSERT_SAMPLE(text, "wolfram_pool_writeback_stored_bytes", "681574400");
+        ASSERT_SAMPLE(text, "wolfram_pool_writeback_today_bytes", "104857600");
+        ASSERT_SAMPLE(text, "wolfram_pool_writeback_limit_bytes", "1073741824");
         ASSERT_SAMPLE(text, "wolfram_pool_compression_ratio", "3.0000");
         ASSERT_SAMPLE(text, "wolfram_pool_saved_bytes", "1879048192");
         ASSERT_SAMPLE(text, "wolfram_ksm_pages_sharing", "25600");
