@@ -38,8 +38,7 @@ static void engine_age_settings(Engine *e, ZramAgeSettings *ret, uint64_t *ret_i
                 .mark_by_age = !e->ageing_no_age,
         };
         if (ret->writeback) {
-                ZramAgeDay day = { .start_secs = e->runtime.writeback_day_start_secs,
-                                   .written_bytes = e->runtime.writeback_day_bytes };
+                ZramAgeDay day = e->runtime.writeback_day; /* counted only once something is written */
 
                 ret->writeback_allowance_bytes =
                         zram_age_day_allowance(&day, now_usec(CLOCK_REALTIME) / USEC_PER_SEC,
@@ -62,10 +61,9 @@ static bool engine_age_due(Engine *e, ZramAgeSettings *ret) {
 
 /* Counts what a step of the pool's ageing did. */
 static void engine_count_ageing(Engine *e, const ZramAgeResult *a) {
-        uint64_t now_secs = now_usec(CLOCK_REALTIME) / USEC_PER_SEC;
+        ZramAgeDay *day = &e->runtime.writeback_day;
         int r;
 
-        e->ageing_steps++;
         e->ageing_last_realtime_usec = now_usec(CLOCK_REALTIME);
         if (a->age_refused)
                 e->ageing_no_age = true;
@@ -78,25 +76,21 @@ static void engine_count_ageing(Engine *e, const ZramAgeResult *a) {
                 log_info("Pool ageing: recompressed with %s, %" PRIu64 " KiB smaller (CPU %.1f ms).",
                          e->pool.recompress_algorithm, a->recompress_saved_bytes / 1024,
                          (double) a->recompress_cpu_usec / 1000.0);
-        if (e->pool.backing_device) {
-                ZramAgeDay day = { .start_secs = e->runtime.writeback_day_start_secs,
-                                   .written_bytes = e->runtime.writeback_day_bytes };
-
-                zram_age_day_add(&day, now_secs, a->written_bytes);
-                e->runtime.writeback_day_start_secs = day.start_secs;
-                e->runtime.writeback_day_bytes = day.written_bytes;
-                if (a->written_bytes > 0 || a->limit_reached)
-                        log_info("Pool ageing: %" PRIu64 " KiB written to %s in %.1f ms, %" PRIu64
-                                 " of today's %u MiB%s.",
-                                 a->written_bytes / 1024, e->pool.backing_device,
-                                 (double) a->writeback_usec / 1000.0, day.written_bytes / MIB,
-                                 e->config.zram_writeback_limit_mib,
-                                 a->limit_reached ? "; the limit is reached" : "");
+        /* The day begins with its first writeback. */
+        if (a->written_bytes > 0) {
+                zram_age_day_add(day, e->ageing_last_realtime_usec / USEC_PER_SEC, a->written_bytes);
                 r = runtime_state_save(&e->runtime, e->runtime_state_path);
                 if (r < 0)
                         log_warning_errno(r, "Failed to save the writeback day to %s, ignoring: %m",
                                           e->runtime_state_path);
         }
+        if (a->written_bytes > 0 || a->limit_reached)
+                log_info("Pool ageing: %" PRIu64 " KiB written to %s in %.1f ms, %" PRIu64
+                         " of today's %u MiB%s.",
+                         a->written_bytes / 1024, e->pool.backing_device ?: "?",
+                         (double) a->writeback_usec / 1000.0, day->written_bytes / MIB,
+                         e->config.zram_writeback_limit_mib,
+                         a->limit_reached ? "; the limit is reached" : "");
 }
 
 static void engine_finish_job(Engine *e) {

@@ -52,7 +52,9 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
                 f.kernel_error = r;
         }
         zram_pool_stats_from(&e->pool, f.kernel.zram, f.kernel.n_zram, &f.pool);
-
+        f.pool_ratio = f.pool.compr_data_bytes > 0
+                               ? (double) f.pool.orig_data_bytes / (double) f.pool.compr_data_bytes
+                               : 0.0;
         f.pool_saved_bytes = f.pool.orig_data_bytes > f.pool.mem_used_bytes
                                      ? f.pool.orig_data_bytes - f.pool.mem_used_bytes
                                      : 0;
@@ -92,26 +94,16 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
         f.written_back_bytes = e->written_back_bytes;
         if (e->pool.backing_device) {
                 ZramBdStat bd;
-                ZramAgeDay day = { .start_secs = e->runtime.writeback_day_start_secs,
-                                   .written_bytes = e->runtime.writeback_day_bytes };
-                uint64_t limit = (uint64_t) e->config.zram_writeback_limit_mib * 1024 * 1024;
 
                 if (zram_read_bd_stat(e->pool.backing_id, &bd) >= 0) {
                         f.writeback_stored_bytes = bd.stored_bytes;
                         f.writeback_read_bytes = bd.read_bytes;
                 }
-                f.writeback_limit_bytes = limit;
-                f.writeback_today_bytes =
-                        limit - zram_age_day_allowance(&day, now_usec(CLOCK_REALTIME) / USEC_PER_SEC, limit);
+                f.writeback_limit_bytes = (uint64_t) e->config.zram_writeback_limit_mib * 1024 * 1024;
+                f.writeback_today_bytes = zram_age_day_written(&e->runtime.writeback_day,
+                                                               now_usec(CLOCK_REALTIME) / USEC_PER_SEC);
         }
         f.ageing_last_timestamp = e->ageing_last_realtime_usec;
-        /* zram counts a page written back as stored still: the ratio is
-         * of what the pool holds in RAM. */
-        uint64_t in_ram = f.pool.orig_data_bytes > f.writeback_stored_bytes
-                                  ? f.pool.orig_data_bytes - f.writeback_stored_bytes
-                                  : 0;
-        f.pool_ratio =
-                f.pool.compr_data_bytes > 0 ? (double) in_ram / (double) f.pool.compr_data_bytes : 0.0;
         *ret = f;
 }
 

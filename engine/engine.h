@@ -110,11 +110,10 @@ struct Engine {
         uint64_t total_pageout_cpu_usec;
 
         /* The pool's ageing (pool/zram-age.h): when the last step ran,
-         * what every step did since the engine started, and the day the
-         * writeback limit counts. */
+         * what every step did since the engine started (the day the
+         * writeback limit counts is in the runtime state). */
         uint64_t ageing_last_usec; /* CLOCK_MONOTONIC; 0: none yet */
         uint64_t ageing_last_realtime_usec;
-        uint64_t ageing_steps;
         bool ageing_no_age; /* the kernel takes no age for 'idle' */
         uint64_t recompress_saved_bytes;
         uint64_t recompress_cpu_usec;

@@ -18,30 +18,45 @@
 /* More fields than any kernel will print: not mm_stat. */
 #define ZRAM_MM_STAT_FIELDS_MAX 64
 
-int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
-        uint64_t v[9];
+/* Parses one line of unsigned numbers, as zram's *_stat attributes print
+ * them: keeps the first 'n_keep' in 'v', checks the rest are numbers too,
+ * and counts them in *ret_n. -EBADMSG for more than one line, a field that
+ * is no number, or more than 'n_max' fields. */
+static int parse_stat_line(const char *buf, size_t len, uint64_t *v, size_t n_keep, size_t n_max,
+                           size_t *ret_n) {
         const char *p = buf, *end = buf + len, *f;
         size_t n = 0, fl;
         int r;
 
         if (len > 0 && buf[len - 1] == '\n')
                 end--;
-        /* A newline inside would mean more than one line: not mm_stat. */
+        /* A newline inside would mean more than one line. */
         if (memchr(buf, '\n', (size_t) (end - buf)))
                 return -EBADMSG;
-
-        /* A later kernel may add fields at the end: they must be numbers,
-         * and are not ours to read. */
         while (next_field(&p, end, &f, &fl)) {
                 uint64_t extra;
 
-                if (n >= ZRAM_MM_STAT_FIELDS_MAX)
+                if (n >= n_max)
                         return -EBADMSG;
-                r = parse_u64(f, fl, n < ELEMENTSOF(v) ? &v[n] : &extra);
+                r = parse_u64(f, fl, n < n_keep ? &v[n] : &extra);
                 if (r < 0)
                         return r == -EINVAL ? -EBADMSG : r;
                 n++;
         }
+        *ret_n = n;
+        return 0;
+}
+
+int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
+        uint64_t v[9];
+        size_t n;
+        int r;
+
+        /* A later kernel may add fields at the end: they must be numbers,
+         * and are not ours to read. */
+        r = parse_stat_line(buf, len, v, ELEMENTSOF(v), ZRAM_MM_STAT_FIELDS_MAX, &n);
+        if (r < 0)
+                return r;
         if (n < 7)
                 return -EBADMSG;
 
@@ -60,18 +75,26 @@ int zram_mm_stat_parse(const char *buf, size_t len, ZramMmStat *ret) {
         return 0;
 }
 
+/* /sys/block/zramN/ATTR, below the root prefix. */
+static void attr_path(unsigned id, const char *attr, char path[static PATH_MAX]) {
+        snprintf(path, PATH_MAX, "%s/sys/block/zram%u/%s", root_prefix(), id, attr);
+}
+
+int zram_read_attr(unsigned id, const char *attr, char **ret, size_t *ret_size) {
+        char path[PATH_MAX];
+
+        attr_path(id, attr, path);
+        return read_full_file(path, ret, ret_size);
+}
+
 int zram_read_device(unsigned id, ZramDevice *ret) {
-        _cleanup_free_ char *dir = NULL;
         char path[PATH_MAX];
         int r;
-
-        if (asprintf(&dir, "%s/sys/block/zram%u", root_prefix(), id) < 0)
-                return -ENOMEM;
 
         *ret = (ZramDevice){ .id = id };
         snprintf(ret->name, sizeof(ret->name), "zram%u", id);
 
-        snprintf(path, sizeof(path), "%s/disksize", dir);
+        attr_path(id, "disksize", path);
         r = read_u64_file(path, &ret->disksize_bytes);
         if (r < 0)
                 return r;
@@ -79,41 +102,23 @@ int zram_read_device(unsigned id, ZramDevice *ret) {
         return zram_read_mm_stat(id, &ret->mm);
 }
 
-/* Reads /sys/block/zramN/ATTR whole. */
-static int read_attr(unsigned id, const char *attr, char **ret, size_t *ret_size) {
-        char path[PATH_MAX];
-
-        snprintf(path, sizeof(path), "%s/sys/block/zram%u/%s", root_prefix(), id, attr);
-        return read_full_file(path, ret, ret_size);
-}
-
 int zram_read_mm_stat(unsigned id, ZramMmStat *ret) {
         _cleanup_free_ char *buf = NULL;
         size_t size;
         int r;
 
-        r = read_attr(id, "mm_stat", &buf, &size);
+        r = zram_read_attr(id, "mm_stat", &buf, &size);
         return r < 0 ? r : zram_mm_stat_parse(buf, size, ret);
 }
 
 int zram_bd_stat_parse(const char *buf, size_t len, ZramBdStat *ret) {
-        const char *p = buf, *end = buf + len, *f;
         uint64_t v[3];
-        size_t n = 0, fl;
+        size_t n;
         int r;
 
-        if (len > 0 && buf[len - 1] == '\n')
-                end--;
-        if (memchr(buf, '\n', (size_t) (end - buf)))
-                return -EBADMSG;
-        while (next_field(&p, end, &f, &fl)) {
-                if (n >= ELEMENTSOF(v))
-                        return -EBADMSG;
-                r = parse_u64(f, fl, &v[n]);
-                if (r < 0)
-                        return r == -EINVAL ? -EBADMSG : r;
-                n++;
-        }
+        r = parse_stat_line(buf, len, v, ELEMENTSOF(v), ELEMENTSOF(v), &n);
+        if (r < 0)
+                return r;
         if (n != ELEMENTSOF(v))
                 return -EBADMSG;
         /* The kernel counts 4 KiB units whatever its page size. */
@@ -132,15 +137,48 @@ int zram_read_bd_stat(unsigned id, ZramBdStat *ret) {
         size_t size;
         int r;
 
-        r = read_attr(id, "bd_stat", &buf, &size);
+        r = zram_read_attr(id, "bd_stat", &buf, &size);
         return r < 0 ? r : zram_bd_stat_parse(buf, size, ret);
 }
 
 bool zram_has_attr(unsigned id, const char *attr) {
         char path[PATH_MAX];
 
-        snprintf(path, sizeof(path), "%s/sys/block/zram%u/%s", root_prefix(), id, attr);
+        attr_path(id, attr, path);
         return access(path, F_OK) == 0;
+}
+
+int zram_read_backing_dev(unsigned id, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        int r;
+
+        r = zram_read_attr(id, "backing_dev", &buf, NULL);
+        if (r < 0)
+                return r;
+        buf[strcspn(buf, "\n")] = 0;
+        if (!*buf || streq(buf, "none"))
+                return -ENOENT;
+        *ret = TAKE_PTR(buf);
+        return 0;
+}
+
+int zram_read_recomp_algorithm(unsigned id, char *buf, size_t size) {
+        _cleanup_free_ char *text = NULL;
+        const char *open, *close;
+        int r;
+
+        /* "#1: lzo lzo-rle lz4 [zstd]": the one in use in brackets. */
+        r = zram_read_attr(id, "recomp_algorithm", &text, NULL);
+        if (r < 0)
+                return r;
+        open = strchr(text, '[');
+        close = open ? strchr(open, ']') : NULL;
+        if (!close || close == open + 1)
+                return -ENOENT;
+        if ((size_t) (close - open - 1) >= size)
+                return -ENAMETOOLONG;
+        snprintf(buf, size, "%.*s", (int) (close - open - 1), open + 1);
+        return 0;
 }
 
 static int cmp_unsigned(const void *a, const void *b) {
@@ -210,10 +248,9 @@ done:
 }
 
 int zram_write_attr(unsigned id, const char *attr, const char *value) {
-        _cleanup_free_ char *path = NULL;
+        char path[PATH_MAX];
 
-        if (asprintf(&path, "%s/sys/block/zram%u/%s", root_prefix(), id, attr) < 0)
-                return -ENOMEM;
+        attr_path(id, attr, path);
         return write_string_file(path, value);
 }
 
@@ -245,7 +282,7 @@ int zram_hot_remove(unsigned id) {
 }
 
 int zram_read_algorithms(unsigned id, char **ret) {
-        return read_attr(id, "comp_algorithm", ret, NULL);
+        return zram_read_attr(id, "comp_algorithm", ret, NULL);
 }
 
 bool zram_algorithm_offered(const char *list, const char *name) {

@@ -65,6 +65,18 @@ int zram_read_bd_stat(unsigned id, ZramBdStat *ret);
 /* Whether the device has the attribute (recompress, writeback, ...). */
 bool zram_has_attr(unsigned id, const char *attr);
 
+/* Reads /sys/block/zramN/ATTR whole ('ret_size' may be NULL). */
+int zram_read_attr(unsigned id, const char *attr, char **ret, size_t *ret_size);
+
+/* The device's backing device (its path, allocated); -ENOENT when it has
+ * none, or the kernel has no writeback. */
+int zram_read_backing_dev(unsigned id, char **ret);
+
+/* The device's second compressor (the one recomp_algorithm shows in
+ * brackets) into 'buf'; -ENOENT when it has none, or the kernel cannot
+ * recompress. */
+int zram_read_recomp_algorithm(unsigned id, char *buf, size_t size);
+
 /* Creates a device through /sys/class/zram-control/hot_add; returns its id. */
 int zram_hot_add(unsigned *ret_id);
 

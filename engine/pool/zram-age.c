@@ -28,9 +28,18 @@ uint64_t zram_age_interval_secs(const ZramAgeSettings *s) {
         return age > ZRAM_AGE_MIN_INTERVAL_SECS ? age : ZRAM_AGE_MIN_INTERVAL_SECS;
 }
 
+static bool day_current(const ZramAgeDay *d, uint64_t now_secs) {
+        return d->start_secs != 0 && now_secs >= d->start_secs &&
+               now_secs - d->start_secs < ZRAM_AGE_DAY_SECS;
+}
+
 static void day_roll(ZramAgeDay *d, uint64_t now_secs) {
-        if (d->start_secs == 0 || now_secs < d->start_secs || now_secs - d->start_secs >= ZRAM_AGE_DAY_SECS)
+        if (!day_current(d, now_secs))
                 *d = (ZramAgeDay){ .start_secs = now_secs };
+}
+
+uint64_t zram_age_day_written(const ZramAgeDay *d, uint64_t now_secs) {
+        return day_current(d, now_secs) ? d->written_bytes : 0;
 }
 
 uint64_t zram_age_day_allowance(ZramAgeDay *d, uint64_t now_secs, uint64_t limit_bytes) {
@@ -223,9 +232,14 @@ void zram_age_run(const unsigned *devices, size_t n_devices, const ZramAgeSettin
 
         *ret = (ZramAgeResult){ .ran = true };
         for (size_t i = 0; i < n_devices; i++) {
-                if (s.writeback && zram_has_attr(devices[i], "writeback"))
+                _cleanup_free_ char *backing = NULL;
+                char second[32];
+
+                /* What each device was set up with: a pool may hold one
+                 * adopted from a run with other settings. */
+                if (s.writeback && zram_read_backing_dev(devices[i], &backing) >= 0)
                         writeback_device(devices[i], &s, ret);
-                if (s.recompress && zram_has_attr(devices[i], "recompress"))
+                if (s.recompress && zram_read_recomp_algorithm(devices[i], second, sizeof(second)) >= 0)
                         recompress_device(devices[i], &s, ret);
                 /* Without ages: what is still marked at the next step was
                  * untouched since now. */

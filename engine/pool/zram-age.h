@@ -20,9 +20,9 @@
 
 /* What one step does, as the loop hands it to a worker. */
 typedef struct ZramAgeSettings {
-        bool recompress; /* the devices have a second compressor */
+        bool recompress; /* the pool has a second compressor (each device's own is read) */
         uint64_t recompress_after_secs;
-        bool writeback; /* the devices have a backing device */
+        bool writeback; /* the pool has a backing device (each device's own is read) */
         uint64_t writeback_after_secs;
         uint64_t writeback_allowance_bytes; /* what is left of today's limit */
         bool mark_by_age; /* 'idle' takes an age: false after the kernel refused one */
@@ -64,6 +64,9 @@ typedef struct ZramAgeDay {
 /* Rolls the day over where it ended, and returns what is left of
  * 'limit_bytes' today. */
 uint64_t zram_age_day_allowance(ZramAgeDay *d, uint64_t now_secs, uint64_t limit_bytes);
+
+/* What was written in the day, 0 once it ended; changes nothing. */
+uint64_t zram_age_day_written(const ZramAgeDay *d, uint64_t now_secs);
 
 /* Counts what a step wrote. */
 void zram_age_day_add(ZramAgeDay *d, uint64_t now_secs, uint64_t written_bytes);

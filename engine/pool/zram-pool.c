@@ -254,11 +254,6 @@ static int device_write_signature(unsigned id, uint64_t disksize) {
         return 0;
 }
 
-static char *strip_newline(char *s) {
-        s[strcspn(s, "\n")] = 0;
-        return s;
-}
-
 /* Adds a sentence to the ageing note (NULL clears it), and logs it. */
 _printf_(2, 3) static void pool_ageing_note(ZramPool *p, const char *fmt, ...) {
         const char *added;
@@ -333,27 +328,15 @@ static void pool_setup_ageing(ZramPool *p, const Config *c, unsigned id, const c
 
 /* A device adopted from a previous run keeps what it was set up with. */
 static void pool_read_ageing(ZramPool *p, unsigned id) {
-        _cleanup_free_ char *dir = NULL, *path = NULL, *backing = NULL, *recomp = NULL;
-        char *open, *close;
+        char *backing = NULL;
 
-        if (asprintf(&dir, "%s/sys/block/zram%u", root_prefix(), id) < 0)
-                return;
-        if (!p->backing_device && asprintf(&path, "%s/backing_dev", dir) >= 0 &&
-            read_full_file(path, &backing, NULL) >= 0) {
-                strip_newline(backing);
-                if (*backing && !streq(backing, "none")) {
-                        p->backing_device = TAKE_PTR(backing);
-                        p->backing_id = id;
-                }
+        if (!p->backing_device && zram_read_backing_dev(id, &backing) >= 0) {
+                p->backing_device = backing;
+                p->backing_id = id;
         }
-        free(path);
-        path = NULL;
-        /* "#1: lzo lzo-rle lz4 [zstd]" */
-        if (!p->recompress_algorithm[0] && asprintf(&path, "%s/recomp_algorithm", dir) >= 0 &&
-            read_full_file(path, &recomp, NULL) >= 0 && (open = strchr(recomp, '[')) &&
-            (close = strchr(open, ']')) && close - open - 1 < (ptrdiff_t) sizeof(p->recompress_algorithm))
-                snprintf(p->recompress_algorithm, sizeof(p->recompress_algorithm), "%.*s",
-                         (int) (close - open - 1), open + 1);
+        if (!p->recompress_algorithm[0])
+                (void) zram_read_recomp_algorithm(id, p->recompress_algorithm,
+                                                  sizeof(p->recompress_algorithm));
 }
 
 static int pool_create_device(ZramPool *p, const Config *c) {
@@ -378,7 +361,7 @@ static int pool_create_device(ZramPool *p, const Config *c) {
 
         r = zram_read_algorithms(id, &algorithms);
         if (r >= 0)
-                strip_newline(algorithms);
+                algorithms[strcspn(algorithms, "\n")] = 0;
         algorithm = r >= 0 ? zram_pick_algorithm(algorithms, config_zram_algorithm(c)) : NULL;
         if (algorithm) {
                 if (!streq(config_zram_algorithm(c), "auto") && !streq(algorithm, config_zram_algorithm(c)))

@@ -289,8 +289,8 @@ int runtime_state_parse(const char *text, RuntimeState *s, const char **ret_erro
                 else {
                         parse_counter(v, "paged_out_bytes", &s->lifetime_pageout_bytes);
                         parse_counter(v, "cold_bytes", &s->lifetime_cold_bytes);
-                        parse_counter(v, "writeback_day_start", &s->writeback_day_start_secs);
-                        parse_counter(v, "writeback_day_bytes", &s->writeback_day_bytes);
+                        parse_counter(v, "writeback_day_start", &s->writeback_day.start_secs);
+                        parse_counter(v, "writeback_day_bytes", &s->writeback_day.written_bytes);
                 }
         }
         return 0;
@@ -365,12 +365,12 @@ int runtime_state_save(const RuntimeState *s, const char *path) {
         if (r >= 0)
                 r = json_object_object_add(lifetime, "cold_bytes",
                                            json_object_new_uint64(s->lifetime_cold_bytes));
-        if (r >= 0 && s->writeback_day_start_secs > 0)
+        if (r >= 0 && s->writeback_day.start_secs > 0)
                 r = json_object_object_add(lifetime, "writeback_day_start",
-                                           json_object_new_uint64(s->writeback_day_start_secs));
-        if (r >= 0 && s->writeback_day_start_secs > 0)
+                                           json_object_new_uint64(s->writeback_day.start_secs));
+        if (r >= 0 && s->writeback_day.start_secs > 0)
                 r = json_object_object_add(lifetime, "writeback_day_bytes",
-                                           json_object_new_uint64(s->writeback_day_bytes));
+                                           json_object_new_uint64(s->writeback_day.written_bytes));
         if (r < 0)
                 return -ENOMEM;
 

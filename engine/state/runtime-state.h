@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pool/zram-age.h"
+
 #define RUNTIME_STATE_FILE "runtime.json"
 
 /* At most this many exclusions may be added at run time. */
@@ -45,10 +47,9 @@ typedef struct RuntimeState {
         int policies[_POLICY_MAX]; /* POLICY_UNSET, 0 or 1 */
         uint64_t lifetime_pageout_bytes;
         uint64_t lifetime_cold_bytes;
-        /* The day the pool's writeback limit counts (pool/zram-age.h), so
-         * that a restart does not begin a new one. */
-        uint64_t writeback_day_start_secs;
-        uint64_t writeback_day_bytes;
+        /* The day the pool's writeback limit counts, so that a restart
+         * does not begin a new one. */
+        ZramAgeDay writeback_day;
 } RuntimeState;
 
 /* "name" or "cgroup". */

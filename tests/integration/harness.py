@@ -10,6 +10,7 @@ import pwd
 import grp
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
@@ -143,7 +144,11 @@ class KernelLog:
 class Env:
     """One private world for one test: bus, polkitd (optional), engine."""
 
-    def __init__(self, rules=None, polkit=True, engine=True, config="", swap_write_errors=False):
+    def __init__(self, rules=None, polkit=True, engine=True, config="", swap_write_errors=False,
+                 device_allow=()):
+        # Device nodes the engine may open besides what its unit allows,
+        # as an administrator's drop-in would add them (DeviceAllow=).
+        self.device_allow = device_allow
         # A write to swap that the kernel logs as failed (a zram device past
         # its mem_limit) fails the test unless the test forces it itself.
         self.swap_write_errors = swap_write_errors
@@ -163,6 +168,7 @@ class Env:
         need(os.access(POLKITD, os.X_OK), f"{POLKITD} is not installed (package polkitd)")
 
         self.kmsg = KernelLog()
+        self.devices = DeviceCgroup(self.device_allow)
         self.tmp = tempfile.mkdtemp(prefix="wolfram-test-")
         self.mounts = []
         os.chmod(self.tmp, 0o755)
@@ -256,10 +262,12 @@ class Env:
 
     def engine_argv(self, extra_args=()):
         """The engine as its unit runs it: with the unit's capability
-        bounding set, no new privileges and its file limit, read from
+        bounding set, no new privileges, its file limit and the device
+        nodes it may open, read from
         units/wolfram.service.in so that the tests and the unit cannot
         drift apart."""
-        return unit_sandbox_argv() + [self.wolframd, f"--config={self.config_file}"] + list(extra_args)
+        return (self.devices.argv() + unit_sandbox_argv() + [self.wolframd, f"--config={self.config_file}"] +
+                list(extra_args))
 
     def engine_env(self):
         return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir, STATE_DIRECTORY=self.state_dir)
@@ -329,6 +337,7 @@ class Env:
                 failure = e
         for name in ("wolframd", "polkitd", "dbus-daemon"):
             stop_process(self.procs.pop(name, None))
+        self.devices.remove()
         if exc_type is not None or failure:
             for log in ("wolframd.log", "polkitd.log", "dbus.log"):
                 path = os.path.join(self.tmp, log)
@@ -455,6 +464,87 @@ def unit_sandbox_argv(path=UNIT_FILE):
         soft, _, hard = limit[-1].partition(":")
         argv = ["prlimit", f"--nofile={soft}:{hard or soft}", "--"] + argv
     return argv
+
+
+# What DevicePolicy=closed lets a unit open besides its DeviceAllow= lines
+# (systemd's list of standard pseudo devices), as (type, major, minor).
+CLOSED_POLICY_DEVICES = [("c", 1, 3), ("c", 1, 5), ("c", 1, 7), ("c", 1, 8), ("c", 1, 9), ("c", 5, 0), ("c", 5, 2)]
+DEVICES_CGROUP_V1 = "/sys/fs/cgroup/devices"
+
+
+def device_majors(kind):
+    """{name: major} of /proc/devices' "Block devices:" or "Character devices:"."""
+    out, section = {}, None
+    with open("/proc/devices") as f:
+        for line in f:
+            line = line.strip()
+            if line.endswith(":"):
+                section = line
+            elif line and section == f"{kind} devices:":
+                major, name = line.split(None, 1)
+                out[name] = int(major)
+    return out
+
+
+def device_allow_rule(spec, mode):
+    """A devices.allow line for a DeviceAllow= entry: "block-NAME",
+    "char-NAME" or a device node's path."""
+    mode = "".join(c for c in mode if c in "rwm") or "rwm"
+    if spec.startswith(("block-", "char-")):
+        kind, name = spec.split("-", 1)
+        major = device_majors("Block" if kind == "block" else "Character").get(name)
+        return f"{kind[0]} {major}:* {mode}" if major is not None else None
+    st = os.stat(spec)
+    kind = "b" if stat.S_ISBLK(st.st_mode) else "c"
+    return f"{kind} {os.major(st.st_rdev)}:{os.minor(st.st_rdev)} {mode}"
+
+
+class DeviceCgroup:
+    """The unit's DevicePolicy= and DeviceAllow= (plus a drop-in's
+    'extra' paths) as a cgroup v1 devices controller group, which the
+    kernel checks on every open of a device node, as it checks the unit's
+    BPF program under systemd. None where this machine has no v1 devices
+    controller; the VM system tier runs the real unit."""
+
+    def __init__(self, extra=(), path=UNIT_FILE):
+        self.dir = None
+        settings = unit_settings(path)
+        if settings.get("DevicePolicy", ["auto"])[-1] not in ("closed", "strict"):
+            return
+        if not os.path.isdir(DEVICES_CGROUP_V1):
+            print(f"note: no {DEVICES_CGROUP_V1}: the engine runs without the unit's device policy")
+            return
+        rules = []
+        if settings["DevicePolicy"][-1] == "closed":
+            rules += [f"{t} {a}:{b} rwm" for t, a, b in CLOSED_POLICY_DEVICES]
+        for value in settings.get("DeviceAllow", []) + [f"{p} rw" for p in extra]:
+            spec, _, mode = value.partition(" ")
+            rule = device_allow_rule(spec, mode)
+            if rule:
+                rules.append(rule)
+        self.dir = tempfile.mkdtemp(prefix="wolfram-test-", dir=DEVICES_CGROUP_V1)
+        with open(os.path.join(self.dir, "devices.deny"), "w") as f:
+            f.write("a")
+        for rule in rules:
+            with open(os.path.join(self.dir, "devices.allow"), "w") as f:
+                f.write(rule)
+
+    def argv(self):
+        """A command prefix that enters the group, then execs what follows."""
+        if not self.dir:
+            return []
+        return ["sh", "-c", f'echo $$ > {self.dir}/cgroup.procs && exec "$@"', "sh"]
+
+    def remove(self):
+        if not self.dir:
+            return
+        for _ in range(50):
+            try:
+                os.rmdir(self.dir)
+                return
+            except OSError:
+                time.sleep(0.1)  # its last process is still exiting
+        print(f"note: {self.dir} could not be removed")
 
 
 def read_vm_knobs():

@@ -857,19 +857,29 @@ class LoopDevice:
 
 
 def case_pool_ageing_refusals():
-    """The pool's ageing as an administrator may misconfigure it. A
-    writeback_device with a filesystem on it is refused, the filesystem left
-    as it was; an empty one is taken where the kernel has zram writeback,
-    else the engine says the kernel lacks it; a second compressor the
-    kernel cannot use is reported the same way. Each reason is in
-    PoolAgeingNote and in wolframctl status; the pool works without them."""
+    """The pool's ageing as an administrator may misconfigure it, the engine
+    under its unit's device policy. A writeback_device the unit does not let
+    the engine open is refused with the drop-in that allows it; once
+    allowed, one with a filesystem on it is refused, the filesystem left as
+    it was; an empty one is taken where the kernel has zram writeback, else
+    the engine says the kernel lacks it; a second compressor the kernel
+    cannot use is reported the same way. Each reason is in PoolAgeingNote
+    and in wolframctl status; the pool works without them."""
     import hashlib
     ageing = "[Zram]\nrecompress_algorithm=zstd\nrecompress_after_secs=60\nwriteback_after_secs=60\n"
     with LoopDevice(64) as loop:
         subprocess.run(["mkfs.ext4", "-q", "-F", loop.dev], check=True)
         with open(loop.dev, "rb") as f:
             before = hashlib.sha256(f.read()).hexdigest()
-        with Env(config=ageing + f"writeback_device={loop.dev}\n") as env:
+        config = ageing + f"writeback_device={loop.dev}\n"
+        with Env(config=config) as env:
+            note = env.get_property("PoolAgeingNote")
+            if env.devices.dir:
+                check(f"writeback_device={loop.dev} refused: the engine may not open it (under the unit, "
+                      "allow it with a drop-in: DeviceAllow=PATH rw)" in note, f"note: {note!r}")
+            print(f"without DeviceAllow: {note}")
+            env.stop_engine()
+        with Env(config=config, device_allow=[loop.dev]) as env:
             dev = pool_device(env)
             note = env.get_property("PoolAgeingNote")
             check(f"writeback_device={loop.dev} refused: it holds a ext4 signature" in note, f"note: {note!r}")
@@ -886,7 +896,7 @@ def case_pool_ageing_refusals():
         with open(loop.dev, "rb") as f:
             check(hashlib.sha256(f.read()).hexdigest() == before, "the filesystem's device changed")
         subprocess.run(["wipefs", "-q", "-a", loop.dev], check=True)
-        with Env(config=ageing + f"writeback_device={loop.dev}\n") as env:
+        with Env(config=config, device_allow=[loop.dev]) as env:
             dev = pool_device(env)
             note = env.get_property("PoolAgeingNote")
             base = f"/sys/block/zram{dev}"

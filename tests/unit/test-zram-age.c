@@ -63,6 +63,9 @@ static void test_day_allowance(void) {
         ASSERT_EQ_U64(zram_age_day_allowance(&d, t0, limit), limit);
         ASSERT_EQ_U64(d.start_secs, t0);
         zram_age_day_add(&d, t0 + 10, 60 * 4096);
+        ASSERT_EQ_U64(zram_age_day_written(&d, t0 + 20), 60 * 4096);
+        ASSERT_EQ_U64(zram_age_day_written(&d, t0 + ZRAM_AGE_DAY_SECS), 0);
+        ASSERT_EQ_U64(zram_age_day_written(&d, t0 - 1), 0);
         ASSERT_EQ_U64(zram_age_day_allowance(&d, t0 + 3600, limit), 40 * 4096);
         zram_age_day_add(&d, t0 + 3700, 50 * 4096);
         /* Over the limit (a page in flight): nothing left, not a wrap. */
