@@ -85,10 +85,10 @@ static void engine_count_ageing(Engine *e, const ZramAgeResult *a) {
                                           e->runtime_state_path);
         }
         if (a->written_bytes > 0 || a->limit_reached)
-                log_info("Pool ageing: %" PRIu64 " KiB written to %s in %.1f ms, %" PRIu64
-                         " of today's %u MiB%s.",
+                log_info("Pool ageing: %" PRIu64
+                         " KiB written to %s in %.1f ms, %.1f MiB of today's %u MiB%s.",
                          a->written_bytes / 1024, e->pool.backing_device ?: "?",
-                         (double) a->writeback_usec / 1000.0, day->written_bytes / MIB,
+                         (double) a->writeback_usec / 1000.0, (double) day->written_bytes / MIB,
                          e->config.zram_writeback_limit_mib,
                          a->limit_reached ? "; the limit is reached" : "");
 }

@@ -83,10 +83,14 @@ int zram_age_check_backing_device(const char *path, char *buf, size_t buf_size, 
                 r = errno > 0 ? -errno : -EIO;
                 /* The unit's DevicePolicy=closed lets the engine open zram
                  * devices only. */
-                *ret_why = r == -EPERM || r == -EACCES
-                                   ? "the engine may not open it (under the unit, allow it with a drop-in: "
-                                     "DeviceAllow=PATH rw)"
-                                   : "its content cannot be read";
+                if (r == -EPERM || r == -EACCES) {
+                        snprintf(buf, buf_size,
+                                 "the engine may not open it (under the unit, allow it with a drop-in: "
+                                 "DeviceAllow=%s rw)",
+                                 path);
+                        *ret_why = buf;
+                } else
+                        *ret_why = "its content cannot be read";
                 return r;
         }
         (void) blkid_probe_enable_superblocks(pr, 1);

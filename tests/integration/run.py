@@ -876,7 +876,7 @@ def case_pool_ageing_refusals():
             note = env.get_property("PoolAgeingNote")
             if env.devices.dir:
                 check(f"writeback_device={loop.dev} refused: the engine may not open it (under the unit, "
-                      "allow it with a drop-in: DeviceAllow=PATH rw)" in note, f"note: {note!r}")
+                      f"allow it with a drop-in: DeviceAllow={loop.dev} rw)" in note, f"note: {note!r}")
             print(f"without DeviceAllow: {note}")
             env.stop_engine()
         with Env(config=config, device_allow=[loop.dev]) as env:

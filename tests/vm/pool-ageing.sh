@@ -90,6 +90,14 @@ esac
 # The pageout: what is in the pool before any page is 20 s idle. The
 # baseline first: reading the text back from lz4, and paging it out again.
 wait_log "^Cycle 2:" 60 || fail "no second cycle within 60 s"
+# probe: single faults timed one by one (256 pages spread over the memory).
+probe() {
+        reads0=$(bd 2)
+        ask "$1" probe
+        echo "MEASURE single faults in the $1 workload from $2: $reply, $(($(bd 2) - reads0)) of them from the backing device"
+        [ "$(num swapped)" -gt 0 ] 2>/dev/null || fail "the $1 probe found no page swapped out: $reply"
+}
+probe text lz4
 t0=$(centis)
 ask text verify
 t1=$(centis)
@@ -153,7 +161,10 @@ grep -q "The pool's ageing failed" /tmp/engine.log && fail "$(grep "The pool's a
         pass "no ageing step failed"
 
 # Every page back: the text from the recompressed pool and the device, the
-# random from where it is. The time per fault, coarse (TCG, 10 ms clock).
+# random from where it is. Single faults first, then the time of reading
+# all, coarse (TCG, 10 ms clock).
+probe text "zstd (recompressed) and the device"
+probe rand "the pool and the device"
 reads_before=$(bd 2)
 t0=$(centis)
 ask text verify

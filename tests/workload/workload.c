@@ -292,6 +292,60 @@ static void cmd_residency(void) {
               count[1][0], count[1][1], count[1][2], count[0][0], count[0][1], count[0][2]);
 }
 
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+
+        return x < y ? -1 : x > y;
+}
+
+/* The latency of single faults: reads one byte of up to PROBE_PAGES pages
+ * spread evenly over the memory (far enough apart that swap readahead
+ * brings none of them in with another) and times each read of a page that
+ * pagemap showed swapped out, one by one. What the pool's tier costs a
+ * page (lz4, a recompressed page, one on the backing device) without a
+ * stream of faults around it. */
+#define PROBE_PAGES 256
+static void cmd_probe(void) {
+        uint64_t lat[PROBE_PAGES], total = 0, probed = 0, n = 0, sum = 0;
+        int fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+
+        if (fd < 0) {
+                reply("{\"error\":\"/proc/self/pagemap: %s\",\"errno\":%d}", strerror(errno), errno);
+                return;
+        }
+        for (size_t i = 0; i < n_mappings; i++)
+                for (size_t p = 0; p < mappings[i].n_parts; p++)
+                        total += mappings[i].parts[p].len / page_size;
+        uint64_t stride = total > PROBE_PAGES ? total / PROBE_PAGES : 1, k = 0;
+        for (size_t i = 0; i < n_mappings; i++)
+                for (size_t p = 0; p < mappings[i].n_parts; p++) {
+                        const struct span *part = &mappings[i].parts[p];
+
+                        for (size_t off = 0; off < part->len; off += page_size, k++) {
+                                volatile uint8_t *addr = part->addr + off;
+                                uint64_t e = 0, t0;
+
+                                if (k % stride != 0 || probed == PROBE_PAGES)
+                                        continue;
+                                probed++;
+                                if (pread(fd, &e, sizeof(e),
+                                          (off_t) ((uintptr_t) addr / page_size * sizeof(e))) !=
+                                            (ssize_t) sizeof(e) ||
+                                    !((e >> 62) & 1))
+                                        continue;
+                                t0 = now_ns();
+                                (void) *addr;
+                                lat[n] = now_ns() - t0;
+                                sum += lat[n++];
+                        }
+                }
+        close(fd);
+        qsort(lat, n, sizeof(lat[0]), cmp_u64);
+        reply("{\"probed\":%" PRIu64 ",\"swapped\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p90_ns\":%" PRIu64
+              ",\"max_ns\":%" PRIu64 ",\"mean_ns\":%" PRIu64 "}",
+              probed, n, n ? lat[n / 2] : 0, n ? lat[n * 9 / 10] : 0, n ? lat[n - 1] : 0, n ? sum / n : 0);
+}
+
 static void xor_first_word_of_pages(uint8_t *addr, size_t len, void *userdata) {
         uint64_t mask = *(const uint64_t *) userdata;
 
@@ -658,6 +712,8 @@ int main(int argc, char *argv[]) {
                         cmd_reset_stats();
                 else if (strcmp(line, "pageout") == 0)
                         cmd_pageout();
+                else if (strcmp(line, "probe") == 0)
+                        cmd_probe();
                 else if (strcmp(line, "write") == 0) {
                         checksum = cmd_write(++generation);
                         reply("{\"checksum\":\"%016" PRIx64 "\"}", checksum);

@@ -350,6 +350,12 @@ class Workload:
         part, not the guard page; returns bytes advised."""
         return self._command("pageout")["advised_bytes"]
 
+    def probe(self):
+        """Times single faults: reads one byte of 256 pages spread over the
+        memory, each that was swapped out alone; returns {"probed",
+        "swapped", "p50_ns", "p90_ns", "max_ns", "mean_ns"}."""
+        return self._command("probe")
+
     def write(self):
         """Dirties every page but the guard; returns (and remembers) the new
         checksum."""
