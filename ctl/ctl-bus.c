@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "bus-json.h"
 #include "common/macro.h"
 #include "ctl-bus.h"
@@ -16,10 +17,15 @@ static bool error_means_not_running(const sd_bus_error *error, int r) {
         if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER,
                                    SD_BUS_ERROR_DISCONNECTED))
                 return true;
-        /* Without a named error: the connection itself went away (the bus
-         * stopped, ssh died). */
-        return !sd_bus_error_is_set(error) &&
-               (r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ECONNREFUSED || r == -ENOENT);
+        /* Without a named error, or with one sd-bus made of an errno: the
+         * connection itself went away or never came up (the bus stopped,
+         * ssh could not reach the host or died). */
+        if (sd_bus_error_is_set(error)) {
+                if (!error->name || strncmp(error->name, "System.Error.", strlen("System.Error.")) != 0)
+                        return false;
+                r = -sd_bus_error_get_errno(error);
+        }
+        return r == -ECONNRESET || r == -ENOTCONN || r == -EPIPE || r == -ECONNREFUSED || r == -ENOENT;
 }
 
 CtlExit ctl_exit_from_error(const sd_bus_error *error, int r) {
@@ -34,13 +40,16 @@ CtlExit ctl_exit_from_error(const sd_bus_error *error, int r) {
 CtlExit ctl_report_error(const CtlContext *c, const char *what, const sd_bus_error *error, int r) {
         CtlExit status = ctl_exit_from_error(error, r);
 
-        if (status == CTL_EXIT_NOT_RUNNING && sd_bus_error_is_set(error) &&
-            !sd_bus_error_has_name(error, SD_BUS_ERROR_DISCONNECTED))
+        if (sd_bus_error_has_names(error, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER))
                 fprintf(stderr,
-                        "Failed to %s: wolframd is not running (%s has no owner on the system bus%s%s).\n",
-                        what, WOLFRAM_BUS_NAME, c->host ? " of " : "", c->host ?: "");
+                        "Failed to %s: wolframd is not running (%s has no owner on the system bus%s%s).\n"
+                        "Start it with: %s%s%ssystemctl start wolfram\n",
+                        what, WOLFRAM_BUS_NAME, c->host ? " of " : "", c->host ?: "", c->host ? "ssh " : "",
+                        c->host ?: "", c->host ? " " : "");
         else if (status == CTL_EXIT_NOT_RUNNING)
-                fprintf(stderr, "Failed to %s: lost the connection to the system bus: %s\n", what,
+                fprintf(stderr, "Failed to %s: %s the system bus%s%s: %s\n", what,
+                        c->host ? "could not reach or lost" : "lost the connection to",
+                        c->host ? " of " : "", c->host ?: "",
                         sd_bus_error_is_set(error) ? error->message ?: error->name : strerror(-r));
         else if (sd_bus_error_has_names(error, SD_BUS_ERROR_UNKNOWN_METHOD, SD_BUS_ERROR_UNKNOWN_PROPERTY))
                 fprintf(stderr,
@@ -51,6 +60,20 @@ CtlExit ctl_report_error(const CtlContext *c, const char *what, const sd_bus_err
                 fprintf(stderr, "Failed to %s: %s\n", what, message ?: error->name);
         } else
                 fprintf(stderr, "Failed to %s: %s\n", what, strerror(-r));
+        if (status == CTL_EXIT_NOT_AUTHORIZED) {
+                /* What the user can do about it. */
+                fputs("To be allowed: run it as root (sudo wolframctl ...)", stderr);
+                if (!c->host)
+                        fputs(", or at a terminal of your session so that polkit can ask for a password"
+                              " (not with --no-ask-password)",
+                              stderr);
+                if (POLKIT_GROUP[0])
+                        fprintf(stderr,
+                                ", or ask an administrator to add you to the group '%s' "
+                                "(usermod -aG %s USER), whose members need no password",
+                                POLKIT_GROUP, POLKIT_GROUP);
+                fputs(".\n", stderr);
+        }
         return status;
 }
 
@@ -86,7 +109,7 @@ CtlExit ctl_reply_to_json(sd_bus_message *reply, const char *what, json_object *
         return CTL_EXIT_SUCCESS;
 }
 
-int ctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_error *error,
+int ctl_call(sd_bus *bus, const char *method, CtlStart start, uint64_t timeout_usec, sd_bus_error *error,
              sd_bus_message **reply, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
@@ -99,6 +122,11 @@ int ctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_erro
                                            WOLFRAM_BUS_INTERFACE, method);
         if (r < 0)
                 return r;
+        /* Reading the engine's state never starts it: only a request that
+         * changes something may have the bus activate it. */
+        r = sd_bus_message_set_auto_start(m, start == CTL_START_ENGINE);
+        if (r < 0)
+                return r;
         if (types) {
                 va_start(ap, types);
                 r = sd_bus_message_appendv(m, types, ap);
@@ -107,4 +135,32 @@ int ctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_erro
                         return r;
         }
         return sd_bus_call(bus, m, timeout_usec, error, reply);
+}
+
+int ctl_get_property(sd_bus *bus, const char *property, sd_bus_error *error, sd_bus_message **ret_reply) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        int r;
+
+        assert(bus);
+        assert(property);
+
+        r = sd_bus_message_new_method_call(bus, &m, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH,
+                                           "org.freedesktop.DBus.Properties", "Get");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_auto_start(m, false);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "ss", WOLFRAM_BUS_INTERFACE, property);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, error, &reply);
+        if (r < 0)
+                return r;
+        /* The value comes as a variant: leave the reader inside it. */
+        r = sd_bus_message_enter_container(reply, SD_BUS_TYPE_VARIANT, NULL);
+        if (r < 0)
+                return r;
+        *ret_reply = TAKE_PTR(reply);
+        return 0;
 }

@@ -55,7 +55,17 @@ CtlExit ctl_connect(const CtlContext *c, sd_bus **ret);
  * be parsed ('what' names it). Returns an exit status. */
 CtlExit ctl_reply_to_json(sd_bus_message *reply, const char *what, json_object **ret);
 
+/* Whether a call may have the bus start the engine (bus activation). */
+typedef enum CtlStart {
+        CTL_NO_START, /* reads state: no engine, no answer (exit status 3) */
+        CTL_START_ENGINE, /* changes something: the engine is started for it */
+} CtlStart;
+
 /* Calls a method of the engine with a timeout (0: sd-bus's default) and the
  * arguments 'types' describes. Returns what sd_bus_call() does. */
-int ctl_call(sd_bus *bus, const char *method, uint64_t timeout_usec, sd_bus_error *error,
+int ctl_call(sd_bus *bus, const char *method, CtlStart start, uint64_t timeout_usec, sd_bus_error *error,
              sd_bus_message **reply, const char *types, ...);
+
+/* Gets one of the engine's properties without starting it; the reply's
+ * reader is inside the variant, at the value. */
+int ctl_get_property(sd_bus *bus, const char *property, sd_bus_error *error, sd_bus_message **ret_reply);

@@ -15,7 +15,7 @@
 #define RECLAIM_TIMEOUT_USEC (UINT64_C(300) * 1000000)
 
 int exclusions_from_bus(json_object *bus_rows, json_object **ret) {
-        static const char *const names[] = { "pattern", "kind", "origin" };
+        static const char *const names[] = { "Pattern", "Kind", "Origin" };
         json_object *out;
 
         if (!json_object_is_type(bus_rows, json_type_array))
@@ -57,7 +57,8 @@ int exclusions_print(FILE *f, json_object *exclusions, const OutputOptions *o) {
         int r = 0;
 
         if (n == 0) {
-                fputs("No exclusions.\n", f);
+                if (!o->no_legend)
+                        fputs("No exclusions.\n", f);
                 return ferror(f) ? -EIO : 0;
         }
         t = table_new(ELEMENTSOF(headers), headers);
@@ -67,7 +68,7 @@ int exclusions_print(FILE *f, json_object *exclusions, const OutputOptions *o) {
                 json_object *e = json_object_array_get_idx(exclusions, i);
 
                 for (size_t j = 0; j < ELEMENTSOF(headers) && r >= 0; j++) {
-                        static const char *const keys[] = { "pattern", "kind", "origin" };
+                        static const char *const keys[] = { "Pattern", "Kind", "Origin" };
                         r = table_add_cell(t, json_get_str(e, keys[j], "?"));
                 }
         }
@@ -124,8 +125,7 @@ int verb_exclusions(sd_bus *bus, const CtlContext *c, char **args) {
         int r;
 
         (void) args;
-        r = sd_bus_get_property(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, "Exclusions",
-                                &error, &reply, "a(sss)");
+        r = ctl_get_property(bus, "Exclusions", &error, &reply);
         if (r < 0)
                 return ctl_report_error(c, "get the exclusions", &error, r);
         r = ctl_reply_to_json(reply, "exclusions", &bus_rows);
@@ -149,7 +149,7 @@ static int call_with_pattern(sd_bus *bus, const CtlContext *c, const char *metho
         _cleanup_free_ char *escaped = NULL, *what = NULL;
         int r;
 
-        r = ctl_call(bus, method, 0, &error, NULL, "s", pattern);
+        r = ctl_call(bus, method, CTL_START_ENGINE, 0, &error, NULL, "s", pattern);
         if (r >= 0)
                 return CTL_EXIT_SUCCESS;
         escaped = escape_text(pattern);
@@ -179,8 +179,8 @@ int verb_reclaim(sd_bus *bus, const CtlContext *c, char **args) {
                 return CTL_EXIT_USAGE;
         snprintf(what, sizeof(what), "reclaim memory of process %" PRIu32, pid);
 
-        r = ctl_call(bus, "ReclaimProcess", RECLAIM_TIMEOUT_USEC, &error, &reply, "us", pid,
-                     c->reclaim_mode);
+        r = ctl_call(bus, "ReclaimProcess", CTL_START_ENGINE, RECLAIM_TIMEOUT_USEC, &error, &reply, "us",
+                     pid, c->reclaim_mode);
         if (r < 0)
                 return ctl_report_error(c, what, &error, r);
         r = ctl_reply_to_json(reply, "reclaim result", &result);
@@ -197,7 +197,7 @@ int verb_set(sd_bus *bus, const CtlContext *c, char **args) {
         char what[64];
         int r;
 
-        r = ctl_call(bus, "SetPolicy", 0, &error, NULL, "sb", args[0], (int) enable);
+        r = ctl_call(bus, "SetPolicy", CTL_START_ENGINE, 0, &error, NULL, "sb", args[0], (int) enable);
         if (r >= 0)
                 return CTL_EXIT_SUCCESS;
         /* The name was checked against the known policies before. */
@@ -209,7 +209,7 @@ static int simple_call(sd_bus *bus, const CtlContext *c, const char *method, con
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         int r;
 
-        r = ctl_call(bus, method, 0, &error, NULL, NULL);
+        r = ctl_call(bus, method, CTL_START_ENGINE, 0, &error, NULL, NULL);
         return r < 0 ? ctl_report_error(c, what, &error, r) : CTL_EXIT_SUCCESS;
 }
 

@@ -21,8 +21,8 @@ json_object *monitor_event_new(const char *name, uint64_t timestamp_usec) {
 
         if (!e)
                 return NULL;
-        if (json_object_object_add(e, "event", json_object_new_string(name)) < 0 ||
-            json_object_object_add(e, "timestamp", json_object_new_uint64(timestamp_usec)) < 0) {
+        if (json_object_object_add(e, "Event", json_object_new_string(name)) < 0 ||
+            json_object_object_add(e, "Timestamp", json_object_new_uint64(timestamp_usec)) < 0) {
                 json_object_put(e);
                 return NULL;
         }
@@ -44,7 +44,7 @@ static void print_cycle(FILE *f, json_object *summary, const OutputOptions *o) {
 }
 
 static void print_properties(FILE *f, json_object *event, const OutputOptions *o) {
-        json_object *changed = json_get(event, "changed"), *invalidated = json_get(event, "invalidated");
+        json_object *changed = json_get(event, "Changed"), *invalidated = json_get(event, "Invalidated");
         bool first = true;
 
         if (changed && json_object_is_type(changed, json_type_object)) {
@@ -68,8 +68,8 @@ static void print_properties(FILE *f, json_object *event, const OutputOptions *o
 }
 
 int monitor_event_print(FILE *f, json_object *event, const OutputOptions *o, bool json) {
-        const char *name = json_get_str(event, "event", "?");
-        time_t t = (time_t) (json_get_u64(event, "timestamp", 0) / 1000000);
+        const char *name = json_get_str(event, "Event", "?");
+        time_t t = (time_t) (json_get_u64(event, "Timestamp", 0) / 1000000);
         struct tm tm;
         char when[16];
 
@@ -80,7 +80,7 @@ int monitor_event_print(FILE *f, json_object *event, const OutputOptions *o, boo
                 snprintf(when, sizeof(when), "?");
         fprintf(f, "%s ", when);
         if (streq(name, "CycleFinished"))
-                print_cycle(f, json_get(event, "summary"), o);
+                print_cycle(f, json_get(event, "Summary"), o);
         else if (streq(name, "PropertiesChanged"))
                 print_properties(f, event, o);
         else if (streq(name, "EngineStopped"))
@@ -131,7 +131,7 @@ static int on_cycle_finished(sd_bus_message *message, void *userdata, sd_bus_err
         }
         event = monitor_event_new("CycleFinished", now_usec());
         if (event)
-                json_object_object_add(event, "summary", summary);
+                json_object_object_add(event, "Summary", summary);
         else
                 json_object_put(summary);
         return emit(m, event);
@@ -157,8 +157,8 @@ static int on_properties_changed(sd_bus_message *message, void *userdata, sd_bus
         }
         event = monitor_event_new("PropertiesChanged", now_usec());
         if (event) {
-                json_object_object_add(event, "changed", changed);
-                json_object_object_add(event, "invalidated", invalidated);
+                json_object_object_add(event, "Changed", changed);
+                json_object_object_add(event, "Invalidated", invalidated);
         } else {
                 json_object_put(changed);
                 json_object_put(invalidated);
@@ -179,7 +179,7 @@ static int on_name_owner_changed(sd_bus_message *message, void *userdata, sd_bus
                 return emit(m, monitor_event_new("EngineStopped", now_usec()));
         event = monitor_event_new("EngineStarted", now_usec());
         if (event)
-                json_object_object_add(event, "owner", json_object_new_string(new_owner));
+                json_object_object_add(event, "Owner", json_object_new_string(new_owner));
         return emit(m, event);
 }
 

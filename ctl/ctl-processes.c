@@ -17,20 +17,20 @@ static const struct {
         const char *name;
         json_type type;
 } process_fields[] = {
-        { "pid", json_type_int },
-        { "name", json_type_string },
-        { "cgroup", json_type_string },
-        { "anon_rss_bytes", json_type_int },
-        { "swap_bytes", json_type_int },
-        { "idle_share", json_type_double },
-        { "cycles_idle", json_type_int },
-        { "cold_bytes", json_type_int },
-        { "paged_out_bytes", json_type_int },
-        { "state", json_type_string },
-        { "ksm_merging_bytes", json_type_int },
-        { "ksm_profit_bytes", json_type_int },
-        { "ksm_merge_any", json_type_boolean },
-        { "refaulted_bytes", json_type_int },
+        { "Pid", json_type_int },
+        { "Name", json_type_string },
+        { "Cgroup", json_type_string },
+        { "AnonRssBytes", json_type_int },
+        { "SwapBytes", json_type_int },
+        { "IdleShare", json_type_double },
+        { "CyclesIdle", json_type_int },
+        { "ColdBytes", json_type_int },
+        { "PagedOutBytes", json_type_int },
+        { "State", json_type_string },
+        { "KsmMergingBytes", json_type_int },
+        { "KsmProfitBytes", json_type_int },
+        { "KsmMergeAny", json_type_boolean },
+        { "RefaultedBytes", json_type_int },
 };
 
 ProcessSort process_sort_from_string(const char *s) {
@@ -87,24 +87,24 @@ static int cmp_rows(const void *a, const void *b, void *userdata) {
 
         switch (sort) {
         case SORT_ANON:
-                r = cmp_u64(json_get_u64(x, "anon_rss_bytes", 0), json_get_u64(y, "anon_rss_bytes", 0));
+                r = cmp_u64(json_get_u64(x, "AnonRssBytes", 0), json_get_u64(y, "AnonRssBytes", 0));
                 break;
         case SORT_SWAP:
-                r = cmp_u64(json_get_u64(x, "swap_bytes", 0), json_get_u64(y, "swap_bytes", 0));
+                r = cmp_u64(json_get_u64(x, "SwapBytes", 0), json_get_u64(y, "SwapBytes", 0));
                 break;
         case SORT_IDLE:
-                dx = json_get_double(x, "idle_share", 0);
-                dy = json_get_double(y, "idle_share", 0);
+                dx = json_get_double(x, "IdleShare", 0);
+                dy = json_get_double(y, "IdleShare", 0);
                 r = dx < dy ? 1 : dx > dy ? -1 : 0;
                 break;
         case SORT_PAGEOUT:
-                r = cmp_u64(json_get_u64(x, "paged_out_bytes", 0), json_get_u64(y, "paged_out_bytes", 0));
+                r = cmp_u64(json_get_u64(x, "PagedOutBytes", 0), json_get_u64(y, "PagedOutBytes", 0));
                 break;
         default:
                 break;
         }
         /* qsort is not stable: the pid decides between equals. */
-        return r != 0 ? r : -cmp_u64(json_get_u64(x, "pid", 0), json_get_u64(y, "pid", 0));
+        return r != 0 ? r : -cmp_u64(json_get_u64(x, "Pid", 0), json_get_u64(y, "Pid", 0));
 }
 
 int processes_select(json_object *rows, ProcessSort sort, unsigned top, json_object **ret) {
@@ -153,21 +153,21 @@ int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
                 char pid[32], idle[16], cycles[32], a[FORMAT_SIZE_MAX], b[FORMAT_SIZE_MAX],
                         c[FORMAT_SIZE_MAX], d[FORMAT_SIZE_MAX], e[FORMAT_SIZE_MAX];
 
-                snprintf(pid, sizeof(pid), "%" PRIu64, json_get_u64(p, "pid", 0));
-                snprintf(idle, sizeof(idle), "%.0f%%", json_get_double(p, "idle_share", 0) * 100.0);
-                snprintf(cycles, sizeof(cycles), "%" PRIu64, json_get_u64(p, "cycles_idle", 0));
+                snprintf(pid, sizeof(pid), "%" PRIu64, json_get_u64(p, "Pid", 0));
+                snprintf(idle, sizeof(idle), "%.0f%%", json_get_double(p, "IdleShare", 0) * 100.0);
+                snprintf(cycles, sizeof(cycles), "%" PRIu64, json_get_u64(p, "CyclesIdle", 0));
                 const char *cells[] = {
                         pid,
-                        json_get_str(p, "name", "?"),
-                        format_size(a, json_get_u64(p, "anon_rss_bytes", 0), o),
-                        format_size(b, json_get_u64(p, "swap_bytes", 0), o),
+                        json_get_str(p, "Name", "?"),
+                        format_size(a, json_get_u64(p, "AnonRssBytes", 0), o),
+                        format_size(b, json_get_u64(p, "SwapBytes", 0), o),
                         idle,
                         cycles,
-                        format_size(c, json_get_u64(p, "paged_out_bytes", 0), o),
-                        format_size(e, json_get_u64(p, "refaulted_bytes", 0), o),
-                        format_size(d, json_get_u64(p, "ksm_merging_bytes", 0), o),
-                        json_get_str(p, "state", "?"),
-                        json_get_str(p, "cgroup", "?"),
+                        format_size(c, json_get_u64(p, "PagedOutBytes", 0), o),
+                        format_size(e, json_get_u64(p, "RefaultedBytes", 0), o),
+                        format_size(d, json_get_u64(p, "KsmMergingBytes", 0), o),
+                        json_get_str(p, "State", "?"),
+                        json_get_str(p, "Cgroup", "?"),
                 };
                 for (size_t k = 0; k < ELEMENTSOF(cells) && r >= 0; k++)
                         r = table_add_cell(t, cells[k]);
@@ -177,7 +177,7 @@ int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
         r = table_print(t, f, o);
         if (r < 0)
                 return r;
-        if (n == 0)
+        if (n == 0 && !o->no_legend)
                 fputs("(no processes yet: the first cycle has not finished, or none is large enough)\n", f);
         return ferror(f) ? -EIO : 0;
 }
@@ -189,8 +189,7 @@ int verb_processes(sd_bus *bus, const CtlContext *c, char **args) {
         int r;
 
         (void) args;
-        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE,
-                               "ListProcesses", &error, &reply, NULL);
+        r = ctl_call(bus, "ListProcesses", CTL_NO_START, 0, &error, &reply, NULL);
         if (r < 0)
                 return ctl_report_error(c, "list processes", &error, r);
         r = ctl_reply_to_json(reply, "process list", &bus_rows);

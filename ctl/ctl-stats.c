@@ -433,8 +433,7 @@ static int get_stats(sd_bus *bus, const CtlContext *c, json_object **ret) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int r;
 
-        r = sd_bus_call_method(bus, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, WOLFRAM_BUS_INTERFACE, "GetStats",
-                               &error, &reply, NULL);
+        r = ctl_call(bus, "GetStats", CTL_NO_START, 0, &error, &reply, NULL);
         if (r < 0)
                 return ctl_report_error(c, "get status", &error, r);
         return ctl_reply_to_json(reply, "statistics", ret);

@@ -10,6 +10,7 @@
 typedef struct OutputOptions {
         bool bytes; /* sizes as exact byte counts instead of KiB, MiB, GiB */
         bool colour; /* ANSI bold and colours */
+        bool no_legend; /* tables without their header line or hints */
 } OutputOptions;
 
 /* Whether to colour: only on a terminal, never with NO_COLOR set to

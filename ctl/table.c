@@ -100,13 +100,15 @@ int table_print(const Table *t, FILE *f, const OutputOptions *o) {
                         widths[i % t->n_columns] = w;
         }
 
-        fputs(ansi_bold(o), f);
-        for (size_t c = 0; c < t->n_columns; c++) {
-                if (c > 0)
-                        fputc(' ', f);
-                print_cell(f, t->headers[c], widths[c], t->right[c], c + 1 == t->n_columns);
+        if (!o->no_legend) {
+                fputs(ansi_bold(o), f);
+                for (size_t c = 0; c < t->n_columns; c++) {
+                        if (c > 0)
+                                fputc(' ', f);
+                        print_cell(f, t->headers[c], widths[c], t->right[c], c + 1 == t->n_columns);
+                }
+                fprintf(f, "%s\n", ansi_normal(o));
         }
-        fprintf(f, "%s\n", ansi_normal(o));
 
         for (size_t r = 0; r < rows; r++) {
                 for (size_t c = 0; c < t->n_columns; c++) {

@@ -25,12 +25,19 @@ typedef struct Verb {
 } Verb;
 
 static const Verb verbs[] = {
-        { "status", 0, 0, verb_status },       { "stats", 0, 0, verb_stats },
-        { "processes", 0, 0, verb_processes }, { "pause", 0, 0, verb_pause },
-        { "resume", 0, 0, verb_resume },       { "exclude", 1, 1, verb_exclude },
-        { "include", 1, 1, verb_include },     { "exclusions", 0, 0, verb_exclusions },
-        { "reclaim", 1, 1, verb_reclaim },     { "set", 2, 2, verb_set },
-        { "reload", 0, 0, verb_reload },       { "monitor", 0, 0, verb_monitor },
+        { "status", 0, 0, verb_status },
+        { "stats", 0, 0, verb_stats },
+        { "processes", 0, 0, verb_processes },
+        { "pause", 0, 0, verb_pause },
+        { "resume", 0, 0, verb_resume },
+        { "exclude", 1, 1, verb_exclude },
+        { "include", 1, 1, verb_include },
+        { "exclusions", 0, 0, verb_exclusions },
+        { "reclaim", 1, 1, verb_reclaim },
+        { "set", 2, 2, verb_set },
+        { "reload", 0, 0, verb_reload },
+        { "monitor", 0, 0, verb_monitor },
+        { "help", 0, 0, NULL },
 };
 
 static const char *const policy_names[] = { "compression", "ksm", "tuning" };
@@ -40,7 +47,7 @@ static CtlContext arg = {
         .sort = SORT_ANON,
         .reclaim_mode = NULL,
 };
-static bool arg_sort_set = false, arg_top_set = false;
+static bool arg_sort_set = false, arg_top_set = false, arg_quiet = false;
 
 static void help(void) {
         printf("%s [OPTIONS...] [COMMAND]\n\n"
@@ -57,7 +64,8 @@ static void help(void) {
                "  pause                Pause the engine\n"
                "  resume               Resume the engine\n"
                "  reload               Make the engine read its configuration again\n"
-               "  monitor              Follow cycles and changes as they happen\n\n"
+               "  monitor              Follow cycles and changes as they happen\n"
+               "  help                 Show this help\n\n"
                "Options:\n"
                "  -h --help            Show this help\n"
                "     --version         Show the version\n"
@@ -70,7 +78,11 @@ static void help(void) {
                "     --pageout         reclaim: page memory out (MADV_PAGEOUT, the default)\n"
                "  -H --host=[USER@]HOST\n"
                "                       Talk to the engine of another machine over ssh\n"
-               "     --no-ask-password Do not ask for a password to authorize\n",
+               "     --no-ask-password Do not ask for a password to authorize\n"
+               "     --no-legend       Print tables without their header line and hints\n"
+               "     --no-pager        Accepted for systemctl's habit: output is never paged\n"
+               "  -q --quiet           Print nothing on success; the exit status tells\n"
+               "                       (0 done or running, 3 not running, see wolframctl(1))\n",
                program_invocation_short_name);
 }
 
@@ -109,6 +121,8 @@ static int parse_argv(int argc, char *argv[]) {
                 ARG_TOP,
                 ARG_COLD,
                 ARG_PAGEOUT,
+                ARG_NO_LEGEND,
+                ARG_NO_PAGER,
         };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
@@ -121,11 +135,14 @@ static int parse_argv(int argc, char *argv[]) {
                 { "cold", no_argument, NULL, ARG_COLD },
                 { "pageout", no_argument, NULL, ARG_PAGEOUT },
                 { "host", required_argument, NULL, 'H' },
+                { "no-legend", no_argument, NULL, ARG_NO_LEGEND },
+                { "no-pager", no_argument, NULL, ARG_NO_PAGER },
+                { "quiet", no_argument, NULL, 'q' },
                 {},
         };
         int c;
 
-        while ((c = getopt_long(argc, argv, "hH:", options, NULL)) >= 0)
+        while ((c = getopt_long(argc, argv, "hH:q", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
                         help();
@@ -170,6 +187,15 @@ static int parse_argv(int argc, char *argv[]) {
                                 return -EINVAL;
                         }
                         arg.host = optarg;
+                        break;
+                case ARG_NO_LEGEND:
+                        arg.output.no_legend = true;
+                        break;
+                case ARG_NO_PAGER:
+                        /* Nothing to turn off: wolframctl never pages. */
+                        break;
+                case 'q':
+                        arg_quiet = true;
                         break;
                 case '?':
                         return -EINVAL;
@@ -261,6 +287,15 @@ int main(int argc, char *argv[]) {
                 return CTL_EXIT_USAGE;
         if (!arg.reclaim_mode)
                 arg.reclaim_mode = "pageout";
+        if (!v->run) { /* help */
+                help();
+                return CTL_EXIT_SUCCESS;
+        }
+        /* What went wrong still goes to stderr. */
+        if (arg_quiet && !freopen("/dev/null", "w", stdout)) {
+                fprintf(stderr, "Failed to silence the output: %m\n");
+                return CTL_EXIT_FAILED;
+        }
 
         arg.output.colour = colour_wanted(isatty(STDOUT_FILENO), getenv("NO_COLOR"), getenv("TERM"));
 

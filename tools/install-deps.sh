@@ -1,31 +1,61 @@
 #!/usr/bin/env bash
-# Installs what building, running and testing wolfram needs on Debian 12.
+# Installs what wolfram needs on Debian 12.
+#   tools/install-deps.sh            everything: building, running and the
+#                                    whole test suite (tools/run-tests.sh)
+#   tools/install-deps.sh --runtime  only what building and running the
+#                                    engine and wolframctl need (tools/setup.sh)
+#   tools/install-deps.sh --runtime --applet
+#                                    and the tray applet's libraries
 set -euo pipefail
 
+runtime=no applet=no
+for a in "$@"; do
+        case $a in
+        --runtime) runtime=yes ;;
+        --applet) applet=yes ;;
+        *)
+                echo "Usage: $0 [--runtime [--applet]]" >&2
+                exit 2
+                ;;
+        esac
+done
+
+# Building (the .pc files name where the bus, polkit and completion files go)
+# and running: the system bus, polkitd, swapon/mkswap.
 packages=(
         meson ninja-build pkg-config gcc
         libsystemd-dev libinih-dev libjson-c-dev libblkid-dev bash-completion
         libdbus-1-dev libpolkit-gobject-1-dev
-        dbus-daemon dbus-bin polkitd util-linux strace
-        python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
-        clang-format
-        clang libclang-rt-14-dev
-        qemu-system-x86 busybox-static mmdebstrap
-        gnuplot-nox
-        libglib2.0-dev libdbusmenu-glib-dev gettext
-        xvfb xfce4-panel xfconf xdotool imagemagick x11-utils librsvg2-common fonts-dejavu-core
+        dbus-daemon dbus-bin polkitd util-linux
 )
-# tools/vm/build-kernel.sh installs what building the test kernel needs.
+applet_packages=(libglib2.0-dev libdbusmenu-glib-dev gettext)
+quiet_services=()
+if [ $runtime = yes ]; then
+        [ $applet = no ] || packages+=("${applet_packages[@]}")
+else
+        packages+=(
+                "${applet_packages[@]}"
+                strace openssh-client
+                python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
+                clang-format
+                clang libclang-rt-14-dev
+                qemu-system-x86 busybox-static mmdebstrap
+                gnuplot-nox
+                xvfb xfce4-panel xfconf xdotool imagemagick x11-utils librsvg2-common fonts-dejavu-core
+        )
+        # tools/vm/build-kernel.sh installs what building the test kernel needs.
 
-# Real applications as test subjects (tests/integration/apps.py, bench/bench_apps.py);
-# javac compiles the JVM subject (tests/apps/).
-packages+=(redis-tools openjdk-17-jre-headless openjdk-17-jdk-headless firefox-esr)
+        # Real applications as test subjects (tests/integration/apps.py,
+        # bench/bench_apps.py); javac compiles the JVM subject (tests/apps/).
+        packages+=(redis-tools openjdk-17-jre-headless openjdk-17-jdk-headless firefox-esr)
 
-# Packages whose system service must neither start on installation nor at
-# boot; the tests start their own instances. prometheus is here for promtool,
-# which checks the metrics file in the unit tests; redis-server for the
-# server the tests run as the redis user with a config of their own.
-quiet_services=(prometheus redis-server)
+        # Packages whose system service must neither start on installation
+        # nor at boot; the tests start their own instances. prometheus is
+        # here for promtool, which checks the metrics file in the unit
+        # tests; redis-server for the server the tests run as the redis user
+        # with a config of their own.
+        quiet_services=(prometheus redis-server)
+fi
 
 installed() {
         dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"
@@ -34,7 +64,7 @@ missing=() missing_quiet=()
 for p in "${packages[@]}"; do
         installed "$p" || missing+=("$p")
 done
-for p in "${quiet_services[@]}"; do
+for p in "${quiet_services[@]+"${quiet_services[@]}"}"; do
         installed "$p" || missing_quiet+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ] || [ ${#missing_quiet[@]} -gt 0 ]; then

@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# Installs the dependencies, builds and installs wolfram, makes sure a system
-# bus and polkitd run (on systemd machines: the unit instead), starts
-# wolframd and shows `wolframctl status`. Run as root from the repository.
+# Sets wolfram up on a user's machine: installs what it needs at run time
+# (and the tray applet's libraries where a desktop is installed), builds
+# and installs it; on a systemd machine enables and starts the unit, so it
+# runs after a reboot too; elsewhere makes sure a system bus and polkitd
+# run and starts wolframd by hand. Shows `wolframctl status`. Run as root
+# from the repository. The test suite's tools come with tools/run-tests.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ "$(id -u)" -eq 0 ] || { echo "Run as root." >&2; exit 1; }
 
-tools/install-deps.sh
+if [ -n "$(ls /usr/share/xsessions /usr/share/wayland-sessions 2>/dev/null)" ]; then
+        tools/install-deps.sh --runtime --applet
+else
+        tools/install-deps.sh --runtime
+fi
 
 if [ -f build/build.ninja ]; then
         meson setup --reconfigure build --prefix=/usr >/dev/null
@@ -16,7 +23,9 @@ else
 fi
 ninja -C build >/dev/null
 meson install -C build --no-rebuild >/dev/null
-echo "Installed wolframd, wolframctl, the tray applet, the bus policy, the polkit actions and rules, and the unit."
+applet=
+[ ! -x build/applet/wolfram-applet ] || applet=" the tray applet,"
+echo "Installed wolframd, wolframctl,$applet the bus policy, the polkit actions and rules, and the unit."
 # The polkit rules grant every action to this group (meson -Dpolkit_group=).
 if ! getent group wolfram >/dev/null; then
         groupadd --system wolfram
@@ -39,7 +48,11 @@ wait_name() {
 if [ -d /run/systemd/system ]; then
         systemctl daemon-reload
         systemctl reload dbus.service 2>/dev/null || systemctl reload dbus-broker.service 2>/dev/null || true
+        # Enabled: it starts at boot. Restarted: an engine already running
+        # takes the new build.
+        systemctl enable --quiet wolfram.service
         systemctl restart wolfram.service
+        echo "Enabled and started wolfram.service (log: journalctl -u wolfram)."
 else
         # No systemd: start what it would have started.
         if [ ! -S /run/dbus/system_bus_socket ] || ! busctl --system status org.freedesktop.DBus >/dev/null 2>&1; then

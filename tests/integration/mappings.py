@@ -41,7 +41,7 @@ def vm_swap_bytes(pid):
 
 
 def processes(env):
-    return {p["pid"]: p for p in json.loads(env.ctl("processes", "--json", check_rc=0).stdout)}
+    return {p["Pid"]: p for p in json.loads(env.ctl("processes", "--json", check_rc=0).stdout)}
 
 
 def case_cold_many_mappings():
@@ -59,7 +59,7 @@ def case_cold_many_mappings():
             check(cold["swap"] >= 0.9 * w.cold_len, f"cold region: {cold}; log:\n{env.read_log()}")
             check(hot["swap"] == 0 and hot["rss"] >= 0.99 * w.hot_len, f"hot region: {hot}")
             row = processes(env).get(w.pid)
-            check(row and row["paged_out_bytes"] >= 0.9 * w.cold_len, f"processes: {row}")
+            check(row and row["PagedOutBytes"] >= 0.9 * w.cold_len, f"processes: {row}")
             faults = w.faults()
             check(faults["hot_majflt"] <= 16, f"hot region faulted: {faults}")
             check(w.verify()["ok"], "checksum changed")

@@ -148,17 +148,17 @@ def check_names(env, cg, by_name):
     rc, out, err = run_bytes(env, [env.wolframctl, "processes", "--json"], user=NOBODY)
     check(rc == 0, f"wolframctl processes --json failed ({rc}): {err!r}")
     check_terminal_safe("wolframctl processes --json", out + err)
-    rows = {p["pid"]: p for p in json.loads(out)}
+    rows = {p["Pid"]: p for p in json.loads(out)}
     for shown, w in by_name.items():
-        check(rows[w.pid]["name"] == shown and rows[w.pid]["cgroup"] == expected_cgroup(cg, shown),
+        check(rows[w.pid]["Name"] == shown and rows[w.pid]["Cgroup"] == expected_cgroup(cg, shown),
               f"json: {rows[w.pid]}")
-    check(rows[by_name[cut].pid]["state"] == "excluded", f"excluded at run time: {rows[by_name[cut].pid]}")
+    check(rows[by_name[cut].pid]["State"] == "excluded", f"excluded at run time: {rows[by_name[cut].pid]}")
 
     # Every pattern on the bus in the shown form, however it was written.
     rc, out, err = run_bytes(env, [env.wolframctl, "exclusions", "--json"], user=NOBODY)
     check(rc == 0, f"wolframctl exclusions --json failed ({rc}): {err!r}")
     check_terminal_safe("wolframctl exclusions --json", out)
-    patterns = {x["pattern"] for x in json.loads(out)}
+    patterns = {x["Pattern"] for x in json.loads(out)}
     check({"bad\\xff", "\\x1b[31m", cut} <= patterns, f"exclusions: {patterns}")
     rc, out, err = run_bytes(env, [env.wolframctl, "exclusions"], user=NOBODY)
     check(rc == 0 and b"bad\\xff " in out, f"wolframctl exclusions ({rc}): {out!r} {err!r}")

@@ -233,9 +233,14 @@ def case_bus_policy_own():
 def case_ctl_not_running():
     """With no engine, wolframctl says so and fails; bad usage fails too."""
     with Env(engine=False) as env:
-        for verb in ("status", "pause", "resume", "exclusions", "stats"):
+        for verb in ("status", "pause", "resume", "exclusions", "stats", "processes"):
             r = env.ctl(verb, check_rc=3)
-            check("wolframd is not running" in r.stderr, f"wolframctl {verb} said: {r.stderr}")
+            check("wolframd is not running" in r.stderr and "Start it with: systemctl start wolfram" in r.stderr,
+                  f"wolframctl {verb} said: {r.stderr}")
+        # A host that cannot be reached is "not running" too (documented exit 3).
+        r = env.ctl("-H", "nobody@wolfram-test.invalid", "status", check_rc=3)
+        check("could not reach or lost the system bus of nobody@wolfram-test.invalid" in r.stderr,
+              f"-H to an unknown host said: {r.stderr}")
         r = env.ctl("frobnicate", check_rc=2)
         check("Unknown command 'frobnicate'" in r.stderr, f"unknown verb: {r.stderr}")
         r = env.ctl("--version", check_rc=0)

@@ -235,7 +235,7 @@ static void assert_order(json_object *rows, ProcessSort sort, unsigned top, cons
         ASSERT_OK(processes_select(rows, sort, top, &sorted));
         ASSERT_EQ_U64(json_object_array_length(sorted), n);
         for (size_t i = 0; i < n; i++)
-                ASSERT_EQ_U64(json_get_u64(json_object_array_get_idx(sorted, i), "pid", 0), pids[i]);
+                ASSERT_EQ_U64(json_get_u64(json_object_array_get_idx(sorted, i), "Pid", 0), pids[i]);
         json_object_put(sorted);
 }
 
@@ -286,20 +286,20 @@ static void test_processes_bad_shape(void) {
 }
 
 static void test_processes_json(void) {
-        static const char *const keys[] = { "pid",
-                                            "name",
-                                            "cgroup",
-                                            "anon_rss_bytes",
-                                            "swap_bytes",
-                                            "idle_share",
-                                            "cycles_idle",
-                                            "cold_bytes",
-                                            "paged_out_bytes",
-                                            "state",
-                                            "ksm_merging_bytes",
-                                            "ksm_profit_bytes",
-                                            "ksm_merge_any",
-                                            "refaulted_bytes" };
+        static const char *const keys[] = { "Pid",
+                                            "Name",
+                                            "Cgroup",
+                                            "AnonRssBytes",
+                                            "SwapBytes",
+                                            "IdleShare",
+                                            "CyclesIdle",
+                                            "ColdBytes",
+                                            "PagedOutBytes",
+                                            "State",
+                                            "KsmMergingBytes",
+                                            "KsmProfitBytes",
+                                            "KsmMergeAny",
+                                            "RefaultedBytes" };
         json_object *rows = load_processes(), *first = json_object_array_get_idx(rows, 0);
         size_t i = 0;
 
@@ -311,7 +311,7 @@ static void test_processes_json(void) {
                 ASSERT_STREQ(key, keys[i++]);
         }
         ASSERT_EQ_U64(i, sizeof(keys) / sizeof(keys[0]));
-        ASSERT_EQ_I64(json_get_i64(json_object_array_get_idx(rows, 2), "ksm_profit_bytes", 0), -4096);
+        ASSERT_EQ_I64(json_get_i64(json_object_array_get_idx(rows, 2), "KsmProfitBytes", 0), -4096);
         assert_json_round_trip(rows, true);
         json_object_put(rows);
 }
@@ -325,7 +325,7 @@ static void test_exclusions(void) {
         char *text = capture_close(&c);
         assert_text_matches(text, "ctl/exclusions.txt");
         free(text);
-        ASSERT_STREQ(json_get_str(json_object_array_get_idx(list, 2), "kind", NULL), "only-cgroup");
+        ASSERT_STREQ(json_get_str(json_object_array_get_idx(list, 2), "Kind", NULL), "only-cgroup");
         assert_json_round_trip(list, true);
         json_object_put(list);
         json_object_put(bus_rows);
@@ -421,7 +421,7 @@ static void test_monitor_event_new(void) {
         ASSERT_NOT_NULL(e);
         ASSERT_OK(monitor_event_print(capture_open(&c), e, &human, true));
         char *line = capture_close(&c);
-        ASSERT_STREQ(line, "{\"event\":\"EngineStopped\",\"timestamp\":1767348070000000}\n");
+        ASSERT_STREQ(line, "{\"Event\":\"EngineStopped\",\"Timestamp\":1767348070000000}\n");
         free(line);
         json_object_put(e);
 }
@@ -470,7 +470,7 @@ static void test_escape_in_table(void) {
         Capture c;
 
         /* A name that is not UTF-8 at all, as comm can be. */
-        json_object_object_add(row, "name", json_object_new_string_len("x\xff\xfe", 3));
+        json_object_object_add(row, "Name", json_object_new_string_len("x\xff\xfe", 3));
         ASSERT_OK(processes_select(rows, SORT_PID, 1, &sorted));
         ASSERT_OK(processes_print(capture_open(&c), sorted, &human));
         char *text = capture_close(&c);
@@ -486,8 +486,8 @@ static void test_json_escape(void) {
         json_object *rows = load_processes(), *row = json_object_array_get_idx(rows, 0), *back;
         Capture c;
 
-        json_object_object_add(row, "name", json_object_new_string("d\x7f c\xc2\x9b b\xe2\x80\xae n\n"));
-        json_object_object_add(row, "cgroup", json_object_new_string_len("/x\xff", 3));
+        json_object_object_add(row, "Name", json_object_new_string("d\x7f c\xc2\x9b b\xe2\x80\xae n\n"));
+        json_object_object_add(row, "Cgroup", json_object_new_string_len("/x\xff", 3));
         ASSERT_OK(print_json(capture_open(&c), rows, true));
         char *text = capture_close(&c);
         ASSERT_NULL(strchr(text, 0x7f));
@@ -497,9 +497,9 @@ static void test_json_escape(void) {
         ASSERT_NOT_NULL(strstr(text, "\"d\\u007f c\\u009b b\\u202e n\\n\""));
         back = json_tokener_parse(text);
         ASSERT_NOT_NULL(back);
-        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "name", NULL),
+        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "Name", NULL),
                      "d\x7f c\xc2\x9b b\xe2\x80\xae n\n");
-        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "cgroup", NULL), "/x\xef\xbf\xbd");
+        ASSERT_STREQ(json_get_str(json_object_array_get_idx(back, 0), "Cgroup", NULL), "/x\xef\xbf\xbd");
         json_object_put(back);
         free(text);
         json_object_put(rows);

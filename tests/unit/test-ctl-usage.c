@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -224,7 +225,66 @@ static void test_docs_name_every_verb(void) {
         ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+/* What the bash completion offers for the words before the cursor ('cur'
+ * last), with a stand-in wolframctl on PATH that lists one exclusion from
+ * the configuration and one added at run time. */
+static void complete(const char *dir, const char *words, char *out, size_t size) {
+        char cmd[8192];
+        FILE *f;
+        size_t n;
+
+        snprintf(cmd, sizeof(cmd),
+                 "PATH='%s':\"$PATH\" bash -c 'source "
+                 "\"$WOLFRAM_SOURCE_DIR/shell-completion/bash/wolframctl\"; "
+                 "COMP_WORDS=(wolframctl %s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _wolframctl; "
+                 "echo \"${COMPREPLY[*]}\"' 2>/dev/null",
+                 dir, words);
+        f = popen(cmd, "r");
+        ASSERT_NOT_NULL(f);
+        n = fread(out, 1, size - 1, f);
+        out[n] = 0;
+        out[strcspn(out, "\n")] = 0;
+        ASSERT_TRUE(pclose(f) == 0);
+}
+
+static void test_completion_per_verb(void) {
+        static const struct {
+                const char *words, *expect;
+        } cases[] = {
+                { "he", "help" },
+                { "--no-l", "--no-legend" },
+                { "--qu", "--quiet" },
+                { "status --s", "" }, /* --sort is for processes only */
+                { "processes --s", "--sort=" },
+                { "--json processes --t", "--top=" },
+                { "reclaim --c", "--cold" },
+                { "status --co", "" },
+                { "include \"\"", "rt1" }, /* only what include can remove */
+                { "set ksm \"\"", "on off" },
+        };
+        char dir[] = "/tmp/wolfram-completion-XXXXXX", path[4096], out[4096];
+        FILE *f;
+
+        ASSERT_NOT_NULL(getenv("WOLFRAM_SOURCE_DIR"));
+        ASSERT_NOT_NULL(mkdtemp(dir));
+        snprintf(path, sizeof(path), "%s/wolframctl", dir);
+        f = fopen(path, "we");
+        ASSERT_NOT_NULL(f);
+        fputs("#!/bin/sh\nprintf 'keepme name config\\nrt1 name runtime\\n'\n", f);
+        ASSERT_TRUE(fclose(f) == 0);
+        ASSERT_TRUE(chmod(path, 0755) == 0);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                complete(dir, cases[i].words, out, sizeof(out));
+                if (strcmp(out, cases[i].expect) != 0)
+                        TEST_FAIL("completing 'wolframctl %s': '%s', expected '%s'", cases[i].words, out,
+                                  cases[i].expect);
+        }
+        unlink(path);
+        rmdir(dir);
+}
+
 static const TestCase cases[] = {
+        { .name = "completion-per-verb", .func = test_completion_per_verb },
         { .name = "unknown-verb", .func = test_unknown_verb },
         { .name = "unknown-option", .func = test_unknown_option },
         { .name = "missing-argument", .func = test_missing_argument },

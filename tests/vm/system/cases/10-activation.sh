@@ -1,9 +1,12 @@
 # shellcheck shell=bash disable=SC2015,SC2154
 # SPDX-License-Identifier: MIT
-# Bus activation: the engine is not running and its unit is not enabled;
-# carol (no privileges, no session) runs "wolframctl status", the bus asks
-# systemd for wolfram.service (SystemdService= of the activation file), and
-# the status comes back from the engine it started.
+# Bus activation, only for a request that changes something: the engine
+# is not running and its unit is not enabled; carol (no privileges, no
+# session) reads the status, the processes and the exclusions: each says
+# wolframd is not running (exit 3) and how to start it, and nothing starts.
+# Then alice, in her active session, pauses it: the bus asks systemd for
+# wolfram.service (SystemdService= of the activation file), the engine
+# started for it pauses, and resumes when she asks.
 
 if is_active; then
         fail "wolfram.service is active before anyone asked for it"
@@ -16,15 +19,43 @@ else
         pass "$BUS_NAME has no owner before activation"
 fi
 
+for verb in status stats processes exclusions; do
+        out=$(as_user carol wolframctl "$verb" 2>&1)
+        rc=$?
+        if [ "$rc" -eq 3 ] && grep -q "wolframd is not running" <<<"$out" &&
+                grep -q "systemctl start wolfram" <<<"$out"; then
+                pass "carol's wolframctl $verb: exit 3, $(head -n 1 <<<"$out")"
+        else
+                fail "carol's wolframctl $verb: exit $rc: $(head -n 3 <<<"$out")"
+        fi
+done
+if is_active || busctl status "$BUS_NAME" >/dev/null 2>&1; then
+        fail "reading the state started the engine: $(systemctl is-active wolfram.service)"
+else
+        pass "reading the state started nothing: wolfram.service $(systemctl is-active wolfram.service)"
+fi
+
 t=$(date +%s%3N)
-out=$(as_user carol wolframctl status 2>&1)
+in_session alice "wolframctl pause"
 rc=$?
 took=$(($(date +%s%3N) - t))
+printf '%s\n' "$session_out" | save activation-wolframctl-pause.txt
+if [ "$rc" -eq 0 ] && [ "$(prop State)" = 's "paused"' ]; then
+        pass "alice's wolframctl pause started the engine through the bus and paused it ($took ms)"
+else
+        fail "alice's wolframctl pause: exit $rc after $took ms, State $(prop State): $(head -n 3 <<<"$session_out")"
+fi
+in_session alice "wolframctl resume"
+rc=$?
+[ "$rc" -eq 0 ] && [ "$(prop State)" = 's "running"' ] && pass "alice's wolframctl resume: State running" ||
+        fail "alice's wolframctl resume: exit $rc, State $(prop State): $session_out"
+out=$(as_user carol wolframctl status 2>&1)
+rc=$?
 printf '%s\n' "$out" | save activation-wolframctl-status.txt
 if [ "$rc" -eq 0 ] && grep -q '^wolframd .*: running' <<<"$out"; then
-        pass "carol's wolframctl status started the engine through the bus and got its status ($took ms)"
+        pass "carol's wolframctl status now reads the running engine"
 else
-        fail "carol's wolframctl status: exit $rc after $took ms: $(head -n 3 <<<"$out")"
+        fail "carol's wolframctl status: exit $rc: $(head -n 3 <<<"$out")"
 fi
 
 check "systemctl is-active wolfram.service: active" is_active

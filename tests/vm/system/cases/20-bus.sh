@@ -82,3 +82,14 @@ for target in "1:the init system" "${bus_daemon_pid:-0}:the system bus" "${polki
                 fail "ReclaimProcess of $pid ($why) gave rc $rc: $out"
         fi
 done
+
+# systemctl reload (the unit's ExecReload=): the same engine reads its
+# configuration again.
+pid_before=$(main_pid)
+if systemctl reload wolfram.service && wait_for 20 eval \
+        'journalctl -b --no-pager -o cat -u wolfram.service _PID="$pid_before" | grep -q "SIGHUP: reloading the configuration"' &&
+        [ "$(main_pid)" = "$pid_before" ] && is_active; then
+        pass "systemctl reload wolfram: the engine ($pid_before) reloaded its configuration"
+else
+        fail "systemctl reload wolfram: $(systemctl is-active wolfram.service), MainPID $(main_pid) (was $pid_before)"
+fi
