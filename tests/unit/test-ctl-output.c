@@ -286,20 +286,12 @@ static void test_processes_bad_shape(void) {
 }
 
 static void test_processes_json(void) {
-        static const char *const keys[] = { "Pid",
-                                            "Name",
-                                            "Cgroup",
-                                            "AnonRssBytes",
-                                            "SwapBytes",
-                                            "IdleShare",
-                                            "CyclesIdle",
-                                            "ColdBytes",
-                                            "PagedOutBytes",
-                                            "State",
-                                            "KsmMergingBytes",
-                                            "KsmProfitBytes",
-                                            "KsmMergeAny",
-                                            "RefaultedBytes" };
+        static const char *const keys[] = {
+                "Pid",           "Name",          "Cgroup",          "AnonRssBytes",
+                "SwapBytes",     "IdleShare",     "CyclesIdle",      "ColdBytes",
+                "PagedOutBytes", "State",         "KsmMergingBytes", "KsmProfitBytes",
+                "KsmMergeAny",   "RefaultedBytes"
+        };
         json_object *rows = load_processes(), *first = json_object_array_get_idx(rows, 0);
         size_t i = 0;
 
