@@ -197,11 +197,19 @@ int verb_set(sd_bus *bus, const CtlContext *c, char **args) {
         char what[64];
         int r;
 
-        r = ctl_call(bus, "SetPolicy", CTL_START_ENGINE, 0, &error, NULL, "sb", args[0], (int) enable);
+        /* "default": drop the run-time switch, the configuration decides. */
+        if (streq(args[1], "default"))
+                r = ctl_call(bus, "ResetPolicy", CTL_START_ENGINE, 0, &error, NULL, "s", args[0]);
+        else
+                r = ctl_call(bus, "SetPolicy", CTL_START_ENGINE, 0, &error, NULL, "sb", args[0],
+                             (int) enable);
         if (r >= 0)
                 return CTL_EXIT_SUCCESS;
         /* The name was checked against the known policies before. */
-        snprintf(what, sizeof(what), "turn %s %s", args[0], enable ? "on" : "off");
+        if (streq(args[1], "default"))
+                snprintf(what, sizeof(what), "set %s back to the configuration's value", args[0]);
+        else
+                snprintf(what, sizeof(what), "turn %s %s", args[0], enable ? "on" : "off");
         return ctl_report_error(c, what, &error, r);
 }
 

@@ -60,7 +60,9 @@ static void help(void) {
                "  exclude PATTERN      Never touch processes matching PATTERN\n"
                "  include PATTERN      Remove an exclusion added with exclude\n"
                "  reclaim PID          Page out (or with --cold, make cold) a process now\n"
-               "  set POLICY on|off    Turn compression, ksm or tuning on or off\n"
+               "  set POLICY on|off|default\n"
+               "                       Turn compression, ksm or tuning on or off, or back\n"
+               "                       to what the configuration says\n"
                "  pause                Pause the engine\n"
                "  resume               Resume the engine\n"
                "  reload               Make the engine read its configuration again\n"
@@ -253,9 +255,10 @@ static int check_arguments(const Verb *v, char **args, unsigned n_args) {
                         fprintf(stderr, "Unknown policy '%s': use compression, ksm or tuning.\n", e ?: "?");
                         return -EINVAL;
                 }
-                if (!streq(args[1], "on") && !streq(args[1], "off")) {
+                if (!streq(args[1], "on") && !streq(args[1], "off") && !streq(args[1], "default")) {
                         _cleanup_free_ char *e = escape_text(args[1]);
-                        fprintf(stderr, "Invalid value '%s' for %s: use on or off.\n", e ?: "?", args[0]);
+                        fprintf(stderr, "Invalid value '%s' for %s: use on, off or default.\n", e ?: "?",
+                                args[0]);
                         return -EINVAL;
                 }
         }

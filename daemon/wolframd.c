@@ -169,18 +169,7 @@ static int parse_argv(int argc, char *argv[]) {
 }
 
 static int print_config(const ConfigLoadArgs *args) {
-        _cleanup_free_ char *error = NULL;
-        Config c;
-        int r;
-
-        r = config_load(args, &c, &error);
-        if (r == -EINVAL)
-                return log_error_errno(r, "Invalid configuration: %s", error);
-        if (r < 0)
-                return log_error_errno(r, "Failed to load the configuration: %m");
-        config_print(&c, stdout);
-        config_done(&c);
-        return 0;
+        return engine_print_config(args, stdout);
 }
 
 static int on_sighup(sd_event_source *s, const struct signalfd_siginfo *si, void *userdata) {

@@ -149,12 +149,39 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
         return bus_reply_when_settled(e, call);
 }
 
+static int method_reset_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        Engine *e = userdata;
+        const char *name;
+        int p, r;
+
+        r = sd_bus_message_read(call, "s", &name);
+        if (r < 0)
+                return r;
+        p = policy_name_from_string(name);
+        if (p < 0)
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
+                                         "Unknown policy '%s': use \"compression\", \"ksm\" or \"tuning\".",
+                                         strlen(name) <= 32 ? name : "(a long name)");
+        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
+        if (r <= 0)
+                return r < 0 ? r : 1;
+
+        r = engine_reset_policy(e, (PolicyName) p);
+        if (r == -ENOMEM)
+                return r;
+        if (r < 0)
+                return reply_save_error(error, e, r);
+        return bus_reply_when_settled(e, call);
+}
+
 /* ENGINE_CHANGED_POLICIES */
 const sd_bus_vtable bus_policies_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Policies", "a{sb}", property_get_policies, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("SetPolicy", SD_BUS_ARGS("s", name, "b", enabled), SD_BUS_NO_RESULT,
                                 method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ResetPolicy", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_reset_policy,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_VTABLE_END,
 };
 

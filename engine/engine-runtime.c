@@ -3,11 +3,14 @@
  * state directory, laid over what the configuration files say. */
 #include <assert.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "build-config.h"
 #include "common/log.h"
+#include "common/macro.h"
 #include "common/paths.h"
 #include "common/strv.h"
 #include "engine-internal.h"
@@ -47,6 +50,88 @@ static int engine_overlay(const RuntimeState *rs, const ConfigOrigin *o, Config 
         c->ksm_enabled = policy_value(rs, POLICY_KSM, o->ksm_enabled);
         c->tuning_enabled = policy_value(rs, POLICY_TUNING, o->tuning_enabled);
         return 0;
+}
+
+int engine_print_config(const ConfigLoadArgs *args, FILE *f) {
+        static const struct {
+                PolicyName policy;
+                const char *key, *verb;
+        } switches[] = {
+                { POLICY_COMPRESSION, "enabled", "compression" }, /* [Zram] enabled */
+                { POLICY_KSM, "enabled", "ksm" },
+                { POLICY_TUNING, "enabled", "tuning" },
+        };
+        _cleanup_free_ char *error = NULL, *path = NULL;
+        const char *dir = getenv("STATE_DIRECTORY");
+        RuntimeState rs;
+        ConfigOrigin o;
+        bool compression;
+        size_t names, cgroups;
+        Config c;
+        int r;
+
+        r = config_load(args, &c, &error);
+        if (r == -EINVAL)
+                return log_error_errno(r, "Invalid configuration: %s", error);
+        if (r < 0)
+                return log_error_errno(r, "Failed to load the configuration: %m");
+        /* What wolframctl set, exclude and include changed at run time, as
+         * the engine lays it over the files. */
+        runtime_state_init(&rs);
+        if (asprintf(&path, "%s/%s", dir && *dir ? dir : STATE_DIR_DEFAULT, RUNTIME_STATE_FILE) < 0) {
+                path = NULL;
+                r = log_oom();
+                goto finish;
+        }
+        r = runtime_state_load(&rs, path);
+        if (r < 0)
+                log_warning_errno(r, "Failed to read %s, showing the files' settings only: %m", path);
+        o = (ConfigOrigin){ .n_names = c.n_excluded_names,
+                            .n_cgroups = c.n_excluded_cgroups,
+                            .zram_enabled = c.zram_enabled,
+                            .ksm_enabled = c.ksm_enabled,
+                            .tuning_enabled = c.tuning_enabled };
+        names = c.n_excluded_names;
+        cgroups = c.n_excluded_cgroups;
+        r = engine_overlay(&rs, &o, &c, &compression);
+        for (size_t i = 0; i < ELEMENTSOF(switches) && r >= 0; i++) {
+                _cleanup_free_ char *source = NULL;
+                int v = rs.policies[switches[i].policy];
+
+                if (v == POLICY_UNSET)
+                        continue;
+                if (asprintf(&source, "runtime: wolframctl set %s %s (%s)", switches[i].verb,
+                             v > 0 ? "on" : "off", path) < 0)
+                        r = -ENOMEM;
+                else {
+                        r = config_set_source(&c,
+                                              switches[i].policy == POLICY_COMPRESSION ? "Zram"
+                                              : switches[i].policy == POLICY_KSM       ? "KSM"
+                                                                                       : "Tuning",
+                                              switches[i].key, source);
+                }
+        }
+        for (size_t i = 0; i < 2 && r >= 0; i++) {
+                const char *key = i == 0 ? "excluded_names" : "excluded_cgroups";
+                _cleanup_free_ char *source = NULL;
+
+                if ((i == 0 ? c.n_excluded_names - names : c.n_excluded_cgroups - cgroups) == 0)
+                        continue;
+                if (asprintf(&source, "%s, then runtime: wolframctl exclude (%s)",
+                             config_get_source(&c, "Exclude", key) ?: "?", path) < 0)
+                        r = -ENOMEM;
+                else
+                        r = config_set_source(&c, "Exclude", key, source);
+        }
+        if (r < 0) {
+                log_error_errno(r, "Failed to lay the runtime changes over the configuration: %m");
+                goto finish;
+        }
+        config_print(&c, f);
+finish:
+        runtime_state_done(&rs);
+        config_done(&c);
+        return r < 0 ? r : 0;
 }
 
 int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *ret_compression,
@@ -148,6 +233,24 @@ int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_err
         log_info("No longer excluding %s pattern '%s'.", exclusion_kind_to_string(kind), saved);
         engine_notify(e, ENGINE_CHANGED_EXCLUSIONS);
         return 1;
+}
+
+int engine_reset_policy(Engine *e, PolicyName p) {
+        int old = e->runtime.policies[p], r;
+
+        if (old == POLICY_UNSET)
+                return 0;
+        e->runtime.policies[p] = POLICY_UNSET;
+        r = runtime_state_save(&e->runtime, e->runtime_state_path);
+        if (r < 0) {
+                e->runtime.policies[p] = old;
+                return r;
+        }
+        log_info("Policy %s back to the configuration's value.", policy_name_to_string(p));
+        r = engine_apply_runtime(e);
+        if (r > 0)
+                engine_notify(e, r);
+        return r;
 }
 
 int engine_set_policy(Engine *e, PolicyName p, bool enabled) {

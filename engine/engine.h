@@ -139,6 +139,12 @@ int engine_make_runtime_dir(void);
 /* Loads the configuration (a bad one fails with its message logged) and
  * prepares the runtime directory ($RUNTIME_DIRECTORY, else /run/wolfram).
  * 'args' must stay valid as long as the engine: reloads read it again. */
+/* wolframd --print-config: the configuration files' settings with what
+ * was changed at run time (wolframctl set, exclude; runtime.json in the
+ * state directory) laid over them as the engine does, each with where it
+ * came from. Returns 0 or a negative errno, having logged why. */
+int engine_print_config(const ConfigLoadArgs *args, FILE *f);
+
 int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args);
 
 /* Applies what the configuration asks of the kernel: tuning, the zram pool
@@ -179,6 +185,10 @@ int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_err
 /* Switches a policy on or off, now and across restarts. Returns a mask of
  * EngineChange (0: it was in force already); -EOPNOTSUPP when the kernel
  * lacks it (KSM), another negative errno when it could not be saved. */
+/* Drops the run-time switch of 'p' (SetPolicy's), so that the
+ * configuration decides again; saved first, applied at once. 0 when
+ * there was none. */
+int engine_reset_policy(Engine *e, PolicyName p);
 int engine_set_policy(Engine *e, PolicyName p, bool enabled);
 
 /* Whether the policy is on. */

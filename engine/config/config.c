@@ -515,6 +515,20 @@ static int set_source(Config *c, size_t i, const char *source) {
         return 0;
 }
 
+const char *config_get_source(const Config *c, const char *section, const char *key) {
+        for (size_t i = 0; i < N_SETTINGS; i++)
+                if (streq(config_settings[i].section, section) && streq(config_settings[i].key, key))
+                        return c->sources[i];
+        return NULL;
+}
+
+int config_set_source(Config *c, const char *section, const char *key, const char *source) {
+        for (size_t i = 0; i < N_SETTINGS; i++)
+                if (streq(config_settings[i].section, section) && streq(config_settings[i].key, key))
+                        return set_source(c, i, source);
+        return -ENOENT;
+}
+
 static int config_apply_profile(Config *c, Profile p) {
         static const char *const keys[] = { "cycle_secs",
                                             "idle_sample_secs",

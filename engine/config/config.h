@@ -124,6 +124,12 @@ void config_done(Config *c);
 
 /* Writes the effective settings as a configuration file, each with a
  * comment saying where it came from. */
+/* Replaces where the setting [section] key came from, as config_print()
+ * shows it; -ENOENT for a setting that does not exist. */
+int config_set_source(Config *c, const char *section, const char *key, const char *source);
+/* Where the setting [section] key came from; NULL for no such setting. */
+const char *config_get_source(const Config *c, const char *section, const char *key);
+
 void config_print(const Config *c, FILE *f);
 
 /* Whether a process name is excluded by the configuration (substring

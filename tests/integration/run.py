@@ -490,6 +490,45 @@ def case_bad_config_at_start():
         check(lines.get("min_region_kib=1024") == "default", f"min_region_kib: {r.stdout}")
 
 
+def case_print_config_runtime():
+    """--print-config shows what was changed at run time over the files:
+    a policy switched off with wolframctl set and an exclusion added with
+    exclude, each saying so; set ... default (ResetPolicy) drops the
+    switch, and the configuration's value is back."""
+    with Env(config="[Engine]\nprofile=server\n") as env:
+        env.ctl("set", "ksm", "off", check_rc=0)
+        env.ctl("exclude", "wolfram-cfgtest", check_rc=0)
+
+        def printed():
+            r = subprocess.run(env.engine_argv(["--print-config"]), env=env.engine_env(), capture_output=True,
+                               text=True, timeout=10)
+            check(r.returncode == 0, f"--print-config failed: {r.stderr}")
+            return r.stdout.split("\n[")
+
+        sections = printed()
+        ksm = next(x for x in sections if x.startswith("KSM]"))
+        excl = next(x for x in sections if x.startswith("Exclude]"))
+        check(re.search(r"^enabled=no +; runtime: wolframctl set ksm off \(.*runtime.json\)$", ksm, re.M),
+              f"[KSM]: {ksm}")
+        check(re.search(r"^excluded_names=.*wolfram-cfgtest", excl, re.M)
+              and "then runtime: wolframctl exclude" in excl, f"[Exclude]: {excl}")
+        env.ctl("set", "ksm", "on", check_rc=0)
+        env.ctl("include", "wolfram-cfgtest", check_rc=0)
+        sections = printed()
+        ksm = next(x for x in sections if x.startswith("KSM]"))
+        check(re.search(r"^enabled=yes +; runtime: wolframctl set ksm on", ksm, re.M), f"[KSM] after on: {ksm}")
+        check("wolfram-cfgtest" not in "".join(sections), "the removed exclusion is still shown")
+        # set ... default (ResetPolicy): the configuration decides again.
+        env.ctl("set", "ksm", "off", check_rc=0)
+        env.ctl("set", "ksm", "default", check_rc=0)
+        check(env.get_property("Policies")["ksm"] is True, f"Policies after default: {env.get_property('Policies')}")
+        ksm = next(x for x in printed() if x.startswith("KSM]"))
+        check(re.search(r"^enabled=yes +; (default|profile)", ksm, re.M), f"[KSM] after default: {ksm}")
+        env.ctl("set", "ksm", "default", user=NOBODY, check_rc=4)
+        env.ctl("set", "ksm", "maybe", check_rc=2)
+        env.stop_engine()
+
+
 def case_reload():
     with Env(config="[Engine]\nprofile=server\n") as env:
         check(env.get_property("Profile") == "server", "Profile at start")

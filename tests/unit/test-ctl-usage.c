@@ -128,7 +128,7 @@ static void test_bad_pid(void) {
 }
 
 static void test_set_bad_value(void) {
-        assert_usage_error(RUN("set", "ksm", "yes"), "Invalid value 'yes' for ksm: use on or off");
+        assert_usage_error(RUN("set", "ksm", "yes"), "Invalid value 'yes' for ksm: use on, off or default");
         assert_usage_error(RUN("set", "ksm", "ON"), "Invalid value 'ON'");
         assert_usage_error(RUN("set", "swap", "on"), "Unknown policy 'swap'");
 }
@@ -186,7 +186,9 @@ static size_t help_verbs(char names[][32], size_t max) {
         ASSERT_NOT_NULL(p);
         ASSERT_NOT_NULL(end);
         for (p = strchr(p, '\n') + 1; p < end; p = strchr(p, '\n') + 1)
-                if (sscanf(p, "  %31[a-z]", names[n]) == 1 && n + 1 < max)
+                /* A command starts at the third column; a longer
+                 * description goes on below it, indented further. */
+                if (p[2] != ' ' && sscanf(p, "  %31[a-z]", names[n]) == 1 && n + 1 < max)
                         n++;
         return n;
 }
@@ -260,7 +262,7 @@ static void test_completion_per_verb(void) {
                 { "reclaim --c", "--cold" },
                 { "status --co", "" },
                 { "include \"\"", "rt1" }, /* only what include can remove */
-                { "set ksm \"\"", "on off" },
+                { "set ksm \"\"", "on off default" },
         };
         char dir[] = "/tmp/wolfram-completion-XXXXXX", path[4096], out[4096];
         FILE *f;
