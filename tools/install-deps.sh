@@ -52,9 +52,10 @@ else
         # Packages whose system service must neither start on installation
         # nor at boot; the tests start their own instances. prometheus is
         # here for promtool, which checks the metrics file in the unit
-        # tests; redis-server for the server the tests run as the redis user
-        # with a config of their own.
-        quiet_services=(prometheus redis-server)
+        # tests and, with prometheus-node-exporter, serves the fleet view's
+        # test (tests/integration/fleet.py); redis-server for the server the
+        # tests run as the redis user with a config of their own.
+        quiet_services=(prometheus prometheus-node-exporter redis-server)
 fi
 
 installed() {

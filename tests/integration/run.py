@@ -988,8 +988,8 @@ def case_cold_refs():
                 check("pageout" in row and "wolfram-workloa" in row, f"processes:\n{r.stdout}")
                 import json
                 rows = json.loads(env.ctl("processes", "--json", check_rc=0).stdout)
-                mine = next(p for p in rows if p["pid"] == w.pid)
-                check(mine["paged_out_bytes"] >= 0.9 * w.cold_len and mine["cgroup"] == cg.name, f"json: {mine}")
+                mine = next(p for p in rows if p["Pid"] == w.pid)
+                check(mine["PagedOutBytes"] >= 0.9 * w.cold_len and mine["Cgroup"] == cg.name, f"json: {mine}")
                 check("Invalid --sort" in env.ctl("processes", "--sort=size", check_rc=2).stderr, "bad --sort")
                 r = env.ctl(check_rc=0)
                 m = re.search(r"cycle 2 looked at \d+ processes in [\d.]+ s, paged out ([\d.]+) MiB", r.stdout)
@@ -1288,9 +1288,9 @@ def case_ksm_merge():
                 check(st["ksm_merging_pages"] >= 0.9 * PAGE_PAGES_64M, f"ksm_stat of {w.pid}: {st}")
             # The cycle in progress may have scanned before the merge.
             wait_cycles(env, env.get_property("CycleCount") + 2, 40)
-            rows = {r["pid"]: r for r in __import__("json").loads(env.ctl("processes", "--json", check_rc=0).stdout)}
+            rows = {r["Pid"]: r for r in __import__("json").loads(env.ctl("processes", "--json", check_rc=0).stdout)}
             for w in ws:
-                check(rows[w.pid]["ksm_merging_bytes"] >= 0.9 * 64 * MIB and rows[w.pid]["ksm_merge_any"],
+                check(rows[w.pid]["KsmMergingBytes"] >= 0.9 * 64 * MIB and rows[w.pid]["KsmMergeAny"],
                       f"ListProcesses for {w.pid}: {rows.get(w.pid)}")
             import json
             ksm = json.loads(env.ctl("--json", check_rc=0).stdout)["Ksm"]
@@ -1371,11 +1371,12 @@ import pacing  # noqa: E402
 import lifecycle  # noqa: E402
 import authorization  # noqa: E402
 import runtimes  # noqa: E402
+import fleet  # noqa: E402
 
 CASES = {name[5:].replace("_", "-"): fn
          for module in (globals(), vars(control), vars(applet), vars(names), vars(mappings), vars(reads),
                         vars(apps), vars(pacing), vars(lifecycle),
-                        vars(authorization), vars(runtimes))
+                        vars(authorization), vars(runtimes), vars(fleet))
          for name, fn in module.items()
          if name.startswith("case_")}
 
