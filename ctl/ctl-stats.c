@@ -396,8 +396,24 @@ int status_print(FILE *f, json_object *stats, const OutputOptions *o) {
         if (json_get_bool(stats, "DryRun", false))
                 fputs("  Dry run: yes, nothing is changed\n", f);
         if (json_get(stats, "Policies")) {
+                json_object *overrides = json_get(stats, "PolicyOverrides");
+
                 fputs(" Policies: ", f);
                 (void) print_policies(f, json_get(stats, "Policies"), o);
+                /* What wolframctl set changed over the configuration. */
+                if (overrides && json_object_is_type(overrides, json_type_array) &&
+                    json_object_array_length(overrides) > 0) {
+                        fputs(" (set at run time: ", f);
+                        for (size_t i = 0; i < json_object_array_length(overrides); i++) {
+                                json_object *name = json_object_array_get_idx(overrides, i);
+
+                                fputs(i > 0 ? ", " : "", f);
+                                fputs_escaped(f, json_object_is_type(name, json_type_string)
+                                                         ? json_object_get_string(name)
+                                                         : "?");
+                        }
+                        fputs("; wolframctl set POLICY default undoes it)", f);
+                }
                 fputc('\n', f);
         }
         fprintf(f, "   Memory: %s total, %s available\n",

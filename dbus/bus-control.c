@@ -51,6 +51,21 @@ static int append_exclusions(sd_bus_message *m, Engine *e) {
         return r;
 }
 
+static int property_get_policy_overrides(sd_bus *bus, const char *path, const char *interface,
+                                         const char *property, sd_bus_message *reply, void *userdata,
+                                         sd_bus_error *error) {
+        Engine *e = userdata;
+        int r;
+
+        r = sd_bus_message_open_container(reply, 'a', "s");
+        for (PolicyName p = 0; r >= 0 && p < _POLICY_MAX; p++)
+                if (e->runtime.policies[p] != POLICY_UNSET)
+                        r = sd_bus_message_append(reply, "s", policy_name_to_string(p));
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int property_get_policies(sd_bus *bus, const char *path, const char *interface, const char *property,
                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         return append_policies(reply, userdata);
@@ -178,6 +193,8 @@ static int method_reset_policy(sd_bus_message *call, void *userdata, sd_bus_erro
 const sd_bus_vtable bus_policies_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Policies", "a{sb}", property_get_policies, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("PolicyOverrides", "as", property_get_policy_overrides, 0,
+                        SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_METHOD_WITH_ARGS("SetPolicy", SD_BUS_ARGS("s", name, "b", enabled), SD_BUS_NO_RESULT,
                                 method_set_policy, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("ResetPolicy", SD_BUS_ARGS("s", name), SD_BUS_NO_RESULT, method_reset_policy,

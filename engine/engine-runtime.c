@@ -247,9 +247,12 @@ int engine_reset_policy(Engine *e, PolicyName p) {
                 return r;
         }
         log_info("Policy %s back to the configuration's value.", policy_name_to_string(p));
+        /* PolicyOverrides changes even where the value in force does not. */
         r = engine_apply_runtime(e);
-        if (r > 0)
+        if (r >= 0) {
+                r |= ENGINE_CHANGED_POLICIES;
                 engine_notify(e, r);
+        }
         return r;
 }
 
@@ -272,8 +275,11 @@ int engine_set_policy(Engine *e, PolicyName p, bool enabled) {
                 return r;
         }
         log_info("Policy %s switched %s.", policy_name_to_string(p), enabled ? "on" : "off");
+        /* PolicyOverrides changes even where the value in force does not. */
         r = engine_apply_runtime(e);
-        if (r > 0)
+        if (r >= 0) {
+                r |= ENGINE_CHANGED_POLICIES;
                 engine_notify(e, r);
+        }
         return r;
 }

@@ -40,6 +40,7 @@ else
                 clang-format
                 clang libclang-rt-14-dev
                 qemu-system-x86 busybox-static mmdebstrap
+                debhelper dpkg-dev fakeroot lintian
                 gnuplot-nox
                 xvfb xfce4-panel xfconf xdotool imagemagick x11-utils librsvg2-common fonts-dejavu-core
         )

@@ -343,8 +343,8 @@ def case_control_properties_changed():
             w.expect(env, "RemoveExclusion", "s", ["wolfram-nothing"], {"Exclusions"})
             w.expect(env, "Pause", "", [], {"State", "Paused"})
             w.expect(env, "Resume", "", [], {"State", "Paused"})
-            w.expect(env, "SetPolicy", "sb", ["tuning", False], {"Policies", "Tuning"})
-            w.expect(env, "SetPolicy", "sb", ["ksm", False], {"Policies", "KsmMode"})
+            w.expect(env, "SetPolicy", "sb", ["tuning", False], {"Policies", "PolicyOverrides", "Tuning"})
+            w.expect(env, "SetPolicy", "sb", ["ksm", False], {"Policies", "PolicyOverrides", "KsmMode"})
             # Changing nothing sends nothing: the next signal is the exclusion's.
             n = len(w.events)
             check(env.call("SetPolicy", signature="sb", args=["ksm", False])["ok"], "SetPolicy again")
@@ -354,6 +354,12 @@ def case_control_properties_changed():
             w.expect(env, "AddExclusion", "s", ["wolfram-nothing"], {"Exclusions"})
             check(w.events[n:] == [{"State", "Paused"}, {"Exclusions"}],
                   f"calls that changed nothing sent PropertiesChanged: {w.events[n:]}")
+            # Dropping a switch whose value the configuration shares
+            # changes only which policies are overridden.
+            check(env.call("Resume")["ok"], "Resume")
+            time.sleep(0.3)
+            w.expect(env, "SetPolicy", "sb", ["ksm", True], {"Policies", "PolicyOverrides", "KsmMode"})
+            w.expect(env, "ResetPolicy", "s", ["ksm"], {"Policies", "PolicyOverrides"})
         finally:
             w.stop()
         env.stop_engine()

@@ -496,8 +496,14 @@ def case_print_config_runtime():
     exclude, each saying so; set ... default (ResetPolicy) drops the
     switch, and the configuration's value is back."""
     with Env(config="[Engine]\nprofile=server\n") as env:
+        check(env.get_property("PolicyOverrides") == [], f"overrides at start: {env.get_property('PolicyOverrides')}")
         env.ctl("set", "ksm", "off", check_rc=0)
         env.ctl("exclude", "wolfram-cfgtest", check_rc=0)
+        check(env.get_property("PolicyOverrides") == ["ksm"], f"overrides: {env.get_property('PolicyOverrides')}")
+        r = env.ctl("status", check_rc=0)
+        check(re.search(r"^ Policies: .*ksm off.* \(set at run time: ksm; wolframctl set POLICY default undoes it\)$",
+                        r.stdout, re.M),
+              f"status:\n{r.stdout}")
 
         def printed():
             r = subprocess.run(env.engine_argv(["--print-config"]), env=env.engine_env(), capture_output=True,
@@ -521,7 +527,8 @@ def case_print_config_runtime():
         # set ... default (ResetPolicy): the configuration decides again.
         env.ctl("set", "ksm", "off", check_rc=0)
         env.ctl("set", "ksm", "default", check_rc=0)
-        check(env.get_property("Policies")["ksm"] is True, f"Policies after default: {env.get_property('Policies')}")
+        check(env.get_property("Policies")["ksm"] is True and env.get_property("PolicyOverrides") == [],
+              f"after default: {env.get_property('Policies')}, {env.get_property('PolicyOverrides')}")
         ksm = next(x for x in printed() if x.startswith("KSM]"))
         check(re.search(r"^enabled=yes +; (default|profile)", ksm, re.M), f"[KSM] after default: {ksm}")
         env.ctl("set", "ksm", "default", user=NOBODY, check_rc=4)

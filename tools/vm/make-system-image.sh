@@ -15,12 +15,17 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 usage() {
-        echo "Usage: $0 [--variant daemon|broker] BUILD_DIR OUT.img" >&2
+        echo "Usage: $0 [--variant daemon|broker|package] [--debs DIR] BUILD_DIR OUT.img" >&2
         exit 2
 }
-variant=daemon
+variant=daemon debs=''
 while [ $# -gt 0 ]; do
         case $1 in
+        --debs)
+                [ $# -ge 2 ] || usage
+                debs=$(cd "$2" && pwd)
+                shift 2
+                ;;
         --variant)
                 [ $# -ge 2 ] || usage
                 variant=$2
@@ -37,7 +42,8 @@ while [ $# -gt 0 ]; do
 done
 [ $# -eq 2 ] || usage
 build=$(cd "$1" && pwd) out=$2
-case $variant in daemon | broker) ;; *) die "variant must be daemon or broker, not $variant" ;; esac
+case $variant in daemon | broker | package) ;; *) die "variant must be daemon, broker or package, not $variant" ;; esac
+[ "$variant" != package ] || [ -n "$debs" ] || die "the package variant needs --debs DIR"
 [ -f "$build/build.ninja" ] || die "$build is not a meson build directory"
 [ "$(id -u)" -eq 0 ] || die "the image holds root-owned files: run as root"
 src=$(cd "$vm_dir/../.." && pwd)
@@ -64,11 +70,18 @@ trap 'rm -rf "$stage"' EXIT
 overlay=$stage/overlay root=$stage/root
 
 t=$(ms)
-DESTDIR=$overlay meson install -C "$build" --no-rebuild --quiet >"$stage/install.log" 2>&1 ||
-        {
-                cat "$stage/install.log" >&2
-                die "meson install failed"
-        }
+# The package variant installs nothing of the build: its case installs the
+# .deb files with dpkg, as a user would.
+if [ "$variant" = package ]; then
+        install -d "$overlay/usr/local/lib/wolfram-vm/debs"
+        cp "$debs"/*.deb "$overlay/usr/local/lib/wolfram-vm/debs/"
+else
+        DESTDIR=$overlay meson install -C "$build" --no-rebuild --quiet >"$stage/install.log" 2>&1 ||
+                {
+                        cat "$stage/install.log" >&2
+                        die "meson install failed"
+                }
+fi
 # Debian 12 has merged /usr: /lib, /bin and /sbin are links into it.
 for d in bin sbin lib lib64; do
         if [ -d "$overlay/$d" ] && [ ! -L "$overlay/$d" ]; then

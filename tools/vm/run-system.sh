@@ -23,19 +23,20 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 usage() {
-        echo "Usage: $0 [--variant daemon|broker|all] [--timeout S] [--out DIR] [--cases GLOB] BUILD_DIR" >&2
+        echo "Usage: $0 [--variant daemon|broker|all|package] [--debs DIR] [--timeout S] [--out DIR] [--cases GLOB] BUILD_DIR" >&2
         exit 2
 }
-variants=(daemon broker) timeout_s=600 out_root='' cases=''
+variants=(daemon broker) timeout_s=600 out_root='' cases='' debs=()
 while [ $# -gt 0 ]; do
         case $1 in
-        --variant | --timeout | --out | --cases)
+        --variant | --timeout | --out | --cases | --debs)
                 [ $# -ge 2 ] || usage
                 case $1 in
                 --variant) [ "$2" = all ] && variants=(daemon broker) || variants=("$2") ;;
                 --timeout) timeout_s=$2 ;;
                 --out) out_root=$2 ;;
                 --cases) cases=$2 ;;
+                --debs) debs=(--debs "$2") ;;
                 esac
                 shift 2
                 ;;
@@ -77,7 +78,7 @@ run_variant() {
         mkdir -p "$out/share"
         image=$tmp/$v.img
         t0=$(ms)
-        nice -n 19 "$vm_dir/make-system-image.sh" --variant "$v" "$build" "$image" 2>&1 | tee "$out/image.log" >&2
+        nice -n 19 "$vm_dir/make-system-image.sh" --variant "$v" "${debs[@]}" "$build" "$image" 2>&1 | tee "$out/image.log" >&2
         [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
         local image_ms=$(($(ms) - t0))
 

@@ -61,6 +61,12 @@ for c in "$here"/cases/*.sh; do
         current_case=$(basename "$c" .sh)
         # shellcheck disable=SC2053
         [ -z "$only" ] || [[ $current_case == $only ]] || continue
+        # The package variant installs the .deb and runs its own cases only.
+        if [ "$variant" = package ]; then
+                [[ $current_case == *-package ]] || continue
+        else
+                [[ $current_case != *-package ]] || continue
+        fi
         say "=== $current_case at $(uptime_s) s"
         restarts_before=$(systemctl show -P NRestarts wolfram.service)
         # shellcheck source=/dev/null
