@@ -190,9 +190,12 @@ gchar *applet_model_tooltip_body(const AppletModel *m) {
         g_autofree gchar *pool = applet_model_menu_pool(m), *ksm = applet_model_menu_ksm(m);
         GString *s = g_string_new(NULL);
 
-        if (m->state == APPLET_ENGINE_ABSENT)
+        if (m->state == APPLET_ENGINE_ABSENT) {
                 g_string_append(s, _("The memory engine (wolframd) is not running"));
-        else
+                g_string_append_c(s, '\n');
+                /* TRANSLATORS: how to start it; keep the command as it is */
+                g_string_append(s, _("Start it with: systemctl start wolfram"));
+        } else
                 g_string_append_printf(s, "%s\n%s", pool, ksm);
         if (m->last_error)
                 g_string_append_printf(s, "\n%s", m->last_error);

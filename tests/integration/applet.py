@@ -310,7 +310,10 @@ def case_applet_tray():
             items = s.menu()
             check("The memory engine (wolframd) is not running" in items, f"menu without engine: {list(items)}")
             check(items["Pause"][1].get("enabled") is False, "Pause is clickable without an engine")
-            check(s.prop("ToolTip")[2] == "wolfram is not running", f"tooltip {s.prop('ToolTip')}")
+            check(s.prop("ToolTip")[2] == "wolfram is not running"
+                  and s.prop("ToolTip")[3].startswith("The memory engine (wolframd) is not running\n"
+                                                      "Start it with: systemctl start wolfram"),
+                  f"tooltip {s.prop('ToolTip')}")
             env.start_engine()
             wait_icon(s, "wolfram-active", "Active")
             wait_for(lambda: shows_engine_figures(s, env), 20, "the figures of the new engine")

@@ -99,7 +99,8 @@ static void test_absent(void) {
         title = applet_model_tooltip_title(&m);
         ASSERT_STREQ(title, "wolfram is not running");
         body = applet_model_tooltip_body(&m);
-        ASSERT_STREQ(body, "The memory engine (wolframd) is not running");
+        ASSERT_STREQ(body,
+                     "The memory engine (wolframd) is not running\nStart it with: systemctl start wolfram");
         saved = applet_model_menu_saved(&m);
         ASSERT_STREQ(saved, "The memory engine (wolframd) is not running");
         pool = applet_model_menu_pool(&m);
@@ -186,7 +187,8 @@ static void test_error_shown(void) {
         applet_model_clear(&m);
         body_absent = applet_model_tooltip_body(&m);
         ASSERT_STREQ(body_absent,
-                     "The memory engine (wolframd) is not running\nCould not pause: Not authorized");
+                     "The memory engine (wolframd) is not running\nStart it with: systemctl start wolfram\n"
+                     "Could not pause: Not authorized");
         applet_model_set_error(&m, NULL);
         ASSERT_NULL(applet_model_menu_error(&m));
         model_done(&m);
