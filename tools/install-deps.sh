@@ -20,10 +20,11 @@ for a in "$@"; do
         esac
 done
 
-# Building (the .pc files name where the bus, polkit and completion files go)
-# and running: the system bus, polkitd, swapon/mkswap.
+# Building (the .pc files name where the bus, polkit and completion files go;
+# python3 makes the D-Bus API's page) and running: the system bus, polkitd,
+# swapon/mkswap.
 packages=(
-        meson ninja-build pkg-config gcc
+        meson ninja-build pkg-config gcc python3
         libsystemd-dev libinih-dev libjson-c-dev libblkid-dev bash-completion
         libdbus-1-dev libpolkit-gobject-1-dev
         dbus-daemon dbus-bin polkitd util-linux
@@ -36,7 +37,7 @@ else
         packages+=(
                 "${applet_packages[@]}"
                 strace openssh-client
-                python3 python3-gi gir1.2-glib-2.0 libglib2.0-bin
+                python3-gi gir1.2-glib-2.0 libglib2.0-bin
                 clang-format
                 clang libclang-rt-14-dev
                 qemu-system-x86 busybox-static mmdebstrap
