@@ -109,6 +109,23 @@ CtlExit ctl_reply_to_json(sd_bus_message *reply, const char *what, json_object *
         return CTL_EXIT_SUCCESS;
 }
 
+/* A call to the engine's object. Reading its state never starts it: only
+ * a request that changes something may have the bus activate it. */
+static int new_call(sd_bus *bus, const char *interface, const char *method, CtlStart start,
+                    sd_bus_message **ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH, interface, method);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_set_auto_start(m, start == CTL_START_ENGINE);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(m);
+        return 0;
+}
+
 int ctl_call(sd_bus *bus, const char *method, CtlStart start, uint64_t timeout_usec, sd_bus_error *error,
              sd_bus_message **reply, const char *types, ...) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
@@ -118,13 +135,7 @@ int ctl_call(sd_bus *bus, const char *method, CtlStart start, uint64_t timeout_u
         assert(bus);
         assert(method);
 
-        r = sd_bus_message_new_method_call(bus, &m, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH,
-                                           WOLFRAM_BUS_INTERFACE, method);
-        if (r < 0)
-                return r;
-        /* Reading the engine's state never starts it: only a request that
-         * changes something may have the bus activate it. */
-        r = sd_bus_message_set_auto_start(m, start == CTL_START_ENGINE);
+        r = new_call(bus, WOLFRAM_BUS_INTERFACE, method, start, &m);
         if (r < 0)
                 return r;
         if (types) {
@@ -144,11 +155,7 @@ int ctl_get_property(sd_bus *bus, const char *property, sd_bus_error *error, sd_
         assert(bus);
         assert(property);
 
-        r = sd_bus_message_new_method_call(bus, &m, WOLFRAM_BUS_NAME, WOLFRAM_BUS_PATH,
-                                           "org.freedesktop.DBus.Properties", "Get");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_set_auto_start(m, false);
+        r = new_call(bus, "org.freedesktop.DBus.Properties", "Get", CTL_NO_START, &m);
         if (r < 0)
                 return r;
         r = sd_bus_message_append(m, "ss", WOLFRAM_BUS_INTERFACE, property);

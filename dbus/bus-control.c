@@ -136,6 +136,17 @@ static int method_remove_exclusion(sd_bus_message *call, void *userdata, sd_bus_
         return method_exclusion(call, userdata, false, error);
 }
 
+/* A policy's name from a caller: its PolicyName, or InvalidArgument. */
+static int policy_from_argument(const char *name, sd_bus_error *error) {
+        int p = policy_name_from_string(name);
+
+        if (p < 0)
+                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
+                                         "Unknown policy '%s': use \"compression\", \"ksm\" or \"tuning\".",
+                                         strlen(name) <= 32 ? name : "(a long name)");
+        return p;
+}
+
 static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
         Engine *e = userdata;
         const char *name;
@@ -144,11 +155,9 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
         r = sd_bus_message_read(call, "sb", &name, &enabled);
         if (r < 0)
                 return r;
-        p = policy_name_from_string(name);
+        p = policy_from_argument(name, error);
         if (p < 0)
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
-                                         "Unknown policy '%s': use \"compression\", \"ksm\" or \"tuning\".",
-                                         strlen(name) <= 32 ? name : "(a long name)");
+                return p;
         r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;
@@ -172,11 +181,9 @@ static int method_reset_policy(sd_bus_message *call, void *userdata, sd_bus_erro
         r = sd_bus_message_read(call, "s", &name);
         if (r < 0)
                 return r;
-        p = policy_name_from_string(name);
+        p = policy_from_argument(name, error);
         if (p < 0)
-                return sd_bus_error_setf(error, WOLFRAM_ERROR_INVALID_ARGUMENT,
-                                         "Unknown policy '%s': use \"compression\", \"ksm\" or \"tuning\".",
-                                         strlen(name) <= 32 ? name : "(a long name)");
+                return p;
         r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
         if (r <= 0)
                 return r < 0 ? r : 1;

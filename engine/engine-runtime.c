@@ -27,6 +27,17 @@ static bool policy_value(const RuntimeState *rs, PolicyName p, bool file_value) 
         return rs->policies[p] == POLICY_UNSET ? file_value : rs->policies[p] > 0;
 }
 
+/* What the configuration files say, before the runtime state is laid over. */
+static ConfigOrigin origin_of(const Config *c) {
+        return (ConfigOrigin){
+                .n_names = c->n_excluded_names,
+                .n_cgroups = c->n_excluded_cgroups,
+                .zram_enabled = c->zram_enabled,
+                .ksm_enabled = c->ksm_enabled,
+                .tuning_enabled = c->tuning_enabled,
+        };
+}
+
 /* Lays the runtime state over a configuration whose own settings 'o'
  * describes: the runtime exclusions after the files' ones, the policy
  * switches over the files' values. */
@@ -86,11 +97,7 @@ int engine_print_config(const ConfigLoadArgs *args, FILE *f) {
         r = runtime_state_load(&rs, path);
         if (r < 0)
                 log_warning_errno(r, "Failed to read %s, showing the files' settings only: %m", path);
-        o = (ConfigOrigin){ .n_names = c.n_excluded_names,
-                            .n_cgroups = c.n_excluded_cgroups,
-                            .zram_enabled = c.zram_enabled,
-                            .ksm_enabled = c.ksm_enabled,
-                            .tuning_enabled = c.tuning_enabled };
+        o = origin_of(&c);
         names = c.n_excluded_names;
         cgroups = c.n_excluded_cgroups;
         r = engine_overlay(&rs, &o, &c, &compression);
@@ -139,13 +146,7 @@ int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *r
         int r = config_load(&e->config_args, ret, ret_error);
         if (r < 0)
                 return r;
-        *ret_origin = (ConfigOrigin){
-                .n_names = ret->n_excluded_names,
-                .n_cgroups = ret->n_excluded_cgroups,
-                .zram_enabled = ret->zram_enabled,
-                .ksm_enabled = ret->ksm_enabled,
-                .tuning_enabled = ret->tuning_enabled,
-        };
+        *ret_origin = origin_of(ret);
         r = engine_overlay(&e->runtime, ret_origin, ret, ret_compression);
         if (r < 0) {
                 config_done(ret);
@@ -235,19 +236,22 @@ int engine_remove_exclusion(Engine *e, const char *pattern, const char **ret_err
         return 1;
 }
 
-int engine_reset_policy(Engine *e, PolicyName p) {
+/* Stores a policy's run-time switch (0, 1 or POLICY_UNSET), saved before
+ * it takes effect, and applies it. PolicyOverrides changes even where the
+ * value in force does not. */
+static int policy_store(Engine *e, PolicyName p, int value) {
         int old = e->runtime.policies[p], r;
 
-        if (old == POLICY_UNSET)
-                return 0;
-        e->runtime.policies[p] = POLICY_UNSET;
+        e->runtime.policies[p] = value;
         r = runtime_state_save(&e->runtime, e->runtime_state_path);
         if (r < 0) {
                 e->runtime.policies[p] = old;
                 return r;
         }
-        log_info("Policy %s back to the configuration's value.", policy_name_to_string(p));
-        /* PolicyOverrides changes even where the value in force does not. */
+        if (value == POLICY_UNSET)
+                log_info("Policy %s back to the configuration's value.", policy_name_to_string(p));
+        else
+                log_info("Policy %s switched %s.", policy_name_to_string(p), value ? "on" : "off");
         r = engine_apply_runtime(e);
         if (r >= 0) {
                 r |= ENGINE_CHANGED_POLICIES;
@@ -256,9 +260,11 @@ int engine_reset_policy(Engine *e, PolicyName p) {
         return r;
 }
 
-int engine_set_policy(Engine *e, PolicyName p, bool enabled) {
-        int old = e->runtime.policies[p], r;
+int engine_reset_policy(Engine *e, PolicyName p) {
+        return e->runtime.policies[p] == POLICY_UNSET ? 0 : policy_store(e, p, POLICY_UNSET);
+}
 
+int engine_set_policy(Engine *e, PolicyName p, bool enabled) {
         if (p == POLICY_KSM && enabled) {
                 _cleanup_free_ char *run = root_path("/sys/kernel/mm/ksm/run");
                 if (!run)
@@ -266,20 +272,5 @@ int engine_set_policy(Engine *e, PolicyName p, bool enabled) {
                 if (access(run, F_OK) < 0)
                         return -EOPNOTSUPP;
         }
-        if (old == (int) enabled)
-                return 0;
-        e->runtime.policies[p] = enabled;
-        r = runtime_state_save(&e->runtime, e->runtime_state_path);
-        if (r < 0) {
-                e->runtime.policies[p] = old;
-                return r;
-        }
-        log_info("Policy %s switched %s.", policy_name_to_string(p), enabled ? "on" : "off");
-        /* PolicyOverrides changes even where the value in force does not. */
-        r = engine_apply_runtime(e);
-        if (r >= 0) {
-                r |= ENGINE_CHANGED_POLICIES;
-                engine_notify(e, r);
-        }
-        return r;
+        return e->runtime.policies[p] == (int) enabled ? 0 : policy_store(e, p, enabled);
 }
