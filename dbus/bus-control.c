@@ -147,12 +147,13 @@ static int policy_from_argument(const char *name, sd_bus_error *error) {
         return p;
 }
 
-static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
+/* SetPolicy and ResetPolicy: the same name, action and errors; SetPolicy
+ * has a value besides. */
+static int method_policy(sd_bus_message *call, Engine *e, bool reset, sd_bus_error *error) {
         const char *name;
-        int enabled, p, r;
+        int enabled = 0, p, r;
 
-        r = sd_bus_message_read(call, "sb", &name, &enabled);
+        r = reset ? sd_bus_message_read(call, "s", &name) : sd_bus_message_read(call, "sb", &name, &enabled);
         if (r < 0)
                 return r;
         p = policy_from_argument(name, error);
@@ -162,7 +163,7 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
         if (r <= 0)
                 return r < 0 ? r : 1;
 
-        r = engine_set_policy(e, (PolicyName) p, enabled);
+        r = reset ? engine_reset_policy(e, (PolicyName) p) : engine_set_policy(e, (PolicyName) p, enabled);
         if (r == -EOPNOTSUPP)
                 return sd_bus_error_setf(error, WOLFRAM_ERROR_NOT_SUPPORTED,
                                          "This kernel has no KSM (/sys/kernel/mm/ksm).");
@@ -173,27 +174,12 @@ static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error 
         return bus_reply_when_settled(e, call);
 }
 
+static int method_set_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
+        return method_policy(call, userdata, false, error);
+}
+
 static int method_reset_policy(sd_bus_message *call, void *userdata, sd_bus_error *error) {
-        Engine *e = userdata;
-        const char *name;
-        int p, r;
-
-        r = sd_bus_message_read(call, "s", &name);
-        if (r < 0)
-                return r;
-        p = policy_from_argument(name, error);
-        if (p < 0)
-                return p;
-        r = bus_verify_polkit_async(call, WOLFRAM_POLKIT_ACTION_CONFIGURE, e->bus_server->polkit, error);
-        if (r <= 0)
-                return r < 0 ? r : 1;
-
-        r = engine_reset_policy(e, (PolicyName) p);
-        if (r == -ENOMEM)
-                return r;
-        if (r < 0)
-                return reply_save_error(error, e, r);
-        return bus_reply_when_settled(e, call);
+        return method_policy(call, userdata, true, error);
 }
 
 /* ENGINE_CHANGED_POLICIES */
