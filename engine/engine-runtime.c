@@ -64,20 +64,16 @@ static int engine_overlay(const RuntimeState *rs, const ConfigOrigin *o, Config 
 }
 
 int engine_print_config(const ConfigLoadArgs *args, FILE *f) {
-        static const struct {
-                PolicyName policy;
-                const char *key, *verb;
-        } switches[] = {
-                { POLICY_COMPRESSION, "enabled", "compression" }, /* [Zram] enabled */
-                { POLICY_KSM, "enabled", "ksm" },
-                { POLICY_TUNING, "enabled", "tuning" },
+        /* The "enabled" each policy switch overrides. */
+        static const char *const sections[_POLICY_MAX] = {
+                [POLICY_COMPRESSION] = "Zram",
+                [POLICY_KSM] = "KSM",
+                [POLICY_TUNING] = "Tuning",
         };
         _cleanup_free_ char *error = NULL, *path = NULL;
-        const char *dir = getenv("STATE_DIRECTORY");
         RuntimeState rs;
         ConfigOrigin o;
         bool compression;
-        size_t names, cgroups;
         Config c;
         int r;
 
@@ -89,7 +85,7 @@ int engine_print_config(const ConfigLoadArgs *args, FILE *f) {
         /* What wolframctl set, exclude and include changed at run time, as
          * the engine lays it over the files. */
         runtime_state_init(&rs);
-        if (asprintf(&path, "%s/%s", dir && *dir ? dir : STATE_DIR_DEFAULT, RUNTIME_STATE_FILE) < 0) {
+        if (asprintf(&path, "%s/%s", engine_state_dir(), RUNTIME_STATE_FILE) < 0) {
                 path = NULL;
                 r = log_oom();
                 goto finish;
@@ -98,31 +94,24 @@ int engine_print_config(const ConfigLoadArgs *args, FILE *f) {
         if (r < 0)
                 log_warning_errno(r, "Failed to read %s, showing the files' settings only: %m", path);
         o = origin_of(&c);
-        names = c.n_excluded_names;
-        cgroups = c.n_excluded_cgroups;
         r = engine_overlay(&rs, &o, &c, &compression);
-        for (size_t i = 0; i < ELEMENTSOF(switches) && r >= 0; i++) {
+        for (PolicyName p = 0; p < _POLICY_MAX && r >= 0; p++) {
                 _cleanup_free_ char *source = NULL;
-                int v = rs.policies[switches[i].policy];
+                int v = rs.policies[p];
 
                 if (v == POLICY_UNSET)
                         continue;
-                if (asprintf(&source, "runtime: wolframctl set %s %s (%s)", switches[i].verb,
+                if (asprintf(&source, "runtime: wolframctl set %s %s (%s)", policy_name_to_string(p),
                              v > 0 ? "on" : "off", path) < 0)
                         r = -ENOMEM;
-                else {
-                        r = config_set_source(&c,
-                                              switches[i].policy == POLICY_COMPRESSION ? "Zram"
-                                              : switches[i].policy == POLICY_KSM       ? "KSM"
-                                                                                       : "Tuning",
-                                              switches[i].key, source);
-                }
+                else
+                        r = config_set_source(&c, sections[p], "enabled", source);
         }
         for (size_t i = 0; i < 2 && r >= 0; i++) {
                 const char *key = i == 0 ? "excluded_names" : "excluded_cgroups";
                 _cleanup_free_ char *source = NULL;
 
-                if ((i == 0 ? c.n_excluded_names - names : c.n_excluded_cgroups - cgroups) == 0)
+                if ((i == 0 ? c.n_excluded_names - o.n_names : c.n_excluded_cgroups - o.n_cgroups) == 0)
                         continue;
                 if (asprintf(&source, "%s, then runtime: wolframctl exclude (%s)",
                              config_get_source(&c, "Exclude", key) ?: "?", path) < 0)

@@ -15,13 +15,16 @@
 #include "common/time-util.h"
 #include "engine-internal.h"
 
-/* $STATE_DIRECTORY (systemd's StateDirectory=), else /var/lib/wolfram. */
-static int engine_open_state(Engine *e) {
+const char *engine_state_dir(void) {
         const char *dir = getenv("STATE_DIRECTORY");
 
+        return dir && *dir ? dir : STATE_DIR_DEFAULT;
+}
+
+static int engine_open_state(Engine *e) {
         int r;
 
-        e->state_dir = strdup(dir && *dir ? dir : STATE_DIR_DEFAULT);
+        e->state_dir = strdup(engine_state_dir());
         if (!e->state_dir)
                 return log_oom();
         if (asprintf(&e->runtime_state_path, "%s/%s", e->state_dir, RUNTIME_STATE_FILE) < 0) {

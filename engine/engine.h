@@ -139,6 +139,10 @@ int engine_make_runtime_dir(void);
 /* Loads the configuration (a bad one fails with its message logged) and
  * prepares the runtime directory ($RUNTIME_DIRECTORY, else /run/wolfram).
  * 'args' must stay valid as long as the engine: reloads read it again. */
+/* Where state that survives reboots is kept: $STATE_DIRECTORY (systemd's
+ * StateDirectory=), else /var/lib/wolfram. */
+const char *engine_state_dir(void);
+
 /* wolframd --print-config: the configuration files' settings with what
  * was changed at run time (wolframctl set, exclude; runtime.json in the
  * state directory) laid over them as the engine does, each with where it
