@@ -6,6 +6,7 @@ place without touching the host. Everything started is stopped by pid."""
 
 import json
 import os
+import re
 import pwd
 import grp
 import shutil
@@ -592,11 +593,26 @@ class TestCgroup:
         self.files = files or {}
 
     def __enter__(self):
+        self.sweep_stale(self.root)
         os.mkdir(self.path)
         for name, value in self.files.items():
             with open(os.path.join(self.path, name), "w") as f:
                 f.write(str(value))
         return self
+
+    @staticmethod
+    def sweep_stale(root):
+        """Removes the empty groups of test runs that were killed before
+        they could remove their own (wolfram-test-PID-*, PID no longer
+        alive); a group with a process in it stays."""
+        for name in os.listdir(root):
+            m = re.fullmatch(r"wolfram-test-(\d+)-.*", name)
+            if not m or os.path.exists(f"/proc/{m.group(1)}"):
+                continue
+            try:
+                os.rmdir(os.path.join(root, name))
+            except OSError:
+                pass
 
     def add(self, pid):
         with open(os.path.join(self.path, "cgroup.procs"), "w") as f:
