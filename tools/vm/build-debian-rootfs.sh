@@ -14,6 +14,10 @@
 # Installing dbus-broker made it the bus (/etc/systemd/system/dbus.service,
 # an alias); that link goes, so the tree boots dbus-daemon and the image of
 # the broker variant puts the link back. The daily timers go too.
+# systemd from bookworm-backports (254, the first with MemoryKSM=) is
+# downloaded, not installed, into /var/lib/wolfram-vm/backports: the case
+# that needs it upgrades the booted system as an admin would, the others
+# run on Debian 12's own systemd.
 #
 # Usage: tools/vm/build-debian-rootfs.sh     (as root on Debian 12)
 # Prints the rootfs directory on stdout; progress on stderr.
@@ -34,12 +38,15 @@ packages=(
         util-linux procps libsystemd0 libinih1 libjson-c5
 )
 
+# Downloaded from bookworm-backports, for the MemoryKSM= case to install.
+backports=(systemd systemd-sysv libpam-systemd libsystemd0)
+
 say() {
         echo "build-debian-rootfs: $*" >&2
 }
 
 hash=$({
-        echo "bookworm ${packages[*]}"
+        echo "bookworm ${packages[*]} backports ${backports[*]}"
         cat "$vm_dir/build-debian-rootfs.sh"
 } | sha256sum | cut -c1-16)
 out=$vm_cache/debian-$hash
@@ -86,6 +93,11 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
         --customize-hook='rm -f "$1/etc/machine-id" && : >"$1/etc/machine-id"' \
         --customize-hook='rm -f "$1/etc/systemd/system/dbus.service"' \
         --customize-hook='rm -f "$1"/etc/systemd/system/timers.target.wants/*' \
+        --customize-hook="echo 'deb $mirror bookworm-backports main' >\"\$1/etc/apt/sources.list.d/backports.list\"" \
+        --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb && chroot "$1" apt-get update -qq' \
+        --customize-hook="chroot \"\$1\" apt-get install -qq --download-only -t bookworm-backports ${backports[*]}" \
+        --customize-hook='mkdir -p "$1/var/lib/wolfram-vm/backports" && mv "$1"/var/cache/apt/archives/*.deb "$1/var/lib/wolfram-vm/backports/"' \
+        --customize-hook='rm "$1/etc/apt/sources.list.d/backports.list"' \
         --customize-hook='rm -rf "$1"/var/cache/apt/* "$1"/var/lib/apt/lists/*' \
         bookworm "$tmp/rootfs" \
         "deb $mirror bookworm main" \
@@ -97,6 +109,8 @@ fi
 took=$(($(date +%s%3N) - start))
 # shellcheck disable=SC2016
 chroot "$tmp/rootfs" dpkg-query -W -f='${Package} ${Version}\n' >"$tmp/packages.txt"
+ls "$tmp/rootfs/var/lib/wolfram-vm/backports" >"$tmp/backports.txt"
+grep -q '^systemd_25[4-9]' "$tmp/backports.txt" || die "no systemd >= 254 came from bookworm-backports: $(tr '\n' ' ' <"$tmp/backports.txt")"
 echo "$took" >"$tmp/mmdebstrap-ms"
 touch "$tmp/done"
 mv "$tmp" "$out"
