@@ -69,7 +69,7 @@ start_twins() {
                 workload_pipes "twin$i" $((20 + i))
         done
         timeout 30 systemctl start wolfram-vm-twin@1.service wolfram-vm-twin@2.service ||
-                { fail "systemctl start wolfram-vm-twin@{1,2}: $(timeout 10 systemctl status --no-pager 'wolfram-vm-twin@*' 2>&1 | tail -n 5 | tr '\n' ';')"; }
+                fail "systemctl start wolfram-vm-twin@{1,2}: $(timeout 10 systemctl status --no-pager 'wolfram-vm-twin@*' 2>&1 | tail -n 5 | tr '\n' ';')"
         for i in 1 2; do
                 ask "twin$i" "" && pass "instance $i ready (pid $(twin_pid "$i"), user $(ps -o user= -p "$(twin_pid "$i")"))" ||
                         fail "instance $i did not start: $(cat "$WORKLOAD_DIR/twin$i.err"); $(timeout 10 systemctl status --no-pager -l "wolfram-vm-twin@$i.service" 2>&1 | tail -n 8 | tr '\n' ';')"
