@@ -18,6 +18,10 @@ nobody, side by side with what people would use instead:
   wolfram          the engine with the refs backend (every kernel), cycles of
                    10 s, pageout from 40% idle after one cycle: at the first
                    pageout the hot pages go too, come back once, are learned.
+                   (Where cgroup v2 has memory.reclaim the engine hands such
+                   regions to the cgroup's LRU instead: this machine's
+                   cgroup v1 has none, so that row is bench/vm-reclaim.sh's
+                   wolfram-refs-cgroup, in the test VM.)
 
 Per row: the share of the cold pages in swap at the end, the hot pages'
 major faults as a share of the hot set over the run, the hot reads' p99,

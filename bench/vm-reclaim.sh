@@ -20,11 +20,22 @@
 #                      physical memory, DAMON_RECLAIM's way, tried a few
 #                      regions here and reclaimed nothing from these
 #                      workloads in 90 s: docs/benchmarks/vm-reclaim.txt.)
+#   lru-senpai         the same swap, and the kernel's LRU asked through
+#                      each workload's cgroup v2 memory.reclaim as Senpai
+#                      paces it (its defaults: every 6 s, 1% of the
+#                      cgroup's memory.current, only while the cgroup's
+#                      memory pressure, some, grew by less than 0.1% of
+#                      the interval), nothing else
 #   wolfram-page_idle  wolframd (no bus), a cycle every 10 s, pageout after
 #   wolfram-refs       two idle cycles (20 s) of regions at least 40% idle
-#                      (the defaults, 70%, leave a half-hot region alone;
+#   wolfram-refs-cgroup (the defaults, 70%, leave a half-hot region alone;
 #                      as scenario 8 on the host and the system tier set
-#                      it), with each idle backend
+#                      it), with each idle backend; wolfram-refs pages a
+#                      mixed region out whole (cgroup_reclaim=no, as on
+#                      cgroup v1), wolfram-refs-cgroup hands it to the
+#                      cgroup's LRU (cgroup_reclaim=yes, the default)
+# Each workload runs in a cgroup v2 of its own (/w1, /w2), as a service
+# would, for every variant.
 # w1 holds its hot quarter in one block, w2 has every other 4 KiB page hot
 # (the interleaved layout of issue 16; the workload's interleave is half
 # hot whatever --hot-percent says). Prints one row per variant:
@@ -97,6 +108,44 @@ damon_off() {
         echo 0 >$DAMON/kdamonds/nr_kdamonds
 }
 
+# Senpai's loop in shell, on both workloads' cgroups (see the header).
+senpai_on() {
+        (
+                l1=$(senpai_stall w1) l2=$(senpai_stall w2)
+                while :; do
+                        sleep 6
+                        n1=$(senpai_stall w1) n2=$(senpai_stall w2)
+                        senpai_step w1 $((n1 - l1))
+                        senpai_step w2 $((n2 - l2))
+                        l1=$n1 l2=$n2
+                done
+        ) &
+        reclaimer_pid=$!
+}
+# The cgroup's memory stall (some, microseconds) since boot.
+senpai_stall() {
+        sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "/sys/fs/cgroup/$1/memory.pressure"
+}
+# senpai_step CGROUP STALL_US: 1% of its memory, unless it stalled 0.1% of
+# the 6 s (6 ms) or more.
+# Each request goes into /tmp/senpai.steps, with the kernel's answer.
+senpai_step() {
+        [ "$2" -lt 6000 ] || {
+                echo "$1 held: stalled $2 us" >>/tmp/senpai.steps
+                return 0
+        }
+        b=$(($(cat "/sys/fs/cgroup/$1/memory.current") / 100))
+        if echo "$b" >"/sys/fs/cgroup/$1/memory.reclaim" 2>/dev/null; then
+                echo "$1 asked $b: ok" >>/tmp/senpai.steps
+        else
+                echo "$1 asked $b: the kernel found less" >>/tmp/senpai.steps
+        fi
+}
+senpai_off() {
+        kill "$reclaimer_pid"
+        wait "$reclaimer_pid" 2>/dev/null
+}
+
 engine_on() {
         mkdir -p /run/wolfram /etc/wolfram
         cat >/etc/wolfram/bench.conf <<CONF
@@ -108,6 +157,7 @@ min_process_anon_mib=1
 cold_threshold=0.3
 pageout_threshold=0.4
 idle_backend=$1
+cgroup_reclaim=$2
 [KSM]
 enabled=no
 CONF
@@ -117,17 +167,32 @@ CONF
 engine_off() {
         kill -TERM "$reclaimer_pid"
         wait "$reclaimer_pid" || fail "$variant: wolframd exited with $?"
+        # What the cgroups' LRU did, in the engine's words.
+        grep -o 'Cgroup .*' /tmp/engine.log | sed "s/^/vm-reclaim: $variant: /"
+}
+
+# in_cgroup NAME COMMAND...: COMMAND in the cgroup /NAME from its start, so
+# that its memory is charged there (cgroup v2 moves no charges with a
+# process moved later: memory.reclaim of the cgroup would not reach it).
+in_cgroup() {
+        echo 0 >"/sys/fs/cgroup/$1/cgroup.procs" || return 1
+        shift
+        exec "$@"
 }
 
 run_variant() {
         variant=$1
         echo "vm-reclaim: $variant at $(uptime_s) s"
-        start_workload w1 4 --size-mib=$SIZE_MIB --content=text --seed=21 --hot-percent=$HOT_PERCENT
-        start_workload w2 5 --size-mib=$SIZE_MIB --content=text --seed=22 --hot-percent=$HOT_PERCENT \
-                --hot-pattern=interleave --hot-run-kib=4
+        WORKLOAD_LAUNCHER="in_cgroup w1" start_workload w1 4 --size-mib=$SIZE_MIB --content=text --seed=21 \
+                --hot-percent=$HOT_PERCENT
+        WORKLOAD_LAUNCHER="in_cgroup w2" start_workload w2 5 --size-mib=$SIZE_MIB --content=text --seed=22 \
+                --hot-percent=$HOT_PERCENT --hot-pattern=interleave --hot-run-kib=4
         rss0=0
         for w in w1 w2; do
                 ask $w "" || fail "$variant: $w did not start"
+                pid=''
+                eval "pid=\$${w}_pid"
+                grep -qx "0::/$w" "/proc/$pid/cgroup" || fail "$variant: $w runs in $(cat "/proc/$pid/cgroup")"
                 ask $w status
                 rss0=$((rss0 + $(num vm_rss_kib)))
                 ask $w reset-stats
@@ -137,7 +202,9 @@ run_variant() {
         zram-only) zram_swap_on || fail "$variant: no zram swap" ;;
         damon-vaddr) zram_swap_on && damon_on 5000 $AGGR_US || fail "$variant: no zram swap or no kdamond" ;;
         damon-tuned) zram_swap_on && damon_on 100000 2000000 || fail "$variant: no zram swap or no kdamond" ;;
-        wolfram-*) engine_on "${variant#wolfram-}" ;;
+        lru-senpai) : >/tmp/senpai.steps && zram_swap_on && senpai_on || fail "$variant: no zram swap" ;;
+        wolfram-refs-cgroup) engine_on refs yes ;;
+        wolfram-*) engine_on "${variant#wolfram-}" no ;;
         esac
         [ -z "$reclaimer_pid" ] || cpu0=$(cpu_ticks "$reclaimer_pid")
         sleep $WINDOW_S
@@ -173,9 +240,17 @@ run_variant() {
                 [ "$(cat $st/nr_tried)" -gt 0 ] && pass "$variant: the scheme tried $(cat $st/nr_tried) regions" ||
                         fail "$variant: the scheme tried no region"
         fi
+        if [ "$variant" = lru-senpai ]; then
+                # A loop that never asked is a broken setup, not a result.
+                asked=$(grep -c asked /tmp/senpai.steps)
+                echo "vm-reclaim: $variant: $asked requests, $(grep -c ': ok' /tmp/senpai.steps) met in full," \
+                        "$(grep -c held /tmp/senpai.steps) intervals held for pressure"
+                [ "$asked" -gt 0 ] && pass "$variant: asked the LRU $asked times" || fail "$variant: never asked the LRU"
+        fi
         case $variant in
         damon-*) damon_off && zram_swap_off ;;
         zram-only) zram_swap_off ;;
+        lru-senpai) senpai_off && zram_swap_off ;;
         wolfram-*) engine_off ;;
         esac
         stop_workload w1
@@ -208,8 +283,13 @@ echo "vm-reclaim: Linux $(uname -r), $(nproc) CPUs, 2 x $SIZE_MIB MiB text, $HOT
 [ -d $DAMON ] || fail "no DAMON sysfs interface"
 [ "$(cat $DAMON/kdamonds/nr_kdamonds)" = 0 ] || fail "a kdamond runs already"
 [ -w /sys/kernel/mm/page_idle/bitmap ] || fail "no page_idle"
+# The unified hierarchy with the memory controller (the initramfs mounts
+# it), a cgroup per workload.
+{ grep -q '^[^ ]* /sys/fs/cgroup cgroup2 ' /proc/mounts || mount -t cgroup2 cgroup2 /sys/fs/cgroup; } &&
+        echo +memory >/sys/fs/cgroup/cgroup.subtree_control && mkdir /sys/fs/cgroup/w1 /sys/fs/cgroup/w2 ||
+        fail "no cgroup v2 memory controller"
 : >/tmp/rows
-for v in zram-only damon-vaddr damon-tuned wolfram-page_idle wolfram-refs; do
+for v in zram-only damon-vaddr damon-tuned lru-senpai wolfram-page_idle wolfram-refs wolfram-refs-cgroup; do
         run_variant $v
 done
 printf '    %-18s %-15s %-15s %9s %9s %10s %10s %7s %s\n' "" "block" "interleaved" "" "" "" "" "" ""

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <assert.h>
 #include <errno.h>
 #include <string.h>
 
@@ -89,4 +90,30 @@ bool next_field(const char **p, const char *end, const char **field, size_t *fie
         *field_len = (size_t) (s - *field);
         *p = s;
         return true;
+}
+
+int parse_key_fields(const char *buf, size_t len, const KeyField *keys, size_t n_keys, void *ret,
+                     size_t size) {
+        uint64_t seen = 0; /* a bit per key: at most 64 keys */
+        const char *line;
+        size_t pos = 0, line_len;
+
+        assert(n_keys <= 64);
+        memset(ret, 0, size);
+        while (next_line(buf, len, &pos, &line, &line_len)) {
+                const char *p = line, *end = line + line_len, *key, *num;
+                size_t key_len, num_len;
+
+                if (!next_field(&p, end, &key, &key_len))
+                        continue;
+                for (size_t i = 0; i < n_keys; i++) {
+                        if (key_len != strlen(keys[i].key) || memcmp(key, keys[i].key, key_len) != 0)
+                                continue;
+                        if ((seen & (UINT64_C(1) << i)) || !next_field(&p, end, &num, &num_len) ||
+                            parse_u64(num, num_len, (uint64_t *) ((char *) ret + keys[i].offset)) < 0)
+                                return -EBADMSG;
+                        seen |= UINT64_C(1) << i;
+                }
+        }
+        return 0;
 }

@@ -28,3 +28,16 @@ bool next_line(const char *buf, size_t len, size_t *pos, const char **line, size
 /* Splits off the next whitespace-separated field of [*p, end). Returns false
  * when none is left. */
 bool next_field(const char **p, const char *end, const char **field, size_t *field_len);
+
+/* A "key number" line's key and where its number goes in a struct. */
+typedef struct KeyField {
+        const char *key;
+        size_t offset; /* of a uint64_t */
+} KeyField;
+
+/* Parses "key number" lines (/proc/vmstat, memory.stat) into the uint64_t
+ * fields of the struct at 'ret', which it zeroes first ('size' bytes):
+ * the keys listed where present, unknown lines skipped. -EBADMSG when a
+ * listed key's number is missing or bad, or the key appears twice. */
+int parse_key_fields(const char *buf, size_t len, const KeyField *keys, size_t n_keys, void *ret,
+                     size_t size);

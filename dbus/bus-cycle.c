@@ -15,14 +15,15 @@ int bus_append_cycle_summary(sd_bus_message *m, Engine *e) {
         const CycleStats *c = &e->last_cycle;
 
         return sd_bus_message_append(
-                m, "a{sv}", 17, "Cycle", "t", e->cycle_count, "Timestamp", "t", c->started_usec,
+                m, "a{sv}", 19, "Cycle", "t", e->cycle_count, "Timestamp", "t", c->started_usec,
                 "DurationUsec", "t", c->duration_usec, "CpuUsec", "t", c->cpu_usec, "Processes", "u",
                 c->processes, "ScannedBytes", "t", c->scanned_bytes, "ColdBytes", "t", c->cold_bytes,
                 "PagedOutBytes", "t", c->pageout_bytes, "DryRun", "b", c->dry_run, "Backend", "s",
                 e->backend ? e->backend->name : "", "RefaultedBytes", "t", c->refault_bytes, "HeldBytes",
                 "t", c->held_bytes, "HeldProcesses", "u", c->held_processes, "HoldReason", "s",
                 c->hold_reason, "PageoutCpuUsec", "t", c->pageout_cpu_usec, "IncompressibleBytes", "t",
-                c->incompressible_bytes, "ProbeBytes", "t", c->probe_bytes);
+                c->incompressible_bytes, "ProbeBytes", "t", c->probe_bytes, "CgroupReclaimBytes", "t",
+                c->lru_bytes, "CgroupReclaimCgroups", "u", c->lru_cgroups);
 }
 
 int bus_emit_cycle_finished(Engine *e) {

@@ -49,6 +49,7 @@ void engine_stats_report(Engine *e, StatsReport *ret) {
                 .last_cycle_duration_usec = e->last_cycle.duration_usec,
                 .last_cycle_cpu_usec = e->last_cycle.cpu_usec,
                 .last_cycle_incompressible_bytes = e->last_cycle.incompressible_bytes,
+                .last_cycle_cgroup_reclaim_bytes = e->last_cycle.lru_bytes,
                 .refaulted_bytes = e->total_refault_bytes,
                 .pageout_hold = e->last_cycle.hold_reason,
                 .pressure_memory_hundredths = (uint64_t) (f.pressure_memory_percent * 100.0 + 0.5),

@@ -50,6 +50,9 @@ typedef struct Config {
         double pageout_threshold;
         unsigned pageout_after_cycles;
         unsigned idle_backend; /* IdleBackendChoice */
+        /* Mixed regions go to their cgroup's LRU (memory.reclaim) where a
+         * region-level backend runs and the cgroup allows it. */
+        bool cgroup_reclaim;
         bool dry_run;
         bool enable_hibernation;
         unsigned hibernate_after_cycles;

@@ -40,6 +40,9 @@ void process_table_done(ProcessTable *t) {
         for (size_t i = 0; i < t->n_records; i++)
                 record_free(&t->records[i]);
         free(t->records);
+        for (size_t i = 0; i < t->n_cgroups; i++)
+                free(t->cgroups[i].path);
+        free(t->cgroups);
         *t = (ProcessTable){};
 }
 
@@ -145,7 +148,7 @@ static void pool_figures(const CycleJob *job, CompressPoolFigures *ret) {
 /* No room left in the pool's budget: the rest of the cycle's pageouts wait
  * (the loop grows the budget, up to its cap, as the pool fills), rather
  * than the kernel failing writes past mem_limit. */
-static void pool_full(CycleJob *job, const CompressPoolFigures *f) {
+void cycle_hold_pool_full(CycleJob *job, const CompressPoolFigures *f) {
         snprintf(job->stats.hold_reason, sizeof(job->stats.hold_reason),
                  "the pool is full (%" PRIu64 " of %" PRIu64 " MiB)", f->used_bytes >> 20,
                  f->limit_bytes >> 20);
@@ -214,7 +217,7 @@ static int pageout_segments(CycleJob *job, int pidfd, int pagemap, const IdleReg
 
                 pool_figures(job, &before);
                 if (!compress_pool_has_room(&before, (uint64_t) COMPRESS_PROBE_PAGES * page_size, 1.0)) {
-                        pool_full(job, &before);
+                        cycle_hold_pool_full(job, &before);
                         break;
                 }
                 /* The probe: pages up to the first COMPRESS_PROBE_PAGES movable ones. */
@@ -249,7 +252,7 @@ static int pageout_segments(CycleJob *job, int pidfd, int pagemap, const IdleReg
                 if (rest == 0)
                         continue;
                 if (!compress_pool_has_room(&after, rest, compress_delta_ratio(&before, &after))) {
-                        pool_full(job, &after);
+                        cycle_hold_pool_full(job, &after);
                         break;
                 }
                 n_ranges = 0;
@@ -318,10 +321,9 @@ static int pageout_region(CycleJob *job, int pidfd, int pagemap, const IdleRegio
         return 0;
 }
 
-/* Waits the sample window unless cancelled; true when it ran its course. */
-static bool cycle_wait(CycleJob *job) {
+bool cycle_wait_usec(CycleJob *job, uint64_t usec) {
         struct pollfd p = { .fd = job->cancel_fd, .events = POLLIN };
-        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + (uint64_t) job->idle_sample_secs * 1000000;
+        uint64_t deadline = now_usec(CLOCK_MONOTONIC) + usec;
 
         for (;;) {
                 uint64_t now = now_usec(CLOCK_MONOTONIC);
@@ -356,6 +358,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         _cleanup_close_ int pagemap = -EBADF;
         uint64_t resident = 0, idle = 0, refault_pages = 0, now;
         IdleResult res = {};
+        LruCgroup *lru;
         bool over;
         int r;
 
@@ -423,13 +426,23 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                                   t->rss_anon_bytes + t->vm_swap_bytes,
                                   prev && prev->collected_usec ? now - prev->collected_usec : 0);
         rec->pace = pacing_next(prev ? prev->pace : (PaceState){}, over);
+        /* Its cgroup's LRU may take the idle pages of mixed regions. */
+        lru = job->lru ? lru_plan_find(&job->lru_plan, t->cgroup) : NULL;
+        if (lru && !lru->eligible)
+                lru = NULL;
 
         /* Pass 2: decide and advise. */
         for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
                 const IdleRegion *region = &res.regions[i];
                 const RegionRecord *before = previous_region(prev, region);
                 RegionRecord *rr = &rec->regions[i];
-                double share = region->resident_bytes
+                /* Hot pages among idle ones, for the LRU: what went to swap
+                 * was idle too, so the share stays while the LRU moves the
+                 * idle part, a step at a time, over cycles. */
+                bool mixed = lru && region->idle_bytes < region->resident_bytes;
+                double share = mixed ? (double) (region->idle_bytes + region->swap_bytes) /
+                                               (double) (region->resident_bytes + region->swap_bytes)
+                               : region->resident_bytes
                                        ? (double) region->idle_bytes / (double) region->resident_bytes
                                        : 0.0;
                 unsigned streak = policy_next_streak(&job->policy, share, before ? before->streak : 0);
@@ -451,6 +464,12 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         rec->held = true;
                         job->stats.held_bytes += region->idle_bytes;
                         action = POLICY_COLD;
+                }
+                /* Hot pages among the idle ones: made cold, and left to
+                 * the LRU, which tells them apart (lru.h). */
+                if (action == POLICY_PAGEOUT && mixed) {
+                        action = POLICY_COLD;
+                        rec->lru_bytes += region->idle_bytes;
                 }
                 if (action > rec->last_action)
                         rec->last_action = action;
@@ -474,6 +493,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         job->stats.cold_bytes += bytes;
                 }
         }
+        if (lru)
+                lru->budget_bytes += rec->lru_bytes;
         if (rec->held && rec->pace.hold_cycles > 0)
                 job->stats.held_processes++;
         rec->idle_share = resident ? (double) idle / (double) resident : 0.0;
@@ -490,9 +511,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         return 0;
 }
 
-/* Whether the machine's memory or IO pressure holds every pageout back
- * this cycle; says why in the stats. */
-static void cycle_check_pressure(CycleJob *job) {
+void cycle_check_pressure(CycleJob *job) {
         Psi memory, io;
         bool have_memory = psi_read("memory", &memory) >= 0, have_io = psi_read("io", &io) >= 0;
 
@@ -524,6 +543,12 @@ static void *cycle_thread(void *userdata) {
         if (job->scan_error < 0)
                 log_warning_errno(job->scan_error, "Failed to scan /proc, skipping this cycle: %m");
         else {
+                /* Region-level backends only: a page-exact one names the
+                 * idle pages itself. */
+                if (job->lru && (job->backend->page_exact || !lru_available()))
+                        job->lru = false;
+                if (job->lru && cycle_lru_plan(job) < 0)
+                        job->lru = false;
                 states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
                 marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
         }
@@ -545,7 +570,7 @@ static void *cycle_thread(void *userdata) {
                 marked[i] = r >= 0;
         }
 
-        if (states && marked && cycle_wait(job)) {
+        if (states && marked && cycle_wait_usec(job, (uint64_t) job->idle_sample_secs * 1000000)) {
                 cycle_check_pressure(job);
                 for (size_t i = 0; i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                         ProcTarget *t = &job->scan.targets[i];
@@ -585,6 +610,9 @@ static void *cycle_thread(void *userdata) {
                                 record_free(&rec);
                 }
         }
+
+        if (job->lru && !atomic_load(&job->cancel))
+                cycle_lru_run(job);
 
         /* The pool's ageing works on what is in the pool already: after
          * the pageouts, unless the cycle is cancelled. */
@@ -646,6 +674,7 @@ void cycle_job_finish(CycleJob *job) {
 
 void cycle_job_finish_inputs(CycleJob *job) {
         proc_scan_done(&job->scan);
+        lru_plan_done(&job->lru_plan);
         strv_clear(&job->scan_config.excluded_names, &job->scan_config.n_excluded_names);
         strv_clear(&job->scan_config.excluded_cgroups, &job->scan_config.n_excluded_cgroups);
         strv_clear(&job->scan_config.only_cgroups, &job->scan_config.n_only_cgroups);

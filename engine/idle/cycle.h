@@ -8,6 +8,7 @@
 
 #include "idle/compress.h"
 #include "idle/idle.h"
+#include "idle/lru.h"
 #include "idle/pacing.h"
 #include "idle/policy.h"
 #include "idle/refault.h"
@@ -39,6 +40,7 @@ typedef struct ProcessRecord {
         uint64_t refault_bytes; /* of those, needed again afterwards */
         uint64_t last_refault_bytes; /* came back since the last cycle */
         uint64_t collected_usec; /* CLOCK_MONOTONIC, when the refaults were counted */
+        uint64_t lru_bytes; /* idle memory made cold this cycle and left to its cgroup's LRU (lru.h) */
         PaceState pace; /* pageouts wait while pace.hold_cycles > 0 */
         bool held; /* a pageout was due this cycle and waited */
         PolicyAction last_action;
@@ -49,9 +51,22 @@ typedef struct ProcessRecord {
         size_t n_regions;
 } ProcessRecord;
 
+/* What the engine remembers about a cgroup whose LRU it asked to reclaim
+ * (lru.h). */
+typedef struct CgroupRecord {
+        char *path; /* raw, as /proc/PID/cgroup has it */
+        PaceState pace; /* its reclaim waits while pace.hold_cycles > 0 */
+        uint64_t refault_pages; /* memory.stat's refaults (anon and file) when last read */
+        uint64_t looked_usec; /* CLOCK_MONOTONIC, when they were read */
+        uint64_t reclaimed_bytes; /* moved to swap by its LRU when the engine asked, over its life */
+        bool refused; /* its memory.reclaim refused a write: never asked again */
+} CgroupRecord;
+
 typedef struct ProcessTable {
         ProcessRecord *records;
         size_t n_records;
+        CgroupRecord *cgroups;
+        size_t n_cgroups;
 } ProcessTable;
 
 void process_table_done(ProcessTable *t);
@@ -70,6 +85,8 @@ typedef struct CycleStats {
         uint64_t held_bytes; /* pageouts that waited (pressure, refault budget, the pool full) */
         uint64_t incompressible_bytes; /* idle memory kept out: it compresses poorly */
         uint64_t probe_bytes; /* paged out to learn how segments compress */
+        uint64_t lru_bytes; /* of pageout_bytes, what cgroups' LRUs moved at the engine's request */
+        unsigned lru_cgroups; /* the cgroups they moved it from */
         unsigned held_processes; /* processes whose pageouts waited for their refaults */
         char hold_reason[96]; /* why every pageout waited, "" when none did */
         bool dry_run;
@@ -93,6 +110,11 @@ typedef struct CycleJob {
         PacingSettings pacing;
         unsigned idle_sample_secs;
         bool dry_run;
+        /* Mixed regions (hot pages among idle ones, which a region-level
+         * backend cannot tell apart) go to their cgroup's LRU in paced
+         * steps of memory.reclaim, where the cgroup allows it (lru.h). */
+        bool lru;
+        LruPlan lru_plan; /* filled by the thread */
         /* The pool's devices, whose figures judge what each pageout put in:
          * none (no pool) pages out without probing. */
         unsigned pool_devices[COMPRESS_POOL_DEVICES_MAX];
@@ -111,6 +133,20 @@ typedef struct CycleJob {
         atomic_bool cancel;
         atomic_int tid; /* the thread's id once it runs, 0 before */
 } CycleJob;
+
+/* Inside the job's thread (cycle.c, cycle-lru.c): */
+/* Waits 'usec' or until the job is cancelled: false then. */
+bool cycle_wait_usec(CycleJob *job, uint64_t usec);
+/* Whether the machine's memory or IO pressure holds every pageout back
+ * now; says why in the stats' hold_reason. */
+void cycle_check_pressure(CycleJob *job);
+/* The rest of the cycle's pageouts wait: the pool has no room. */
+void cycle_hold_pool_full(CycleJob *job, const CompressPoolFigures *f);
+/* Fills job->lru_plan from the scan (lru_plan_build()), less the
+ * cgroups that refused the engine before. -ENOMEM. */
+int cycle_lru_plan(CycleJob *job);
+/* The steps of cgroup reclaim for the plan's cgroups (lru.h). */
+void cycle_lru_run(CycleJob *job);
 
 /* Starts the job's thread. The caller watches job->done_fd. */
 int cycle_job_start(CycleJob *job);

@@ -11,34 +11,16 @@
 #include "kernel/pressure.h"
 
 int vmstat_parse(const char *buf, size_t len, VmStat *ret) {
-        static const struct {
-                const char *key;
-                size_t offset;
-        } keys[] = {
+        static const KeyField keys[] = {
                 { "pswpin", offsetof(VmStat, pswpin) },
                 { "pswpout", offsetof(VmStat, pswpout) },
                 { "workingset_refault_anon", offsetof(VmStat, workingset_refault_anon) },
         };
-        bool seen[ELEMENTSOF(keys)] = {};
-        VmStat v = {};
-        const char *line;
-        size_t pos = 0, line_len;
+        VmStat v;
+        int r = parse_key_fields(buf, len, keys, ELEMENTSOF(keys), &v, sizeof(v));
 
-        while (next_line(buf, len, &pos, &line, &line_len)) {
-                const char *p = line, *end = line + line_len, *key, *num;
-                size_t key_len, num_len;
-
-                if (!next_field(&p, end, &key, &key_len))
-                        continue;
-                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                        if (key_len != strlen(keys[i].key) || memcmp(key, keys[i].key, key_len) != 0)
-                                continue;
-                        if (seen[i] || !next_field(&p, end, &num, &num_len) ||
-                            parse_u64(num, num_len, (uint64_t *) ((char *) &v + keys[i].offset)) < 0)
-                                return -EBADMSG;
-                        seen[i] = true;
-                }
-        }
+        if (r < 0)
+                return r;
         *ret = v;
         return 0;
 }

@@ -162,6 +162,8 @@ int stats_report_format_json(const StatsReport *s, char **ret) {
         json_put_field(o, "last_cycle_cpu_usec", json_u64(s->last_cycle_cpu_usec), &r);
         json_put_field(o, "last_cycle_incompressible_bytes", json_u64(s->last_cycle_incompressible_bytes),
                        &r);
+        json_put_field(o, "last_cycle_cgroup_reclaim_bytes", json_u64(s->last_cycle_cgroup_reclaim_bytes),
+                       &r);
         json_put_field(o, "refaulted_bytes", json_u64(s->refaulted_bytes), &r);
         json_put_field(o, "pageout_hold", json_str(s->pageout_hold), &r);
         json_put_field(o, "pressure_memory_percent", json_fixed2(s->pressure_memory_hundredths, 100), &r);
@@ -350,6 +352,9 @@ int stats_report_format_prometheus(const StatsReport *s, char **ret) {
         prom_u64(f, "last_cycle_incompressible_bytes", "gauge",
                  "Idle memory the last cycle kept out of the pool because it compresses poorly.",
                  s->last_cycle_incompressible_bytes);
+        prom_u64(f, "last_cycle_cgroup_reclaim_bytes", "gauge",
+                 "Of what the last cycle paged out, what cgroups' LRUs moved through memory.reclaim.",
+                 s->last_cycle_cgroup_reclaim_bytes);
         prom_u64(f, "pageout_held", "gauge",
                  "1 when the last cycle held every pageout back (memory or IO pressure), else 0.",
                  s->pageout_hold && *s->pageout_hold ? 1 : 0);

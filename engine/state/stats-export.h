@@ -58,6 +58,7 @@ typedef struct StatsReport {
         uint64_t last_cycle_duration_usec;
         uint64_t last_cycle_cpu_usec;
         uint64_t last_cycle_incompressible_bytes; /* idle memory kept out: it compresses poorly */
+        uint64_t last_cycle_cgroup_reclaim_bytes; /* of its pageouts, what cgroups' LRUs moved */
         uint64_t refaulted_bytes; /* of the pageouts, needed again since the engine started */
         const char *pageout_hold; /* why the last cycle held every pageout back; "" or NULL: it did not */
 

@@ -183,7 +183,7 @@ static void test_unknown_key(void) {
                 "[Engine]\ncycle_sec=60\n", MAIN_FILE ":2: unknown key 'cycle_sec' in [Engine]",
                 "known keys: profile, cycle_secs, idle_sample_secs, min_process_anon_mib, min_region_kib, "
                 "cold_threshold, pageout_threshold, pageout_after_cycles, pressure_limit_percent, "
-                "refault_budget_percent, idle_backend, dry_run, "
+                "refault_budget_percent, idle_backend, cgroup_reclaim, dry_run, "
                 "enable_hibernation, hibernate_after_cycles, enable_port_proxy, stats_file, "
                 "prometheus_textfile_dir");
         /* The sysctl's own name is not the key. */

@@ -41,6 +41,7 @@ static void test_defaults(void) {
         ASSERT_TRUE(c.pageout_threshold == 0.7);
         ASSERT_EQ_U64(c.pageout_after_cycles, 2);
         ASSERT_STREQ(config_idle_backend(&c), "auto");
+        ASSERT_TRUE(c.cgroup_reclaim);
         ASSERT_FALSE(c.dry_run);
         ASSERT_FALSE(c.enable_hibernation);
         ASSERT_EQ_U64(c.hibernate_after_cycles, 10);
@@ -109,6 +110,7 @@ static void test_every_key(void) {
                 { "Engine", "pressure_limit_percent", 3, PACING_DROPIN },
                 { "Engine", "refault_budget_percent", 4, PACING_DROPIN },
                 { "Engine", "idle_backend", 11 },
+                { "Engine", "cgroup_reclaim", 5, PACING_DROPIN },
                 { "Engine", "dry_run", 12 },
                 { "Engine", "enable_hibernation", 13 },
                 { "Engine", "hibernate_after_cycles", 14 },
@@ -162,6 +164,7 @@ static void test_every_key(void) {
         ASSERT_TRUE(c.refault_budget_percent == 0.0);
         ASSERT_EQ_U64(c.idle_backend, IDLE_BACKEND_REFS);
         ASSERT_STREQ(config_idle_backend(&c), "refs");
+        ASSERT_FALSE(c.cgroup_reclaim);
         ASSERT_TRUE(c.dry_run);
         ASSERT_TRUE(c.enable_hibernation);
         ASSERT_EQ_U64(c.hibernate_after_cycles, 20);

@@ -68,11 +68,11 @@ for c in "$here"/cases/*.sh; do
                 [[ $current_case != *-package ]] || continue
         fi
         # What the bus does not take part in (idle tracking, the pool's
-        # ageing, MemoryKSM=; their figures are read over the bus as in
+        # ageing, cgroup reclaim, MemoryKSM=; their figures are read over the bus as in
         # every case) runs once, under dbus-daemon: CI's time goes to what
         # differs.
         if [ "$variant" = broker ] && [[ $current_case == 30-page-idle || $current_case == 80-pool-ageing ||
-                $current_case == 85-memory-ksm ]]; then
+                $current_case == 83-cgroup-reclaim || $current_case == 85-memory-ksm ]]; then
                 note "$current_case runs in the daemon variant only"
                 continue
         fi
