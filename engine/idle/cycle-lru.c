@@ -26,7 +26,8 @@ typedef struct LruRun {
         uint64_t swap_start; /* memory.swap.current before the first step */
         uint64_t moved_bytes; /* swap gained since */
         uint64_t step_bytes; /* the last step */
-        uint64_t step_refaults; /* refaults (pages) before the last step */
+        uint64_t step_refaults; /* refaults (pages) before the last step: read before the first, then by
+                                   each step's measure */
         uint64_t refaults; /* pages that came back during the steps */
 } LruRun;
 
@@ -160,7 +161,7 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
                 LruRun *run = &runs[i];
                 const char *why = NULL;
                 uint64_t current;
-                MemcgStat st;
+                MemcgStat st = {};
                 int r;
 
                 if (!run->active)
@@ -174,7 +175,7 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
                         continue;
                 }
                 if (memcg_read_bytes(run->cgroup->path, "memory.current", &current) < 0 ||
-                    memcg_read_stat(run->cgroup->path, &st) < 0) {
+                    (run->steps == 0 && memcg_read_stat(run->cgroup->path, &st) < 0)) {
                         run->active = false;
                         run->stopped = "it could not be read";
                         continue;
@@ -187,7 +188,8 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
                         run->stopped = "the idle amount moved";
                         continue;
                 }
-                run->step_refaults = refaults_of(&st);
+                if (run->steps == 0)
+                        run->step_refaults = refaults_of(&st);
                 want += run->step_bytes;
         }
         if (want == 0 || !lru_pool_room(job, want)) {
@@ -239,6 +241,7 @@ static void lru_measure(LruRun *runs, size_t n_runs, size_t page_size) {
                         continue;
                 back = refaults_of(&st) > run->step_refaults ? refaults_of(&st) - run->step_refaults : 0;
                 run->refaults += back;
+                run->step_refaults = refaults_of(&st);
                 if (lru_step_refaulted(back, run->step_bytes, page_size)) {
                         run->active = false;
                         run->stopped = "pages came back: the idle memory is gone";
