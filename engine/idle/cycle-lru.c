@@ -95,7 +95,6 @@ static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const Cgro
                 over = pacing_over_budget(&job->pacing, pages * page_size, current + swap,
                                           now - prev->looked_usec);
                 rec->pace = pacing_next(prev->pace, over);
-                rec->reclaimed_bytes = prev->reclaimed_bytes;
                 counted = processes_refaulted(job, g->shown);
                 if (pages * page_size > counted)
                         job->stats.refault_bytes += pages * page_size - counted;
@@ -350,7 +349,6 @@ void cycle_lru_run(CycleJob *job) {
         for (size_t i = 0; i < n_runs; i++) {
                 LruRun *run = &runs[i];
 
-                job->table.cgroups[run->record].reclaimed_bytes += run->moved_bytes;
                 job->stats.pageout_bytes += run->moved_bytes;
                 job->stats.lru_bytes += run->moved_bytes;
                 if (run->moved_bytes > 0)

@@ -58,7 +58,6 @@ typedef struct CgroupRecord {
         PaceState pace; /* its reclaim waits while pace.hold_cycles > 0 */
         uint64_t refault_pages; /* memory.stat's refaults (anon and file) when last read */
         uint64_t looked_usec; /* CLOCK_MONOTONIC, when they were read */
-        uint64_t reclaimed_bytes; /* moved to swap by its LRU when the engine asked, over its life */
         bool refused; /* its memory.reclaim refused a write: never asked again */
 } CgroupRecord;
 
