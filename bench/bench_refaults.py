@@ -16,28 +16,49 @@ nobody, side by side with what people would use instead:
                    reclaims from every process on the machine (this one has
                    cgroup v1: no memory.reclaim of a cgroup of its own).
   wolfram          the engine with the refs backend (every kernel), cycles of
-                   10 s, pageout from 40% idle after one cycle: at the first
-                   pageout the hot pages go too, come back once, are learned.
-                   (Where cgroup v2 has memory.reclaim the engine hands such
-                   regions to the cgroup's LRU instead: this machine's
-                   cgroup v1 has none, so that row is bench/vm-reclaim.sh's
-                   wolfram-refs-cgroup, in the test VM.)
+                   10 s, pageout from 40% idle after one cycle, the workload
+                   in the memory cgroup it was started in (shared with the
+                   bench and the engine): at the first pageout the hot pages
+                   go too, come back once, are learned.
+  wolfram, memcg   the same engine, the workload started in a v1 memory
+                   cgroup of its own: its mixed regions go to that cgroup's
+                   LRU through dips of memory.limit_in_bytes, page by page.
+                   (On cgroup v2 the same goes through memory.reclaim:
+                   bench/vm-reclaim.sh's wolfram-refs-cgroup, in the test VM.)
 
 Per row: the share of the cold pages in swap at the end, the hot pages'
 major faults as a share of the hot set over the run, the hot reads' p99,
-the data checked. DAMON is not a row here: this machine's kernel builds
+the data checked.
+
+8b runs the same four setups on a real application: redis-server as the
+redis user (tests/apps/subjects.py's Redis), 1 KiB values, every 20th key
+(by a hash of its number, so spread over the heap a few to a page) hot and
+read by one client connection as fast as redis answers, with a Zipf skew
+(s = 0.99, YCSB's) over them. Per row: redis's memory in swap, its major
+faults a minute as a share of the hot keys (the hot keys are all it
+reads), the p99 of the GETs of the window's second half, the data checked
+(DEBUG DIGEST, every 97th key, every answer). DAMON is not a row here: this machine's kernel builds
 DAMON with paddr only and runs a kdamond of its own that must not be
 touched (bench/vm-reclaim.sh measures DAMON in the test VM)."""
 
+import bisect
+import contextlib
 import os
+import random
+import socket
+import sys
 import threading
 import time
 
 from harness import BUS_NAME, BUS_PATH, Env, TestCgroup, check, wait_for  # noqa: F401
-from workload import Workload
+from workload import Workload, as_user_argv
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "apps"))
+from subjects import Redis  # noqa: E402
 
 MIB = 1024 * 1024
 NODE_RECLAIM = "/sys/devices/system/node/node0/reclaim"
+MEMORY_V1 = "/sys/fs/cgroup/memory"
 
 
 def psi_memory_some():
@@ -99,13 +120,22 @@ def measure(w, t0, seconds, extra):
 
 
 def refaults_run(exe, variant, size, zram_swap, algorithm):
-    with TestCgroup(f"bench-refault-{variant.split()[0].lower()}") as cg:
-        w = Workload(exe, size["refault_mib"], content="text", seed=800, hot_percent=50,
-                     hot_pattern="interleave", hot_run_kib=4, user="nobody")
+    tag = variant.split()[0].lower().strip(",") + ("-memcg" if variant.endswith("memcg") else "")
+    with TestCgroup(f"bench-refault-{tag}") as cg, contextlib.ExitStack() as stack:
+        argv, user = exe, "nobody"
+        if variant.endswith("memcg"):
+            check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+            mcg = stack.enter_context(TestCgroup(f"bench-refault-{tag}", root=MEMORY_V1))
+            # Born there: its memory is charged to that cgroup from the first page.
+            argv = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
+                as_user_argv("nobody") + [exe]
+            user = None
+        w = Workload(argv, size["refault_mib"], content="text", seed=800, hot_percent=50,
+                     hot_pattern="interleave", hot_run_kib=4, user=user)
         try:
             cg.add(w.pid)
             t0, out0 = time.monotonic(), pswpout()
-            if variant == "wolfram":
+            if variant.startswith("wolfram"):
                 config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\nidle_backend=refs\n"
                           "pageout_threshold=0.4\ncold_threshold=0.3\npageout_after_cycles=1\n"
                           "pressure_limit_percent=1\n"
@@ -136,12 +166,145 @@ def refaults_run(exe, variant, size, zram_swap, algorithm):
             w.stop()
 
 
+VARIANTS = ("zram alone", "LRU, Senpai-style", "wolfram", "wolfram, memcg")
+# Every HOT_EVERY-th key, by a hash of its number: hot keys spread over the
+# whole heap, a few to a page among cold ones.
+HOT_EVERY = 20
+ZIPF_S = 0.99
+
+
+def redis_hot_keys(keys):
+    return [i for i in range(keys) if (i * 2654435761) % (1 << 32) % HOT_EVERY == 0]
+
+
+class SkewedReader:
+    """GETs of the hot keys over redis's unix socket, one connection, as
+    fast as it answers, each key drawn with a Zipf skew (s = 0.99, YCSB's)
+    over a shuffled order of the hot keys; every answer checked against the
+    value written. Latencies of the window's second half."""
+
+    def __init__(self, redis, hot):
+        self.redis = redis
+        rng = random.Random(99)
+        self.order = list(hot)
+        rng.shuffle(self.order)
+        total, self.cdf = 0.0, []
+        for rank in range(1, len(self.order) + 1):
+            total += 1.0 / rank ** ZIPF_S
+            self.cdf.append(total)
+        self.rng = rng
+        self.lat, self.reads, self.wrong, self.error = [], 0, 0, None
+        self.keep = False
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        try:
+            with socket.socket(socket.AF_UNIX) as s:
+                s.connect(self.redis.socket)
+                f = s.makefile("rb")
+                top = self.cdf[-1]
+                while not self.stopping.is_set():
+                    i = self.order[bisect.bisect_left(self.cdf, self.rng.random() * top)]
+                    k = b"key:%012d" % i
+                    t = time.perf_counter_ns()
+                    s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k))
+                    n = int(f.readline()[1:])
+                    v = f.read(n + 2)[:-2] if n >= 0 else None
+                    if self.keep:
+                        self.lat.append(time.perf_counter_ns() - t)
+                    self.reads += 1
+                    if v != self.redis.value(i):
+                        self.wrong += 1
+        except Exception as e:  # noqa: BLE001  reported with the row
+            self.error = repr(e)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(30)
+        return False
+
+
+class InBoth:
+    """The test's cgroup (what the engine is told to work on) and a v1
+    memory cgroup of its own: a process joins the memory cgroup first."""
+
+    def __init__(self, cg, mcg):
+        self.cg, self.mcg, self.path, self.name = cg, mcg, cg.path, cg.name
+
+    def add(self, pid):
+        self.mcg.add(pid)
+        self.cg.add(pid)
+
+
+def redis_run(variant, size, zram_swap, algorithm):
+    tag = variant.split()[0].lower().strip(",") + ("-memcg" if variant.endswith("memcg") else "")
+    with TestCgroup(f"bench-redis-{tag}") as cg, contextlib.ExitStack() as stack:
+        where = cg
+        if variant.endswith("memcg"):
+            check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+            where = InBoth(cg, stack.enter_context(TestCgroup(f"bench-redis-{tag}", root=MEMORY_V1)))
+        redis = stack.enter_context(Redis(where, size["redis_skew_mib"]))
+        info = redis.load()
+        hot = redis_hot_keys(info["keys"])
+        # Warm: every hot key read before the window.
+        redis.hot_keys = len(hot)
+        pid = redis.pids()[0]
+        cold_bytes = (info["keys"] - len(hot)) * 1024
+        with SkewedReader(redis, hot) as reader:
+            time.sleep(3)
+            t0, out0, flt0 = time.monotonic(), pswpout(), redis.major_faults()
+            secs = size["redis_skew_secs"]
+            row = {}
+            with contextlib.ExitStack() as tool:
+                if variant.startswith("wolfram"):
+                    config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\n"
+                              "idle_backend=refs\npageout_threshold=0.4\ncold_threshold=0.3\n"
+                              "pageout_after_cycles=1\npressure_limit_percent=1\n"
+                              f"[KSM]\nenabled=no\n[Exclude]\nonly_cgroups={cg.name}\n")
+                    env = tool.enter_context(Env(config=config))
+                else:
+                    tool.enter_context(Env(engine=False))
+                    tool.enter_context(zram_swap(8 * 1024 * MIB, algorithm))
+                    if variant.startswith("LRU"):
+                        senpai = tool.enter_context(SenpaiStyle(size["redis_skew_mib"] * MIB // 100))
+                time.sleep(secs / 2)
+                reader.keep = True
+                time.sleep(max(0, t0 + secs - time.monotonic()))
+                faults = redis.major_faults() - flt0
+                swap = redis.swap_bytes()
+                if variant.startswith("wolfram"):
+                    row["engine_cpu_s"] = 0.0
+                    with open(f"/proc/{env.procs['wolframd'].pid}/stat") as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                    row["engine_cpu_s"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    row["lru_bytes"] = env.get_property("TotalPagedOutBytes")
+                    env.stop_engine()
+                elif variant.startswith("LRU"):
+                    row.update(steps=senpai.steps, steps_skipped=senpai.skipped)
+        lat = sorted(reader.lat)
+        row.update(variant=variant, mib=size["redis_skew_mib"], secs=secs, keys=info["keys"], hot_keys=len(hot),
+                   swap_mib=swap / MIB, cold_moved=min(1.0, swap / cold_bytes) if cold_bytes else 0.0,
+                   faults=faults, faults_per_min_pct=faults / (secs / 60.0) / len(hot) if hot else 0.0,
+                   reads=reader.reads, p99_us=lat[int(0.99 * (len(lat) - 1))] / 1000.0 if lat else 0.0,
+                   machine_swapped_out_mib=(pswpout() - out0) * os.sysconf("SC_PAGE_SIZE") / MIB,
+                   reader_error=reader.error, wrong=reader.wrong, pid=pid)
+        row["data_ok"] = redis.check()["ok"] and reader.wrong == 0 and reader.error is None
+        return row
+
+
 def scenario_refaults(size, exe, zram_swap, algorithm):
-    return [refaults_run(exe, v, size, zram_swap, algorithm)
-            for v in ("zram alone", "LRU, Senpai-style", "wolfram")]
+    rows = [refaults_run(exe, v, size, zram_swap, algorithm) for v in VARIANTS]
+    redis_rows = [redis_run(v, size, zram_swap, algorithm) for v in VARIANTS]
+    return {"workload": rows, "redis": redis_rows}
 
 
-def refaults_table(rows):
+def refaults_table(result):
+    rows = result["workload"]
     lines = [f"8. Hot among cold: {rows[0]['mib']} MiB, every other 4 KiB page read every 100 ms, no page_idle, "
              f"{rows[0]['secs']} s each",
              f"   {'variant':<20}{'cold moved':>11}{'hot faults':>12}{'hot in RAM':>11}{'hot p99':>10}"
@@ -152,4 +315,19 @@ def refaults_table(rows):
                      f"{'ok' if r['data_ok'] else 'BAD':>6}")
     lines.append("   hot faults: the hot pages' major faults over the run, as a share of the hot set;"
                  " machine out: pages swapped out on the whole machine")
+    r0 = result["redis"][0]
+    lines += ["",
+              f"8b. redis-server (the redis user), {r0['mib']} MiB of 1 KiB values, {r0['hot_keys']} hot keys "
+              f"(every {HOT_EVERY}th by a hash, spread over the heap) read with a Zipf {ZIPF_S} skew, "
+              f"{r0['secs']} s each",
+              f"   {'variant':<20}{'in swap':>9}{'cold moved':>11}{'faults/min':>11}{'hot p99':>10}"
+              f"{'machine out':>13}{'data':>6}"]
+    for r in result["redis"]:
+        lines.append(f"   {r['variant']:<20}{r['swap_mib']:>5.0f} MiB{r['cold_moved']:>10.0%}"
+                     f"{r['faults_per_min_pct']:>10.2%} {r['p99_us']:>7.0f}us{r['machine_swapped_out_mib']:>9.0f} MiB"
+                     f"{'ok' if r['data_ok'] else 'BAD':>6}")
+    lines.append("   faults/min: redis's major faults a minute (its hot keys are all it reads), as a share of the"
+                 " hot keys; hot p99: the GETs of the window's second half, over the unix socket from Python")
+    lines.append("   DAMON: not a row here (this machine's kernel builds paddr only and runs a kdamond of its own"
+                 " that must not be touched); bench/vm-reclaim.sh measures it in the test VM")
     return lines

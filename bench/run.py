@@ -47,11 +47,12 @@ SIZES = {
                 runtime_copies=4, runtime_settle=120, small=1000,
                 small_mib=2, large=3, large_mib=512, clients=100, calls=20,
                 mappings=[0, 1000, 10000, 30000], mappings_mib=16, mapping_cycles=3, refault_mib=256,
-                refault_secs=90),
+                refault_secs=90, redis_skew_mib=256, redis_skew_secs=90),
     True: dict(procs=2, size_mib=32, window=30, ksm_procs=2, ksm_mib=8, ksm_cap=90, ksm_runs=2,
                runtime_copies=2, runtime_settle=40, small=50,
                small_mib=2, large=1, large_mib=32, clients=20, calls=5,
-               mappings=[0, 1000, 3000], mappings_mib=16, mapping_cycles=1, refault_mib=32, refault_secs=35),
+               mappings=[0, 1000, 3000], mappings_mib=16, mapping_cycles=1, refault_mib=32, refault_secs=35,
+               redis_skew_mib=32, redis_skew_secs=25),
 }
 
 # wolfram: a cycle every 10 s, page out what stayed idle for two of them.
@@ -812,9 +813,9 @@ def figure_checks(results):
         bad.append(f"scenario 9: {bus['errors']} errors in {bus['calls']} calls ({bus['first_error']}), "
                    f"{bus['ping']['errors']} in {bus['ping']['calls']} pings, pageout under way "
                    f"throughout: {bus['pageout_busy_throughout']}")
-    for r in results.get("refaults", []):
-        if r["variant"] == "wolfram" and (r["cold_moved"] < 0.8 or r["hot_in_ram"] < 0.8):
-            bad.append(f"scenario 8: wolfram moved {r['cold_moved']:.0%} of the cold pages and kept "
+    for r in results.get("refaults", {}).get("workload", []):
+        if r["variant"].startswith("wolfram") and (r["cold_moved"] < 0.8 or r["hot_in_ram"] < 0.8):
+            bad.append(f"scenario 8: {r['variant']} moved {r['cold_moved']:.0%} of the cold pages and kept "
                        f"{r['hot_in_ram']:.0%} of the hot ones in RAM")
     return bad
 
@@ -915,9 +916,10 @@ def main():
               + [results.get("mappings", {})]):
         if r and "skipped" not in r and not r.get("checksums_ok"):
             bad.append(f"checksum failed in {r.get('variant', 'scale')}")
-    for r in results.get("refaults", []):
+    refaults = results.get("refaults", {})
+    for r in refaults.get("workload", []) + refaults.get("redis", []):
         if not r["data_ok"]:
-            bad.append(f"scenario 8 ({r['variant']}): data changed")
+            bad.append(f"scenario 8 ({r['variant']}{', redis' if 'keys' in r else ''}): data changed")
     for r in results.get("apps", {}).get("rows", []):
         if not (r["data_ok"] and r["answers"]):
             bad.append(f"{r['app']} ({r['variant']}): data changed or no answer")

@@ -242,11 +242,11 @@ static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {
                         json_get_bool(last, "DryRun", false) ? " (dry run: planned only)" : "");
         else
                 fputs(", no cycle finished yet\n", f);
-        /* Where the refs backend left mixed regions to their cgroup's LRU. */
+        /* Where the refs backend left mixed regions to their cgroup's LRU
+         * (memory.reclaim on cgroup v2, a dip of the limit on v1). */
         if (json_get_u64(last, "CgroupReclaimBytes", 0) > 0)
                 fprintf(f,
-                        "           %s of that paged out by the LRU of %" PRIu64
-                        " cgroups (memory.reclaim)\n",
+                        "           %s of that paged out by the LRU of %" PRIu64 " cgroups, page by page\n",
                         format_size(a, json_get_u64(last, "CgroupReclaimBytes", 0), o),
                         json_get_u64(last, "CgroupReclaimCgroups", 0));
 

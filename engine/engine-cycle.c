@@ -203,6 +203,7 @@ static int engine_start_cycle(Engine *e) {
         job->idle_sample_secs = e->config.idle_sample_secs;
         job->dry_run = e->config.dry_run;
         job->lru = e->config.cgroup_reclaim;
+        job->lru_pending = e->memcg_pending;
         /* Each pageout is judged by what it put into the pool: only ours,
          * whose figures are read without asking the loop. */
         job->n_pool_devices = engine_pool_device_ids(e, job->pool_devices, ELEMENTSOF(job->pool_devices));

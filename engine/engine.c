@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/time-util.h"
 #include "engine-internal.h"
+#include "kernel/memcg.h"
 
 const char *engine_state_dir(void) {
         const char *dir = getenv("STATE_DIRECTORY");
@@ -80,6 +81,21 @@ int engine_init(Engine *e, sd_event *event, const ConfigLoadArgs *args) {
         r = engine_make_runtime_dir();
         if (r < 0)
                 return r;
+
+        if (asprintf(&e->memcg_pending, "%s/memcg-limit", e->runtime_dir) < 0) {
+                e->memcg_pending = NULL;
+                return log_oom();
+        }
+        /* An engine that died within a v1 reclaim step left a cgroup's
+         * limit lowered. */
+        r = memcg_restore_pending(e->memcg_pending);
+        if (r > 0)
+                log_notice(
+                        "Set back a cgroup's memory.limit_in_bytes left lowered by an engine that stopped "
+                        "within a reclaim step.");
+        else if (r < 0)
+                log_warning_errno(r, "Failed to set back the cgroup limit recorded in %s: %m",
+                                  e->memcg_pending);
 
         r = tuning_init(&e->tuning, e->runtime_dir);
         if (r >= 0)
@@ -149,7 +165,8 @@ void engine_done(Engine *e) {
         tuning_done(&e->tuning);
         config_done(&e->config);
         free(e->runtime_dir);
-        e->runtime_dir = NULL;
+        free(e->memcg_pending);
+        e->runtime_dir = e->memcg_pending = NULL;
 }
 
 int engine_pause(Engine *e) {

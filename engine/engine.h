@@ -76,6 +76,7 @@ struct Engine {
          * (engine_settling), to answer the calls that waited for them. */
         void (*on_settled)(Engine *e);
         char *runtime_dir;
+        char *memcg_pending; /* a v1 cgroup limit lowered for a reclaim step, while it is (memcg.h) */
         uint64_t start_realtime_usec;
         uint64_t start_monotonic_usec;
 

@@ -65,7 +65,7 @@ static uint64_t processes_refaulted(const CycleJob *job, const char *shown) {
         uint64_t bytes = 0;
 
         for (size_t i = 0; i < job->table.n_records; i++)
-                if (job->table.records[i].cgroup && streq(job->table.records[i].cgroup, shown))
+                if (job->table.records[i].memcg && streq(job->table.records[i].memcg, shown))
                         bytes += job->table.records[i].last_refault_bytes;
         return bytes;
 }
@@ -90,8 +90,8 @@ static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const Cgro
                         refaults_of(&st) > prev->refault_pages ? refaults_of(&st) - prev->refault_pages : 0;
                 bool over;
 
-                (void) memcg_read_bytes(g->path, "memory.current", &current);
-                (void) memcg_read_bytes(g->path, "memory.swap.current", &swap);
+                (void) memcg_read_current(g->path, &current);
+                (void) memcg_read_swap(g->path, &swap);
                 over = pacing_over_budget(&job->pacing, pages * page_size, current + swap,
                                           now - prev->looked_usec);
                 rec->pace = pacing_next(prev->pace, over);
@@ -109,7 +109,7 @@ int cycle_lru_plan(CycleJob *job) {
 
         if (r < 0)
                 return r;
-        /* A cgroup whose memory.reclaim refused a write is paged out
+        /* A cgroup whose reclaim file refused a write is paged out
          * region by region from then on. */
         for (size_t i = 0; i < job->lru_plan.n_cgroups; i++) {
                 LruCgroup *g = &job->lru_plan.cgroups[i];
@@ -173,7 +173,7 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
                         run->stopped = r < 0 ? "it could not be read" : why;
                         continue;
                 }
-                if (memcg_read_bytes(run->cgroup->path, "memory.current", &current) < 0 ||
+                if (memcg_read_current(run->cgroup->path, &current) < 0 ||
                     (run->steps == 0 && memcg_read_stat(run->cgroup->path, &st) < 0)) {
                         run->active = false;
                         run->stopped = "it could not be read";
@@ -202,7 +202,7 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
 
                 if (!run->active)
                         continue;
-                r = memcg_reclaim(run->cgroup->path, run->step_bytes);
+                r = memcg_reclaim(run->cgroup->path, run->step_bytes, job->lru_pending);
                 run->steps++;
                 run->asked_bytes += run->step_bytes;
                 if (r == -EAGAIN) {
@@ -211,12 +211,12 @@ static void lru_step(CycleJob *job, LruRun *runs, size_t n_runs) {
                 } else if (r < 0) {
                         /* Read-only: the unit's sandbox leaves this
                          * slice's cgroups closed (ReadWritePaths=). */
-                        log_full_errno(r == -EROFS ? LOG_WARNING : LOG_NOTICE, r,
-                                       "Failed to write memory.reclaim of %s: %m%s", run->cgroup->shown,
-                                       r == -EROFS ? " (its slice is not in the unit's ReadWritePaths=)"
-                                                   : "");
+                        log_full_errno(
+                                r == -EROFS ? LOG_WARNING : LOG_NOTICE, r, "Failed to write %s of %s: %m%s",
+                                memcg_reclaim_file(), run->cgroup->shown,
+                                r == -EROFS ? " (its slice is not in the unit's ReadWritePaths=)" : "");
                         run->active = false;
-                        run->stopped = "memory.reclaim refused it";
+                        run->stopped = "its cgroup refused the write";
                         job->table.cgroups[run->record].refused = true;
                 }
         }
@@ -232,7 +232,7 @@ static void lru_measure(LruRun *runs, size_t n_runs, size_t page_size) {
 
                 if (run->steps == 0)
                         continue;
-                if (memcg_read_bytes(run->cgroup->path, "memory.swap.current", &swap) >= 0)
+                if (memcg_read_swap(run->cgroup->path, &swap) >= 0)
                         run->moved_bytes = swap > run->swap_start ? swap - run->swap_start : 0;
                 if (!run->active)
                         continue;
@@ -260,10 +260,10 @@ static void lru_attribute(CycleJob *job, const LruRun *runs, size_t n_runs) {
                 ProcessRecord *rec = &job->table.records[i];
                 ProcStatus st;
 
-                if (rec->lru_bytes == 0 || !rec->cgroup)
+                if (rec->lru_bytes == 0 || !rec->memcg)
                         continue;
                 for (size_t k = 0; k < n_runs; k++) {
-                        if (runs[k].moved_bytes == 0 || !streq(runs[k].cgroup->shown, rec->cgroup))
+                        if (runs[k].moved_bytes == 0 || !streq(runs[k].cgroup->shown, rec->memcg))
                                 continue;
                         if (proc_read_status(rec->pid, &st) >= 0) {
                                 if (st.vm_swap_bytes > rec->swap_bytes)
@@ -314,7 +314,7 @@ void cycle_lru_run(CycleJob *job) {
                                            .record = job->table.n_cgroups - 1,
                                            .active = true,
                                            .target_bytes = lru_target_bytes(g->budget_bytes) };
-                (void) memcg_read_bytes(g->path, "memory.swap.current", &runs[n_runs - 1].swap_start);
+                (void) memcg_read_swap(g->path, &runs[n_runs - 1].swap_start);
         }
         if (n_runs == 0)
                 return;

@@ -33,6 +33,7 @@ static void record_free(ProcessRecord *r) {
                 free(r->regions[i].segments);
         }
         free(r->cgroup);
+        free(r->memcg);
         free(r->regions);
 }
 
@@ -427,7 +428,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                                   prev && prev->collected_usec ? now - prev->collected_usec : 0);
         rec->pace = pacing_next(prev ? prev->pace : (PaceState){}, over);
         /* Its cgroup's LRU may take the idle pages of mixed regions. */
-        lru = job->lru ? lru_plan_find(&job->lru_plan, t->cgroup) : NULL;
+        lru = job->lru ? lru_plan_find(&job->lru_plan, t->memcg) : NULL;
         if (lru && !lru->eligible)
                 lru = NULL;
 
@@ -606,6 +607,7 @@ static void *cycle_thread(void *userdata) {
                                 log_debug_errno(r, "Failed to work on %s[%d], skipping it: %m", t->comm,
                                                 (int) t->pid);
                         rec.cgroup = t->cgroup ? strdup(t->cgroup) : NULL;
+                        rec.memcg = t->memcg ? strdup(t->memcg) : NULL;
                         if (table_append(&job->table, &rec) < 0)
                                 record_free(&rec);
                 }

@@ -31,6 +31,7 @@ typedef struct ProcessRecord {
         uint64_t start_time;
         char comm[PROC_COMM_SIZE]; /* escaped (proc-scan.h) */
         char *cgroup; /* escaped */
+        char *memcg; /* escaped: its memory cgroup (ProcTarget.memcg) */
         uint64_t rss_anon_bytes;
         uint64_t swap_bytes;
         double idle_share; /* of its resident anonymous memory, last window */
@@ -58,7 +59,7 @@ typedef struct CgroupRecord {
         PaceState pace; /* its reclaim waits while pace.hold_cycles > 0 */
         uint64_t refault_pages; /* memory.stat's refaults (anon and file) when last read */
         uint64_t looked_usec; /* CLOCK_MONOTONIC, when they were read */
-        bool refused; /* its memory.reclaim refused a write: never asked again */
+        bool refused; /* its reclaim file refused a write: never asked again */
 } CgroupRecord;
 
 typedef struct ProcessTable {
@@ -111,8 +112,9 @@ typedef struct CycleJob {
         bool dry_run;
         /* Mixed regions (hot pages among idle ones, which a region-level
          * backend cannot tell apart) go to their cgroup's LRU in paced
-         * steps of memory.reclaim, where the cgroup allows it (lru.h). */
+         * steps of its reclaim, where the cgroup allows it (lru.h). */
         bool lru;
+        const char *lru_pending; /* the record of a lowered v1 limit (memcg_reclaim()) */
         LruPlan lru_plan; /* filled by the thread */
         /* The pool's devices, whose figures judge what each pageout put in:
          * none (no pool) pages out without probing. */

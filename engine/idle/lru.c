@@ -14,15 +14,19 @@
 #define LRU_REFAULT_SLACK_PAGES 8U
 
 bool lru_available(void) {
-        static bool said = false;
-        bool unified = memcg_unified();
+        static int said = -1;
+        MemcgHierarchy h = memcg_hierarchy();
 
-        if (!unified && !said) {
-                log_info("No cgroup v2 memory controller here: regions with hot pages among idle ones are "
-                         "paged out whole, and what comes back is learned.");
-                said = true;
+        if ((int) h != said) {
+                if (h == MEMCG_NONE)
+                        log_info("No memory controller here: regions with hot pages among idle ones are "
+                                 "paged out whole, and what comes back is learned.");
+                else if (h == MEMCG_V1)
+                        log_info("Memory controller on cgroup v1: regions with hot pages among idle ones go "
+                                 "to their cgroup's LRU through short dips of its memory.limit_in_bytes.");
+                said = (int) h;
         }
-        return unified;
+        return h != MEMCG_NONE;
 }
 
 void lru_plan_done(LruPlan *plan) {
@@ -48,6 +52,23 @@ static const ProcTarget *scan_find(const ProcScan *scan, pid_t pid) {
                 if (scan->targets[i].pid == pid)
                         return &scan->targets[i];
         return NULL;
+}
+
+/* Whether a process the scan passed over is excluded, by its name or by
+ * its cgroup: 'memcg' where that is its cgroup too (v2), else the one its
+ * /proc/PID/cgroup names. 1, 0, or a negative errno. */
+static int small_excluded(const Config *c, pid_t pid, const char *comm, const char *memcg) {
+        _cleanup_free_ char *cgroup = NULL;
+        int r;
+
+        if (memcg_hierarchy() != MEMCG_V1)
+                return proc_excluded_by(c, comm, memcg) != NULL;
+        r = proc_read_cgroup(pid, &cgroup);
+        if (r == -ESRCH)
+                return 0;
+        if (r < 0 && r != -ENOENT)
+                return r;
+        return proc_excluded_by(c, comm, cgroup) != NULL;
 }
 
 int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *scan, const Config *c,
@@ -98,7 +119,10 @@ int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *sca
                         *ret_why = "it holds a protected process";
                         return 0;
                 }
-                if (proc_excluded_by(c, st.comm, shown)) {
+                r = small_excluded(c, pids[i], st.comm, shown);
+                if (r < 0)
+                        return r;
+                if (r > 0) {
                         *ret_why = "it holds an excluded process";
                         return 0;
                 }
@@ -114,7 +138,7 @@ static bool charged_here(const LruCgroup *g, const ProcScan *scan) {
         MemcgStat st;
 
         for (size_t i = 0; i < scan->n_targets; i++)
-                if (scan->targets[i].cgroup && streq(scan->targets[i].cgroup, g->shown))
+                if (scan->targets[i].memcg && streq(scan->targets[i].memcg, g->shown))
                         anon += scan->targets[i].rss_anon_bytes;
         return memcg_read_stat(g->path, &st) >= 0 && st.anon >= anon / 2;
 }
@@ -127,14 +151,14 @@ int lru_plan_build(LruPlan *plan, const ProcScan *scan, const Config *c, const P
                 LruCgroup *l, *g;
                 int r;
 
-                if (t->excluded || !t->cgroup || lru_plan_find(plan, t->cgroup))
+                if (t->excluded || !t->memcg || lru_plan_find(plan, t->memcg))
                         continue;
                 l = reallocarray(plan->cgroups, plan->n_cgroups + 1, sizeof(LruCgroup));
                 if (!l)
                         return -ENOMEM;
                 plan->cgroups = l;
                 g = &plan->cgroups[plan->n_cgroups];
-                *g = (LruCgroup){ .shown = strdup(t->cgroup), .path = unescape_bytes(t->cgroup, NULL) };
+                *g = (LruCgroup){ .shown = strdup(t->memcg), .path = unescape_bytes(t->memcg, NULL) };
                 plan->n_cgroups++;
                 if (!g->shown || !g->path)
                         return -ENOMEM;

@@ -7,15 +7,15 @@
  * page by page, through the accessed bits. So the cycle makes such mixed
  * regions cold (MADV_COLD: to the inactive list, accessed bits cleared),
  * waits one idle window for the hot pages to be used again, and then asks
- * the process's cgroup for the idle amount through memory.reclaim (cgroup
- * v2), in steps: the LRU takes the pages not used since, and keeps the
- * ones that were. It stops as soon as pages come back (the cold memory is
- * gone), under memory or IO pressure, when the pool is full, or when the
- * idle amount has moved.
+ * the process's memory cgroup for the idle amount (memcg.h: memory.reclaim
+ * on cgroup v2, a dip of memory.limit_in_bytes on v1), in steps: the LRU
+ * takes the pages not used since, and keeps the ones that were. It stops
+ * as soon as pages come back (the cold memory is gone), under memory or IO
+ * pressure, when the pool is full, or when the idle amount has moved.
  *
- * memory.reclaim reaches every process in the cgroup, and the cgroups
- * below it: a cgroup takes this path only when it has none below it and
- * every process in it may be reclaimed (none excluded, none protected).
+ * The cgroup's reclaim reaches every process in it, and the cgroups below
+ * it: a cgroup takes this path only when it has none below it and every
+ * process in it may be reclaimed (none excluded, none protected).
  * Elsewhere the region is paged out whole, as before. */
 
 #include <stdbool.h>
@@ -40,8 +40,8 @@
 
 /* A cgroup of the cycle's processes. */
 typedef struct LruCgroup {
-        char *path; /* raw, below /sys/fs/cgroup */
-        char *shown; /* escaped, as ProcTarget.cgroup */
+        char *path; /* raw, below the memory controller's hierarchy */
+        char *shown; /* escaped, as ProcTarget.memcg */
         bool eligible; /* its LRU may be asked */
         uint64_t budget_bytes; /* idle memory of its mixed regions, made cold this cycle */
 } LruCgroup;
@@ -51,24 +51,24 @@ typedef struct LruPlan {
         size_t n_cgroups;
 } LruPlan;
 
-/* Whether this machine has what the path needs: the unified hierarchy
- * with the memory controller. Says once in the log when not. */
+/* Whether this machine has what the path needs: a memory controller, on
+ * cgroup v2 or v1. Says in the log which, once. */
 bool lru_available(void);
 
 /* The cgroups of the scan's processes that are not excluded, each with
  * whether its LRU may be asked: lru_cgroup_eligible(), and its memory.stat
- * holds at least half of its processes' anonymous memory (cgroup v2 leaves
+ * holds at least half of its processes' anonymous memory (a cgroup leaves
  * the memory of a process moved in afterwards charged where it was).
  * -ENOMEM. */
 int lru_plan_build(LruPlan *plan, const ProcScan *scan, const Config *c, const ProcProtected *protected);
 
-/* The plan's entry for a cgroup (escaped, as ProcTarget.cgroup), or NULL. */
+/* The plan's entry for a cgroup (escaped, as ProcTarget.memcg), or NULL. */
 LruCgroup *lru_plan_find(const LruPlan *plan, const char *shown);
 
 void lru_plan_done(LruPlan *plan);
 
 /* Whether the cgroup 'path' (raw; 'shown' escaped) may have its LRU
- * asked: it has memory.reclaim, no cgroup below it, and none of its
+ * asked: it can be (memcg_has_reclaim()), has no cgroup below it, and none of its
  * processes is excluded or protected. Returns 1, or 0 with *ret_why set
  * to a phrase ("it holds an excluded process"), or a negative errno. */
 int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *scan, const Config *c,

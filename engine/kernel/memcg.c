@@ -12,8 +12,10 @@
 #include "common/parse-util.h"
 #include "common/paths.h"
 #include "kernel/memcg.h"
+#include "state/state-file.h"
 
 #define CGROUP_ROOT "/sys/fs/cgroup"
+#define CGROUP_V1_ROOT CGROUP_ROOT "/memory"
 
 int memcg_stat_parse(const char *buf, size_t len, MemcgStat *ret) {
         static const KeyField keys[] = {
@@ -21,6 +23,10 @@ int memcg_stat_parse(const char *buf, size_t len, MemcgStat *ret) {
                 { "file", offsetof(MemcgStat, file) },
                 { "workingset_refault_anon", offsetof(MemcgStat, workingset_refault_anon) },
                 { "workingset_refault_file", offsetof(MemcgStat, workingset_refault_file) },
+                /* cgroup v1's names; a file has one set or the other. */
+                { "rss", offsetof(MemcgStat, anon) },
+                { "cache", offsetof(MemcgStat, file) },
+                { "swap", offsetof(MemcgStat, swap) },
         };
         MemcgStat s;
         int r = parse_key_fields(buf, len, keys, ELEMENTSOF(keys), &s, sizeof(s));
@@ -31,25 +37,7 @@ int memcg_stat_parse(const char *buf, size_t len, MemcgStat *ret) {
         return 0;
 }
 
-/* The cgroup's file 'file' (NULL: the directory), below the root prefix.
- * -EINVAL for a path that could leave /sys/fs/cgroup. */
-static int memcg_path(const char *path, const char *file, char **ret) {
-        _cleanup_free_ char *rel = NULL;
-
-        if (!path || path[0] != '/')
-                return -EINVAL;
-        for (const char *c = path; (c = strchr(c, '/')); c++)
-                if (streq(c, "/.") || streq(c, "/..") || strncmp(c, "/./", 3) == 0 ||
-                    strncmp(c, "/../", 4) == 0)
-                        return -EINVAL;
-        if (asprintf(&rel, CGROUP_ROOT "%s%s%s", streq(path, "/") ? "" : path, file ? "/" : "", file ?: "") <
-            0)
-                return -ENOMEM;
-        *ret = root_path(rel);
-        return *ret ? 0 : -ENOMEM;
-}
-
-bool memcg_unified(void) {
+static bool unified_has_memory(void) {
         _cleanup_free_ char *path = root_path(CGROUP_ROOT "/cgroup.controllers"), *buf = NULL;
         size_t size;
         const char *p, *end, *word;
@@ -65,13 +53,51 @@ bool memcg_unified(void) {
         return false;
 }
 
+MemcgHierarchy memcg_hierarchy(void) {
+        _cleanup_free_ char *v1 = NULL;
+
+        if (unified_has_memory())
+                return MEMCG_V2;
+        v1 = root_path(CGROUP_V1_ROOT "/memory.usage_in_bytes");
+        return v1 && access(v1, F_OK) >= 0 ? MEMCG_V1 : MEMCG_NONE;
+}
+
+const char *memcg_reclaim_file(void) {
+        return memcg_hierarchy() == MEMCG_V1 ? "memory.limit_in_bytes" : "memory.reclaim";
+}
+
+/* The cgroup's file 'file' (NULL: the directory), below the root prefix
+ * and the memory controller's hierarchy. -EINVAL for a path that could
+ * leave it. */
+static int memcg_path_in(bool v1, const char *path, const char *file, char **ret) {
+        _cleanup_free_ char *rel = NULL;
+
+        if (!path || path[0] != '/')
+                return -EINVAL;
+        for (const char *c = path; (c = strchr(c, '/')); c++)
+                if (streq(c, "/.") || streq(c, "/..") || strncmp(c, "/./", 3) == 0 ||
+                    strncmp(c, "/../", 4) == 0)
+                        return -EINVAL;
+        if (asprintf(&rel, "%s%s%s%s", v1 ? CGROUP_V1_ROOT : CGROUP_ROOT, streq(path, "/") ? "" : path,
+                     file ? "/" : "", file ?: "") < 0)
+                return -ENOMEM;
+        *ret = root_path(rel);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int memcg_path(const char *path, const char *file, char **ret) {
+        return memcg_path_in(memcg_hierarchy() == MEMCG_V1, path, file, ret);
+}
+
 int memcg_has_reclaim(const char *path) {
         _cleanup_free_ char *p = NULL;
-        int r = memcg_path(path, "memory.reclaim", &p);
+        bool v1 = memcg_hierarchy() == MEMCG_V1;
+        int r = memcg_path_in(v1, path, v1 ? "memory.limit_in_bytes" : "memory.reclaim", &p);
 
         if (r < 0)
                 return r;
-        return access(p, F_OK) >= 0;
+        /* v1's root has the file, but no limit to set. */
+        return (!v1 || !streq(path, "/")) && access(p, F_OK) >= 0;
 }
 
 int memcg_has_children(const char *path) {
@@ -142,22 +168,127 @@ int memcg_read_stat(const char *path, MemcgStat *ret) {
         return memcg_stat_parse(buf, size, ret);
 }
 
-int memcg_read_bytes(const char *path, const char *file, uint64_t *ret) {
+static int memcg_read_u64(bool v1, const char *path, const char *file, uint64_t *ret) {
         _cleanup_free_ char *p = NULL;
-        int r = memcg_path(path, file, &p);
+        int r = memcg_path_in(v1, path, file, &p);
 
         if (r < 0)
                 return r;
         return read_u64_file(p, ret);
 }
 
-int memcg_reclaim(const char *path, uint64_t bytes) {
-        _cleanup_free_ char *p = NULL;
-        char number[32];
-        int r = memcg_path(path, "memory.reclaim", &p);
+int memcg_read_current(const char *path, uint64_t *ret) {
+        bool v1 = memcg_hierarchy() == MEMCG_V1;
 
+        return memcg_read_u64(v1, path, v1 ? "memory.usage_in_bytes" : "memory.current", ret);
+}
+
+int memcg_read_swap(const char *path, uint64_t *ret) {
+        _cleanup_free_ char *p = NULL;
+        MemcgStat st;
+        int r;
+
+        if (memcg_hierarchy() != MEMCG_V1)
+                return memcg_read_u64(false, path, "memory.swap.current", ret);
+        /* Without swap accounting v1 has no "swap" line, nor memsw files. */
+        r = memcg_path_in(true, path, "memory.memsw.usage_in_bytes", &p);
         if (r < 0)
                 return r;
-        snprintf(number, sizeof(number), "%" PRIu64, bytes);
-        return write_string_file(p, number);
+        if (access(p, F_OK) < 0)
+                return -ENODATA;
+        r = memcg_read_stat(path, &st);
+        if (r < 0)
+                return r;
+        *ret = st.swap;
+        return 0;
+}
+
+static int write_u64(const char *path, uint64_t v) {
+        char number[32];
+
+        snprintf(number, sizeof(number), "%" PRIu64, v);
+        return write_string_file(path, number);
+}
+
+/* The record of a lowered v1 limit: the limit to set back on its first
+ * line, then the cgroup's raw path to the end of the file. */
+static int pending_write(const char *pending, const char *path, uint64_t limit) {
+        _cleanup_free_ char *text = NULL;
+
+        if (!pending)
+                return 0;
+        if (asprintf(&text, "%" PRIu64 "\n%s", limit, path) < 0)
+                return -ENOMEM;
+        return write_file_atomic(pending, text);
+}
+
+static int memcg1_reclaim(const char *path, uint64_t bytes, const char *pending) {
+        _cleanup_free_ char *limit_path = NULL;
+        uint64_t usage, limit;
+        int r, restored;
+
+        r = memcg_path_in(true, path, "memory.limit_in_bytes", &limit_path);
+        if (r < 0)
+                return r;
+        r = read_u64_file(limit_path, &limit);
+        if (r < 0)
+                return r;
+        r = memcg_read_u64(true, path, "memory.usage_in_bytes", &usage);
+        if (r < 0)
+                return r;
+        if (usage <= bytes)
+                return -EAGAIN;
+        r = pending_write(pending, path, limit);
+        if (r < 0)
+                return r;
+        /* The kernel reclaims down to it within the write, or says EBUSY
+         * when it cannot (the limit is then unchanged); set back at once. */
+        r = write_u64(limit_path, usage - bytes);
+        restored = write_u64(limit_path, limit);
+        if (restored < 0)
+                /* The record stays: the next start sets it back. */
+                return restored;
+        if (pending)
+                (void) unlink(pending);
+        return r == -EBUSY ? -EAGAIN : r;
+}
+
+int memcg_reclaim(const char *path, uint64_t bytes, const char *pending) {
+        _cleanup_free_ char *p = NULL;
+        int r;
+
+        if (memcg_hierarchy() == MEMCG_V1)
+                return memcg1_reclaim(path, bytes, pending);
+        r = memcg_path_in(false, path, "memory.reclaim", &p);
+        if (r < 0)
+                return r;
+        return write_u64(p, bytes);
+}
+
+int memcg_restore_pending(const char *pending) {
+        _cleanup_free_ char *buf = NULL, *limit_path = NULL;
+        const char *nl;
+        uint64_t limit;
+        size_t size;
+        int r;
+
+        r = read_full_file(pending, &buf, &size);
+        if (r == -ENOENT)
+                return 0;
+        if (r < 0)
+                return r;
+        nl = memchr(buf, '\n', size);
+        /* The path runs to the end of the file; a NUL in it is no path. */
+        if (!nl || parse_u64(buf, (size_t) (nl - buf), &limit) < 0 ||
+            strlen(nl + 1) != size - (size_t) (nl + 1 - buf))
+                return -EBADMSG;
+        r = memcg_path_in(true, nl + 1, "memory.limit_in_bytes", &limit_path);
+        if (r < 0)
+                return r;
+        r = write_u64(limit_path, limit);
+        /* A cgroup gone since has no limit left to set back. */
+        if (r < 0 && r != -ENOENT)
+                return r;
+        (void) unlink(pending);
+        return r < 0 ? 0 : 1;
 }

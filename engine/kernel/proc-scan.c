@@ -189,6 +189,49 @@ int proc_cgroup_parse(const char *buf, size_t len, char **ret) {
         return *ret ? 0 : -ENOMEM;
 }
 
+/* Whether the controller list 'list' (comma-separated) names 'name'. */
+static bool controllers_name(const char *list, size_t len, const char *name) {
+        size_t nl = strlen(name);
+
+        for (const char *p = list, *end = list + len; p < end;) {
+                const char *comma = memchr(p, ',', (size_t) (end - p));
+                size_t l = comma ? (size_t) (comma - p) : (size_t) (end - p);
+
+                if (l == nl && memcmp(p, name, nl) == 0)
+                        return true;
+                if (!comma)
+                        break;
+                p = comma + 1;
+        }
+        return false;
+}
+
+int proc_memcg_parse(const char *buf, size_t len, char **ret) {
+        const char *line;
+        size_t pos = 0, line_len;
+
+        while (next_line(buf, len, &pos, &line, &line_len)) {
+                const char *c1 = memchr(line, ':', line_len), *c2;
+
+                if (!c1)
+                        continue;
+                c2 = memchr(c1 + 1, ':', (size_t) (line + line_len - c1 - 1));
+                if (!c2 || !controllers_name(c1 + 1, (size_t) (c2 - c1 - 1), "memory"))
+                        continue;
+                *ret = escape_bytes(c2 + 1, (size_t) (line + line_len - c2 - 1), ESCAPE_BACKSLASH);
+                return *ret ? 0 : -ENOMEM;
+        }
+        /* Not on a v1 hierarchy: the memory controller, where there is
+         * one, is the unified hierarchy's. */
+        *ret = NULL;
+        for (pos = 0; next_line(buf, len, &pos, &line, &line_len);)
+                if (line_len >= 3 && memcmp(line, "0::", 3) == 0) {
+                        *ret = escape_bytes(line + 3, line_len - 3, ESCAPE_BACKSLASH);
+                        return *ret ? 0 : -ENOMEM;
+                }
+        return -ENOENT;
+}
+
 bool cgroup_matches(const char *cgroup, const char *pattern) {
         size_t pl = strlen(pattern);
         const char *p;
@@ -249,6 +292,17 @@ static int read_proc_file(pid_t pid, const char *name, char **ret, size_t *ret_s
         if (asprintf(&path, "%s/proc/%d/%s", root_prefix(), (int) pid, name) < 0)
                 return -ENOMEM;
         return read_full_file(path, ret, ret_size);
+}
+
+int proc_read_cgroup(pid_t pid, char **ret) {
+        _cleanup_free_ char *buf = NULL;
+        size_t size;
+        int r;
+
+        r = read_proc_file(pid, "cgroup", &buf, &size);
+        if (r < 0)
+                return r == -ENOENT ? -ESRCH : r;
+        return proc_cgroup_parse(buf, size, ret);
 }
 
 int proc_read_stat(pid_t pid, ProcStat *ret) {
@@ -362,6 +416,7 @@ static void target_free(ProcTarget *t) {
         if (t->pidfd >= 0)
                 close(t->pidfd);
         free(t->cgroup);
+        free(t->memcg);
 }
 
 /* Looks at one /proc entry; 1 when it became a target, 0 when not. */
@@ -385,8 +440,10 @@ static int scan_one(const Config *c, const ProcProtected *protect, pid_t pid, Pr
         if (st.rss_anon_bytes + st.vm_swap_bytes < (uint64_t) c->min_process_anon_mib * 1024 * 1024)
                 goto skip;
 
-        if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0)
+        if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0) {
                 (void) proc_cgroup_parse(cgroup_text, size, &t.cgroup);
+                (void) proc_memcg_parse(cgroup_text, size, &t.memcg);
+        }
         if (read_proc_file(pid, "ksm_stat", &ksm_text, &size) >= 0)
                 (void) proc_ksm_stat_parse(ksm_text, size, &t.ksm);
 
@@ -426,8 +483,10 @@ int proc_target_open(const Config *c, pid_t pid, ProcTarget *ret, bool *ret_kern
                 goto fail;
         if (st.kthread)
                 *ret_kernel_thread = true;
-        if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0)
+        if (read_proc_file(pid, "cgroup", &cgroup_text, &size) >= 0) {
                 (void) proc_cgroup_parse(cgroup_text, size, &t.cgroup);
+                (void) proc_memcg_parse(cgroup_text, size, &t.memcg);
+        }
         memcpy(t.comm, s.comm, sizeof(t.comm));
         t.start_time = s.start_time;
         t.rss_anon_bytes = st.rss_anon_bytes;
@@ -445,6 +504,7 @@ void proc_target_done(ProcTarget *t) {
         target_free(t);
         t->pidfd = -EBADF;
         t->cgroup = NULL;
+        t->memcg = NULL;
 }
 
 int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret) {

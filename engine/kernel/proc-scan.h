@@ -59,6 +59,16 @@ int proc_read_status(pid_t pid, ProcStatus *ret);
  * Returns a newly allocated path, escaped, or NULL with -ENOENT. */
 int proc_cgroup_parse(const char *buf, size_t len, char **ret);
 
+/* Reads /proc/PID/cgroup and extracts its path (proc_cgroup_parse());
+ * -ESRCH when the process is gone. */
+int proc_read_cgroup(pid_t pid, char **ret);
+
+/* The cgroup whose memory controller holds the process's memory, from
+ * /proc/PID/cgroup: the v1 line naming "memory" among its controllers
+ * ("4:memory:/docker/0123") where the controller runs on cgroup v1, else
+ * the v2 path. Newly allocated and escaped, or NULL with -ENOENT. */
+int proc_memcg_parse(const char *buf, size_t len, char **ret);
+
 /* Whether the cgroup path matches an exclusion: equal to it, or one of its
  * path components equals it ("sshd.service", "docker-1234.scope"), or it
  * is a prefix ending at a component boundary ("/system.slice"). */
@@ -86,6 +96,7 @@ typedef struct ProcTarget {
         uint64_t start_time;
         char comm[PROC_COMM_SIZE]; /* escaped, as everything shows it */
         char *cgroup; /* escaped */
+        char *memcg; /* escaped: its memory cgroup (proc_memcg_parse()), the v2 one or the v1 one */
         uint64_t rss_anon_bytes;
         uint64_t vm_swap_bytes;
         bool excluded; /* by name or cgroup, or protected: reported, never touched */

@@ -140,6 +140,86 @@ def case_pressure_gate():
             env.stop_engine()
 
 
+def v1_limit(mcg):
+    with open(os.path.join(mcg.path, "memory.limit_in_bytes")) as f:
+        return int(f.read())
+
+
+def case_cgroup_v1_lru():
+    """Every other page hot, the workload alone in a v1 memory cgroup (this
+    machine's memory controller is on cgroup v1): the cold pages go to swap
+    through the cgroup's LRU, page by page, and the hot ones stay without a
+    fault; the cgroup's limit is what it was, between steps and after."""
+    from workload import as_user_argv
+    exe = os.environ["WOLFRAM_WORKLOAD"]
+    check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+    with TestCgroup("v1lru") as cg, TestCgroup("v1lru", root=MEMORY_V1) as mcg:
+        limit = v1_limit(mcg)
+        # Born in the memory cgroup: its memory is charged there.
+        launcher = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
+            as_user_argv(NOBODY) + [exe]
+        with Workload(launcher, 64, content="text", seed=34, hot_percent=50, hot_pattern="interleave",
+                      hot_run_kib=4) as w:
+            cg.add(w.pid)
+            hot_pages, cold_pages = w.hot_len // w.page_size, (w.len - w.hot_len) // w.page_size
+            with Env(config=config([cg], "pressure_limit_percent=0")) as env:
+                moved, limits = 0, set()
+                for n in range(1, 6):
+                    wait_cycle(env, n, 120)
+                    limits.add(v1_limit(mcg))
+                    moved += stats(env)["LastCycle"]["CgroupReclaimBytes"]
+                    res = w.residency()
+                    if res["cold_swapped"] >= 0.9 * cold_pages:
+                        break
+                res, faults = w.residency(), w.faults()
+                check(res["cold_swapped"] >= 0.9 * cold_pages, f"cold pages not in swap after {n} cycles: {res}")
+                check(moved >= 0.5 * (w.len - w.hot_len), f"the cgroup's LRU moved {moved} bytes")
+                check(res["hot_present"] >= 0.99 * hot_pages, f"hot pages not in RAM: {res}")
+                check(faults["hot_majflt"] <= 0.01 * hot_pages,
+                      f"{faults['hot_majflt']} hot major faults, {hot_pages} hot pages")
+                check(limits == {limit} and v1_limit(mcg) == limit,
+                      f"the cgroup's limit changed: {limit} -> {limits}, {v1_limit(mcg)}")
+                check(not os.path.exists(os.path.join(env.runtime_dir, "memcg-limit")),
+                      "the record of a lowered limit was left behind")
+                if stats(env)["LastCycle"]["CgroupReclaimBytes"] > 0:
+                    status = env.ctl("status", check_rc=0).stdout
+                    check("by the LRU of 1 cgroups" in status, f"status:\n{status}")
+                check(w.verify()["ok"], "checksum changed")
+                print(f"{cold_pages} cold pages: {res['cold_swapped']} in swap after {n} cycles "
+                      f"({moved // MIB} MiB through the LRU); {hot_pages} hot pages: {res['hot_present']} "
+                      f"in RAM, {faults['hot_majflt']} major faults")
+                env.stop_engine()
+
+
+def case_cgroup_v1_restore():
+    """An engine that died while a v1 cgroup's limit was lowered for a step
+    left the record of it: the next start sets the limit back and removes
+    the record; a record that is not one changes nothing and stays."""
+    check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+    with TestCgroup("v1restore", root=MEMORY_V1, files={"memory.limit_in_bytes": 48 * MIB}) as mcg:
+        with Env(engine=False) as env:
+            record = os.path.join(env.runtime_dir, "memcg-limit")
+            with open(record, "w") as f:
+                f.write(f"{512 * MIB}\n{mcg.name}")
+            env.start_engine()
+            wait_for(lambda: not os.path.exists(record), 20, "the record removed")
+            check(v1_limit(mcg) == 512 * MIB, f"the limit was not set back: {v1_limit(mcg)}")
+            check("Set back a cgroup's memory.limit_in_bytes" in env.read_log(), env.read_log())
+            env.stop_engine()
+        with open(os.path.join(mcg.path, "memory.limit_in_bytes"), "w") as f:
+            f.write(str(48 * MIB))
+        with Env(engine=False) as env:
+            record = os.path.join(env.runtime_dir, "memcg-limit")
+            with open(record, "w") as f:
+                f.write(f"{512 * MIB}\n{mcg.name}/../..")
+            env.start_engine()
+            wait_for(lambda: "Failed to set back the cgroup limit" in env.read_log(), 20, "the warning")
+            check(os.path.exists(record), "a bad record was removed")
+            check(v1_limit(mcg) == 48 * MIB, f"a bad record changed the limit: {v1_limit(mcg)}")
+            env.stop_engine()
+        print("a lowered limit set back at start (48 -> 512 MiB); a bad record kept, nothing changed")
+
+
 def case_reload_cycle_timer():
     """A reload to a shorter cycle_secs takes effect at once: the next cycle
     comes within the new interval, not after the old one (300 s)."""

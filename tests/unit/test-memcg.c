@@ -165,7 +165,11 @@ static void remove_tree(void) {
 }
 
 static ProcTarget target(pid_t pid, const char *cgroup, bool excluded) {
-        return (ProcTarget){ .pid = pid, .pidfd = -1, .cgroup = (char *) cgroup, .excluded = excluded };
+        return (ProcTarget){ .pid = pid,
+                             .pidfd = -1,
+                             .cgroup = (char *) cgroup,
+                             .memcg = (char *) cgroup,
+                             .excluded = excluded };
 }
 
 static void test_eligible(void) {
@@ -185,7 +189,7 @@ static void test_eligible(void) {
         const char *why = NULL;
 
         make_tree();
-        ASSERT_TRUE(memcg_unified());
+        ASSERT_EQ_INT(memcg_hierarchy(), MEMCG_V2);
         ASSERT_EQ_INT(lru_cgroup_eligible("/system.slice/cache.service", "/system.slice/cache.service",
                                           &scan, &c, &protected, &why),
                       1);
@@ -261,10 +265,10 @@ static void test_files(void) {
         free(pids);
         ASSERT_OK(memcg_read_stat("/system.slice/cache.service", &s));
         ASSERT_EQ_U64(s.workingset_refault_anon, 2481);
-        ASSERT_OK(memcg_read_bytes("/system.slice/cache.service", "memory.swap.current", &v));
+        ASSERT_OK(memcg_read_swap("/system.slice/cache.service", &v));
         ASSERT_EQ_U64(v, 0);
         /* The step is written as a plain number of bytes. */
-        ASSERT_OK(memcg_reclaim("/system.slice/cache.service", 3355443));
+        ASSERT_OK(memcg_reclaim("/system.slice/cache.service", 3355443, NULL));
         snprintf(path, sizeof(path), "%s/sys/fs/cgroup/system.slice/cache.service/memory.reclaim", root);
         ASSERT_OK(read_full_file(path, &text, &size));
         ASSERT_STREQ(text, "3355443");
@@ -273,7 +277,7 @@ static void test_files(void) {
         ASSERT_ERRNO(memcg_has_reclaim("system.slice"), -EINVAL);
         ASSERT_ERRNO(memcg_has_reclaim("/system.slice/../../../etc"), -EINVAL);
         ASSERT_ERRNO(memcg_has_reclaim("/system.slice/.."), -EINVAL);
-        ASSERT_ERRNO(memcg_reclaim("/./system.slice", 4096), -EINVAL);
+        ASSERT_ERRNO(memcg_reclaim("/./system.slice", 4096, NULL), -EINVAL);
         ASSERT_EQ_INT(memcg_has_reclaim("/system.slice/..hidden.service"), 0);
         ASSERT_EQ_INT(memcg_has_reclaim("/no.slice/none.service"), 0);
         /* A bad cgroup.procs is refused whole. */
@@ -286,7 +290,151 @@ static void test_not_unified(void) {
         make_tree();
         /* cgroup v1 (or hybrid): memory is not among the unified controllers. */
         put("/sys/fs/cgroup/cgroup.controllers", "cpu io pids\n");
-        ASSERT_FALSE(memcg_unified());
+        ASSERT_EQ_INT(memcg_hierarchy(), MEMCG_NONE);
+        remove_tree();
+}
+
+/* memory.stat of a v1 cgroup as 6.18 prints it, cut. */
+static const char stat_v1_text[] = "cache 4096\n"
+                                   "rss 104857600\n"
+                                   "rss_huge 0\n"
+                                   "workingset_refault_anon 12\n"
+                                   "workingset_refault_file 3\n"
+                                   "swap 8192\n"
+                                   "total_cache 4096\n"
+                                   "total_rss 104857600\n"
+                                   "total_swap 8192\n";
+
+static void test_stat_v1(void) {
+        MemcgStat s;
+
+        ASSERT_OK(memcg_stat_parse(stat_v1_text, strlen(stat_v1_text), &s));
+        ASSERT_EQ_U64(s.anon, 104857600);
+        ASSERT_EQ_U64(s.file, 4096);
+        ASSERT_EQ_U64(s.swap, 8192);
+        ASSERT_EQ_U64(s.workingset_refault_anon, 12);
+        ASSERT_EQ_U64(s.workingset_refault_file, 3);
+}
+
+static void test_proc_memcg(void) {
+        static const char hybrid[] = "9:name=systemd:/\n"
+                                     "4:memory:/docker/0123abc\n"
+                                     "2:cpu,cpuacct:/docker/0123abc\n"
+                                     "0::/\n";
+        static const char joined[] = "5:memory,hugetlb:/machine.slice\n0::/\n";
+        static const char unified[] = "0::/system.slice/redis-server.service\n";
+        static const char near[] = "3:memoryx:/a\n2:xmemory:/b\n";
+        char *p = NULL;
+
+        ASSERT_OK(proc_memcg_parse(hybrid, strlen(hybrid), &p));
+        ASSERT_STREQ(p, "/docker/0123abc");
+        free(p);
+        ASSERT_OK(proc_memcg_parse(joined, strlen(joined), &p));
+        ASSERT_STREQ(p, "/machine.slice");
+        free(p);
+        ASSERT_OK(proc_memcg_parse(unified, strlen(unified), &p));
+        ASSERT_STREQ(p, "/system.slice/redis-server.service");
+        free(p);
+        ASSERT_ERRNO(proc_memcg_parse(near, strlen(near), &p), -ENOENT);
+        ASSERT_NULL(p);
+}
+
+static void put_v1_cgroup(const char *path, const char *procs, const char *usage) {
+        char rel[256];
+
+        snprintf(rel, sizeof(rel), "/sys/fs/cgroup/memory%s/memory.limit_in_bytes", path);
+        put(rel, "9223372036854771712\n");
+        snprintf(rel, sizeof(rel), "/sys/fs/cgroup/memory%s/memory.usage_in_bytes", path);
+        put(rel, usage);
+        snprintf(rel, sizeof(rel), "/sys/fs/cgroup/memory%s/memory.memsw.usage_in_bytes", path);
+        put(rel, usage);
+        snprintf(rel, sizeof(rel), "/sys/fs/cgroup/memory%s/memory.stat", path);
+        put(rel, stat_v1_text);
+        snprintf(rel, sizeof(rel), "/sys/fs/cgroup/memory%s/cgroup.procs", path);
+        put(rel, procs);
+}
+
+static void read_text(const char *rel, char **ret) {
+        char path[512];
+        size_t size;
+
+        snprintf(path, sizeof(path), "%s%s", root, rel);
+        ASSERT_OK(read_full_file(path, ret, &size));
+}
+
+static void test_v1(void) {
+        char pending[512], *text = NULL;
+        uint64_t v;
+        ProcTarget targets[] = { target(7000, "/docker/0123", false), target(8000, "/docker/4567", false) };
+        ProcScan scan = { .targets = targets, .n_targets = 2 };
+        char *cgroups[] = { (char *) "backup.service" };
+        Config c = { .excluded_cgroups = cgroups, .n_excluded_cgroups = 1 };
+        ProcProtected protected = { .self = 1234 };
+        const char *why = NULL;
+
+        make_tree();
+        /* Hybrid: the unified hierarchy has no memory; v1's has. */
+        put("/sys/fs/cgroup/cgroup.controllers", "cpu io pids\n");
+        put("/sys/fs/cgroup/memory/memory.usage_in_bytes", "2147483648\n");
+        put("/sys/fs/cgroup/memory/memory.limit_in_bytes", "9223372036854771712\n");
+        put_v1_cgroup("/docker/0123", "7000\n7001\n", "104857600\n");
+        put_process(7000, "worker");
+        put_process(7001, "helper");
+        /* A small process of another cgroup (v2 path) that is excluded. */
+        put_v1_cgroup("/docker/4567", "8000\n8001\n", "104857600\n");
+        put_process(8000, "worker");
+        put_process(8001, "agent");
+        put("/proc/8001/cgroup", "4:memory:/docker/4567\n1:name=systemd:/system.slice/backup.service\n"
+                                 "0::/system.slice/backup.service\n");
+        ASSERT_EQ_INT(memcg_hierarchy(), MEMCG_V1);
+        ASSERT_STREQ(memcg_reclaim_file(), "memory.limit_in_bytes");
+        ASSERT_EQ_INT(memcg_has_reclaim("/docker/0123"), 1);
+        ASSERT_EQ_INT(memcg_has_reclaim("/"), 0);
+        ASSERT_EQ_INT(memcg_has_reclaim("/docker/none"), 0);
+        ASSERT_OK(memcg_read_current("/docker/0123", &v));
+        ASSERT_EQ_U64(v, 104857600);
+        ASSERT_OK(memcg_read_swap("/docker/0123", &v));
+        ASSERT_EQ_U64(v, 8192);
+
+        ASSERT_EQ_INT(lru_cgroup_eligible("/docker/0123", "/docker/0123", &scan, &c, &protected, &why), 1);
+        ASSERT_EQ_INT(lru_cgroup_eligible("/docker/4567", "/docker/4567", &scan, &c, &protected, &why), 0);
+        ASSERT_STREQ(why, "it holds an excluded process");
+
+        /* A step lowers the limit by its size and sets it back; the
+         * record of it is gone afterwards. */
+        snprintf(pending, sizeof(pending), "%s/memcg-limit", root);
+        ASSERT_OK(memcg_reclaim("/docker/0123", UINT64_C(4) << 20, pending));
+        read_text("/sys/fs/cgroup/memory/docker/0123/memory.limit_in_bytes", &text);
+        ASSERT_STREQ(text, "9223372036854771712");
+        free(text);
+        ASSERT_TRUE(access(pending, F_OK) < 0);
+        /* Nothing to take below its usage. */
+        ASSERT_ERRNO(memcg_reclaim("/docker/0123", 104857600, pending), -EAGAIN);
+        ASSERT_ERRNO(memcg_reclaim("/docker/../..", 4096, pending), -EINVAL);
+
+        /* An engine that died between the two writes: the next start sets
+         * the recorded limit back. */
+        put("/memcg-limit", "536870912\n/docker/0123");
+        put("/sys/fs/cgroup/memory/docker/0123/memory.limit_in_bytes", "100663296\n");
+        ASSERT_EQ_INT(memcg_restore_pending(pending), 1);
+        read_text("/sys/fs/cgroup/memory/docker/0123/memory.limit_in_bytes", &text);
+        ASSERT_STREQ(text, "536870912");
+        free(text);
+        ASSERT_TRUE(access(pending, F_OK) < 0);
+        ASSERT_EQ_INT(memcg_restore_pending(pending), 0);
+        /* Its cgroup gone since: nothing to set back, the record goes. */
+        put("/memcg-limit", "536870912\n/docker/gone");
+        ASSERT_EQ_INT(memcg_restore_pending(pending), 0);
+        ASSERT_TRUE(access(pending, F_OK) < 0);
+        /* A record that is not one is kept, and changes nothing. */
+        put("/memcg-limit", "lots\n/docker/0123");
+        ASSERT_ERRNO(memcg_restore_pending(pending), -EBADMSG);
+        put("/memcg-limit", "4096\n/docker/../../etc");
+        ASSERT_ERRNO(memcg_restore_pending(pending), -EINVAL);
+        ASSERT_TRUE(access(pending, F_OK) >= 0);
+        read_text("/sys/fs/cgroup/memory/docker/0123/memory.limit_in_bytes", &text);
+        ASSERT_STREQ(text, "536870912");
+        free(text);
         remove_tree();
 }
 
@@ -300,6 +448,9 @@ int main(int argc, char *argv[]) {
                 { .name = "eligible", .func = test_eligible },
                 { .name = "files", .func = test_files },
                 { .name = "not-unified", .func = test_not_unified },
+                { .name = "stat-v1", .func = test_stat_v1 },
+                { .name = "proc-memcg", .func = test_proc_memcg },
+                { .name = "v1", .func = test_v1 },
         };
 
         return test_main(cases, sizeof(cases) / sizeof(cases[0]), argc, argv);
