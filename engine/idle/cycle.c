@@ -446,11 +446,16 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                                : region->resident_bytes
                                        ? (double) region->idle_bytes / (double) region->resident_bytes
                                        : 0.0;
-                unsigned streak = policy_next_streak(&job->policy, share, before ? before->streak : 0);
+                /* Its streak while it was mixed counted what went to swap
+                 * as idle; read as idle whole, it starts again, so that one
+                 * cycle's reading does not take its hot pages with it. */
+                unsigned streak = policy_next_streak(
+                        &job->policy, share, before && (!before->mixed || mixed) ? before->streak : 0);
                 PolicyAction action = policy_decide(&job->policy, share, streak);
                 uint64_t bytes = 0;
 
                 rr->streak = streak;
+                rr->mixed = mixed;
                 resident += region->resident_bytes;
                 idle += region->idle_bytes;
                 if (streak > rec->cycles_idle)

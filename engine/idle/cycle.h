@@ -20,6 +20,7 @@
 typedef struct RegionRecord {
         uint64_t start, end;
         unsigned streak; /* consecutive cycles idle enough to page out */
+        bool mixed; /* hot pages among idle ones, left to its cgroup's LRU (lru.h) */
         PageMemory memory; /* what the engine paged out and what came back */
         CompressSegment *segments; /* how each COMPRESS_SEGMENT_PAGES compress; NULL: never probed */
         size_t n_segments;

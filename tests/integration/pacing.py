@@ -145,21 +145,25 @@ def v1_limit(mcg):
         return int(f.read())
 
 
+def interleaved_in(mcg, seed):
+    """An interleaved 64 MiB workload owned by nobody, born in the v1 memory
+    cgroup mcg (its memory charged there from the first page)."""
+    from workload import as_user_argv
+    launcher = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
+        as_user_argv(NOBODY) + [os.environ["WOLFRAM_WORKLOAD"]]
+    return Workload(launcher, 64, content="text", seed=seed, hot_percent=50, hot_pattern="interleave",
+                    hot_run_kib=4)
+
+
 def case_cgroup_v1_lru():
     """Every other page hot, the workload alone in a v1 memory cgroup (this
     machine's memory controller is on cgroup v1): the cold pages go to swap
     through the cgroup's LRU, page by page, and the hot ones stay without a
     fault; the cgroup's limit is what it was, between steps and after."""
-    from workload import as_user_argv
-    exe = os.environ["WOLFRAM_WORKLOAD"]
     check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
     with TestCgroup("v1lru") as cg, TestCgroup("v1lru", root=MEMORY_V1) as mcg:
         limit = v1_limit(mcg)
-        # Born in the memory cgroup: its memory is charged there.
-        launcher = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
-            as_user_argv(NOBODY) + [exe]
-        with Workload(launcher, 64, content="text", seed=34, hot_percent=50, hot_pattern="interleave",
-                      hot_run_kib=4) as w:
+        with interleaved_in(mcg, 34) as w:
             cg.add(w.pid)
             hot_pages, cold_pages = w.hot_len // w.page_size, (w.len - w.hot_len) // w.page_size
             with Env(config=config([cg], "pressure_limit_percent=0")) as env:
@@ -188,6 +192,50 @@ def case_cgroup_v1_lru():
                 print(f"{cold_pages} cold pages: {res['cold_swapped']} in swap after {n} cycles "
                       f"({moved // MIB} MiB through the LRU); {hot_pages} hot pages: {res['hot_present']} "
                       f"in RAM, {faults['hot_majflt']} major faults")
+                env.stop_engine()
+
+
+def case_cgroup_v1_lru_stopped():
+    """The same workload, its cold pages moved through its cgroup's LRU,
+    is stopped (SIGSTOP) through one cycle: that cycle reads its hot pages
+    as idle, but one reading is not enough (pageout_after_cycles=2) even
+    though the region had been idle enough for cycles while it was mixed:
+    it pages nothing out, and resumed, the hot pages are still in RAM."""
+    import signal
+    check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+    with TestCgroup("v1stop") as cg, TestCgroup("v1stop", root=MEMORY_V1) as mcg:
+        with interleaved_in(mcg, 35) as w:
+            cg.add(w.pid)
+            hot_pages, cold_pages = w.hot_len // w.page_size, (w.len - w.hot_len) // w.page_size
+            conf = config([cg], "pressure_limit_percent=0").replace("pageout_after_cycles=1",
+                                                                    "pageout_after_cycles=2")
+            with Env(config=conf) as env:
+                wait_cycle(env, 3, 120)
+                res = w.residency()
+                check(res["cold_swapped"] >= 0.9 * cold_pages, f"cold pages not in swap after 3 cycles: {res}")
+                before = w.faults()["hot_majflt"]
+                n = env.get_property("CycleCount")
+                os.kill(w.pid, signal.SIGSTOP)
+                try:
+                    wait_cycle(env, n + 1, 60)
+                    stopped_cycle = stats(env)["LastCycle"]
+                finally:
+                    os.kill(w.pid, signal.SIGCONT)
+                wait_cycle(env, n + 3, 60)
+                res, faults = w.residency(), w.faults()
+                check(res["hot_present"] >= 0.99 * hot_pages, f"hot pages left RAM after the stop: {res}")
+                check(stopped_cycle["PagedOutBytes"] < w.hot_len // 4,
+                      f"the stopped cycle paged out {stopped_cycle['PagedOutBytes']} bytes")
+                # Paged out whole, every hot page would come back (100%); a
+                # small LRU step after the resume may take a few that were
+                # not read again yet (the residual run, see the note).
+                check(faults["hot_majflt"] - before <= 0.1 * hot_pages,
+                      f"{faults['hot_majflt'] - before} hot major faults after one stopped cycle, {hot_pages} hot pages")
+                check(w.verify()["ok"], "checksum changed")
+                print(f"stopped through cycle {n + 1} (paged out {stopped_cycle['PagedOutBytes'] // MIB} MiB, "
+                      f"made cold {stopped_cycle['ColdBytes'] // MIB} MiB): {res['hot_present']} of {hot_pages} "
+                      f"hot pages in RAM after, {faults['hot_majflt'] - before} major faults since the stop "
+                      f"({before} before it, while the LRU moved the cold pages)")
                 env.stop_engine()
 
 
