@@ -242,12 +242,15 @@ static int memcg1_reclaim(const char *path, uint64_t bytes, const char *pending)
         if (r < 0)
                 return r;
         /* The kernel reclaims down to it within the write, or says EBUSY
-         * when it cannot (the limit is then unchanged); set back at once. */
+         * when it cannot. A write that failed left the limit as it was;
+         * one that took is set back at once. */
         r = write_u64(limit_path, usage - bytes);
-        restored = write_u64(limit_path, limit);
-        if (restored < 0)
-                /* The record stays: the next start sets it back. */
-                return restored;
+        if (r >= 0) {
+                restored = write_u64(limit_path, limit);
+                if (restored < 0)
+                        /* The record stays: the next start sets it back. */
+                        return restored;
+        }
         if (pending)
                 (void) unlink(pending);
         return r == -EBUSY ? -EAGAIN : r;
