@@ -119,13 +119,36 @@ def measure(w, t0, seconds, extra):
     return row
 
 
+def variant_tag(variant):
+    """"wolfram, memcg" -> "wolfram-memcg": the variant's part of its cgroups' names."""
+    return variant.split()[0].lower().strip(",") + ("-memcg" if variant.endswith("memcg") else "")
+
+
+def memory_cgroup(stack, name):
+    """A v1 memory cgroup of the row's own, removed with 'stack'."""
+    check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+    return stack.enter_context(TestCgroup(name, root=MEMORY_V1))
+
+
+def engine_config(cg):
+    """The engine of the wolfram rows: refs, 10 s cycles, pageout from 40% idle after one cycle."""
+    return ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\nidle_backend=refs\n"
+            "pageout_threshold=0.4\ncold_threshold=0.3\npageout_after_cycles=1\npressure_limit_percent=1\n"
+            f"[KSM]\nenabled=no\n[Exclude]\nonly_cgroups={cg.name}\n")
+
+
+def engine_cpu_s(env):
+    with open(f"/proc/{env.procs['wolframd'].pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def refaults_run(exe, variant, size, zram_swap, algorithm):
-    tag = variant.split()[0].lower().strip(",") + ("-memcg" if variant.endswith("memcg") else "")
+    tag = variant_tag(variant)
     with TestCgroup(f"bench-refault-{tag}") as cg, contextlib.ExitStack() as stack:
         argv, user = exe, "nobody"
         if variant.endswith("memcg"):
-            check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
-            mcg = stack.enter_context(TestCgroup(f"bench-refault-{tag}", root=MEMORY_V1))
+            mcg = memory_cgroup(stack, f"bench-refault-{tag}")
             # Born there: its memory is charged to that cgroup from the first page.
             argv = ["sh", "-c", f'echo $$ > {mcg.path}/cgroup.procs && exec "$@"', "sh"] + \
                 as_user_argv("nobody") + [exe]
@@ -136,17 +159,10 @@ def refaults_run(exe, variant, size, zram_swap, algorithm):
             cg.add(w.pid)
             t0, out0 = time.monotonic(), pswpout()
             if variant.startswith("wolfram"):
-                config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\nidle_backend=refs\n"
-                          "pageout_threshold=0.4\ncold_threshold=0.3\npageout_after_cycles=1\n"
-                          "pressure_limit_percent=1\n"
-                          f"[KSM]\nenabled=no\n[Exclude]\nonly_cgroups={cg.name}\n")
-                with Env(config=config) as env:
+                with Env(config=engine_config(cg)) as env:
                     row = measure(w, t0, size["refault_secs"], {})
                     row["refaulted_bytes"] = env.get_property("TotalRefaultedBytes")
-                    row["engine_cpu_s"] = 0.0
-                    with open(f"/proc/{env.procs['wolframd'].pid}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                    row["engine_cpu_s"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+                    row["engine_cpu_s"] = engine_cpu_s(env)
                     env.stop_engine()
             else:
                 with Env(engine=False), zram_swap(8 * 1024 * MIB, algorithm):
@@ -242,17 +258,14 @@ class InBoth:
 
 
 def redis_run(variant, size, zram_swap, algorithm):
-    tag = variant.split()[0].lower().strip(",") + ("-memcg" if variant.endswith("memcg") else "")
+    tag = variant_tag(variant)
     with TestCgroup(f"bench-redis-{tag}") as cg, contextlib.ExitStack() as stack:
         where = cg
         if variant.endswith("memcg"):
-            check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
-            where = InBoth(cg, stack.enter_context(TestCgroup(f"bench-redis-{tag}", root=MEMORY_V1)))
+            where = InBoth(cg, memory_cgroup(stack, f"bench-redis-{tag}"))
         redis = stack.enter_context(Redis(where, size["redis_skew_mib"]))
         info = redis.load()
         hot = redis_hot_keys(info["keys"])
-        # Warm: every hot key read before the window.
-        redis.hot_keys = len(hot)
         pid = redis.pids()[0]
         cold_bytes = (info["keys"] - len(hot)) * 1024
         with SkewedReader(redis, hot) as reader:
@@ -262,11 +275,7 @@ def redis_run(variant, size, zram_swap, algorithm):
             row = {}
             with contextlib.ExitStack() as tool:
                 if variant.startswith("wolfram"):
-                    config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\n"
-                              "idle_backend=refs\npageout_threshold=0.4\ncold_threshold=0.3\n"
-                              "pageout_after_cycles=1\npressure_limit_percent=1\n"
-                              f"[KSM]\nenabled=no\n[Exclude]\nonly_cgroups={cg.name}\n")
-                    env = tool.enter_context(Env(config=config))
+                    env = tool.enter_context(Env(config=engine_config(cg)))
                 else:
                     tool.enter_context(Env(engine=False))
                     tool.enter_context(zram_swap(8 * 1024 * MIB, algorithm))
@@ -278,11 +287,8 @@ def redis_run(variant, size, zram_swap, algorithm):
                 faults = redis.major_faults() - flt0
                 swap = redis.swap_bytes()
                 if variant.startswith("wolfram"):
-                    row["engine_cpu_s"] = 0.0
-                    with open(f"/proc/{env.procs['wolframd'].pid}/stat") as f:
-                        fields = f.read().rsplit(")", 1)[1].split()
-                    row["engine_cpu_s"] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-                    row["lru_bytes"] = env.get_property("TotalPagedOutBytes")
+                    row["engine_cpu_s"] = engine_cpu_s(env)
+                    row["paged_out_bytes"] = env.get_property("TotalPagedOutBytes")
                     env.stop_engine()
                 elif variant.startswith("LRU"):
                     row.update(steps=senpai.steps, steps_skipped=senpai.skipped)

@@ -91,7 +91,7 @@ static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const Cgro
                 bool over;
 
                 (void) memcg_read_current(g->path, &current);
-                (void) memcg_read_swap(g->path, &swap);
+                (void) memcg_read_swap(g->path, &st, &swap);
                 over = pacing_over_budget(&job->pacing, pages * page_size, current + swap,
                                           now - prev->looked_usec);
                 rec->pace = pacing_next(prev->pace, over);
@@ -229,14 +229,16 @@ static void lru_measure(LruRun *runs, size_t n_runs, size_t page_size) {
                 LruRun *run = &runs[i];
                 uint64_t swap, back;
                 MemcgStat st;
+                bool have_stat;
 
                 if (run->steps == 0)
                         continue;
-                if (memcg_read_swap(run->cgroup->path, &swap) >= 0)
+                /* A run still going reads memory.stat for its refaults; on
+                 * cgroup v1 its swap is there too. */
+                have_stat = run->active && memcg_read_stat(run->cgroup->path, &st) >= 0;
+                if (memcg_read_swap(run->cgroup->path, have_stat ? &st : NULL, &swap) >= 0)
                         run->moved_bytes = swap > run->swap_start ? swap - run->swap_start : 0;
-                if (!run->active)
-                        continue;
-                if (memcg_read_stat(run->cgroup->path, &st) < 0)
+                if (!have_stat)
                         continue;
                 back = refaults_of(&st) > run->step_refaults ? refaults_of(&st) - run->step_refaults : 0;
                 run->refaults += back;
@@ -314,7 +316,7 @@ void cycle_lru_run(CycleJob *job) {
                                            .record = job->table.n_cgroups - 1,
                                            .active = true,
                                            .target_bytes = lru_target_bytes(g->budget_bytes) };
-                (void) memcg_read_swap(g->path, &runs[n_runs - 1].swap_start);
+                (void) memcg_read_swap(g->path, NULL, &runs[n_runs - 1].swap_start);
         }
         if (n_runs == 0)
                 return;

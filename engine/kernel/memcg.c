@@ -183,7 +183,7 @@ int memcg_read_current(const char *path, uint64_t *ret) {
         return memcg_read_u64(v1, path, v1 ? "memory.usage_in_bytes" : "memory.current", ret);
 }
 
-int memcg_read_swap(const char *path, uint64_t *ret) {
+int memcg_read_swap(const char *path, const MemcgStat *known, uint64_t *ret) {
         _cleanup_free_ char *p = NULL;
         MemcgStat st;
         int r;
@@ -196,10 +196,13 @@ int memcg_read_swap(const char *path, uint64_t *ret) {
                 return r;
         if (access(p, F_OK) < 0)
                 return -ENODATA;
-        r = memcg_read_stat(path, &st);
-        if (r < 0)
-                return r;
-        *ret = st.swap;
+        if (!known) {
+                r = memcg_read_stat(path, &st);
+                if (r < 0)
+                        return r;
+                known = &st;
+        }
+        *ret = known->swap;
         return 0;
 }
 

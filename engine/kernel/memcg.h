@@ -71,8 +71,9 @@ int memcg_read_stat(const char *path, MemcgStat *ret);
 int memcg_read_current(const char *path, uint64_t *ret);
 
 /* Its memory in swap: memory.swap.current (v2), memory.stat's swap (v1,
- * with swap accounting; -ENODATA without). */
-int memcg_read_swap(const char *path, uint64_t *ret);
+ * with swap accounting; -ENODATA without), taken from 'known' where the
+ * caller has just read memory.stat (may be NULL). */
+int memcg_read_swap(const char *path, const MemcgStat *known, uint64_t *ret);
 
 /* Asks the kernel to reclaim 'bytes' from the cgroup. 0, or -EAGAIN when
  * it found less than that to take (v2: it took what it could; v1: it

@@ -265,7 +265,7 @@ static void test_files(void) {
         free(pids);
         ASSERT_OK(memcg_read_stat("/system.slice/cache.service", &s));
         ASSERT_EQ_U64(s.workingset_refault_anon, 2481);
-        ASSERT_OK(memcg_read_swap("/system.slice/cache.service", &v));
+        ASSERT_OK(memcg_read_swap("/system.slice/cache.service", NULL, &v));
         ASSERT_EQ_U64(v, 0);
         /* The step is written as a plain number of bytes. */
         ASSERT_OK(memcg_reclaim("/system.slice/cache.service", 3355443, NULL));
@@ -323,6 +323,7 @@ static void test_proc_memcg(void) {
                                      "0::/\n";
         static const char joined[] = "5:memory,hugetlb:/machine.slice\n0::/\n";
         static const char unified[] = "0::/system.slice/redis-server.service\n";
+        static const char odd[] = "4:memory:/docker/odd\xff dir\\x\n0::/\n";
         static const char near[] = "3:memoryx:/a\n2:xmemory:/b\n";
         char *p = NULL;
 
@@ -334,6 +335,10 @@ static void test_proc_memcg(void) {
         free(p);
         ASSERT_OK(proc_memcg_parse(unified, strlen(unified), &p));
         ASSERT_STREQ(p, "/system.slice/redis-server.service");
+        free(p);
+        /* Odd bytes in a container's name, escaped as every cgroup path is. */
+        ASSERT_OK(proc_memcg_parse(odd, strlen(odd), &p));
+        ASSERT_STREQ(p, "/docker/odd\\xff dir\\\\x");
         free(p);
         ASSERT_ERRNO(proc_memcg_parse(near, strlen(near), &p), -ENOENT);
         ASSERT_NULL(p);
@@ -364,6 +369,7 @@ static void read_text(const char *rel, char **ret) {
 
 static void test_v1(void) {
         char pending[512], *text = NULL;
+        MemcgStat known = { .swap = 12288 };
         uint64_t v;
         ProcTarget targets[] = { target(7000, "/docker/0123", false), target(8000, "/docker/4567", false) };
         ProcScan scan = { .targets = targets, .n_targets = 2 };
@@ -393,8 +399,11 @@ static void test_v1(void) {
         ASSERT_EQ_INT(memcg_has_reclaim("/docker/none"), 0);
         ASSERT_OK(memcg_read_current("/docker/0123", &v));
         ASSERT_EQ_U64(v, 104857600);
-        ASSERT_OK(memcg_read_swap("/docker/0123", &v));
+        ASSERT_OK(memcg_read_swap("/docker/0123", NULL, &v));
         ASSERT_EQ_U64(v, 8192);
+        /* From a memory.stat the caller has read already. */
+        ASSERT_OK(memcg_read_swap("/docker/0123", &known, &v));
+        ASSERT_EQ_U64(v, 12288);
 
         ASSERT_EQ_INT(lru_cgroup_eligible("/docker/0123", "/docker/0123", &scan, &c, &protected, &why), 1);
         ASSERT_EQ_INT(lru_cgroup_eligible("/docker/4567", "/docker/4567", &scan, &c, &protected, &why), 0);
