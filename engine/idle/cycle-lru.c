@@ -73,9 +73,10 @@ static uint64_t processes_refaulted(const CycleJob *job, const char *shown) {
 /* The cgroup's refaults since the engine last looked: they count as its
  * pageouts' refaults (less what its processes' records counted already)
  * and pace its reclaim as a process's pace its pageouts. Returns the
- * record, or NULL when the cgroup cannot be read. */
+ * record, with its anonymous memory in *ret_anon, or NULL when the cgroup
+ * cannot be read. */
 static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const CgroupRecord *prev,
-                                   size_t page_size, uint64_t now) {
+                                   size_t page_size, uint64_t now, uint64_t *ret_anon) {
         MemcgStat st;
         CgroupRecord *rec;
         uint64_t current = 0, swap = 0, counted;
@@ -101,6 +102,7 @@ static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const Cgro
         }
         rec->refault_pages = refaults_of(&st);
         rec->looked_usec = now;
+        *ret_anon = st.anon;
         return rec;
 }
 
@@ -290,6 +292,7 @@ void cycle_lru_run(CycleJob *job) {
                 const LruCgroup *g = &job->lru_plan.cgroups[i];
                 const CgroupRecord *prev = previous_cgroup(job->previous, g->path);
                 CgroupRecord *rec;
+                uint64_t anon = 0;
 
                 if (prev && prev->refused) {
                         CgroupRecord *kept = cgroup_record_append(&job->table, g->path);
@@ -300,7 +303,7 @@ void cycle_lru_run(CycleJob *job) {
                 }
                 if (!g->eligible || (!prev && g->budget_bytes < LRU_MIN_BYTES))
                         continue;
-                rec = cgroup_settle(job, g, prev, page_size, now);
+                rec = cgroup_settle(job, g, prev, page_size, now, &anon);
                 if (!rec || g->budget_bytes < LRU_MIN_BYTES)
                         continue;
                 if (rec->pace.hold_cycles > 0 || job->stats.hold_reason[0]) {
@@ -315,7 +318,7 @@ void cycle_lru_run(CycleJob *job) {
                 runs[n_runs++] = (LruRun){ .cgroup = g,
                                            .record = job->table.n_cgroups - 1,
                                            .active = true,
-                                           .target_bytes = lru_target_bytes(g->budget_bytes) };
+                                           .target_bytes = lru_target_bytes(g->budget_bytes, anon) };
                 (void) memcg_read_swap(g->path, NULL, &runs[n_runs - 1].swap_start);
         }
         if (n_runs == 0)

@@ -47,13 +47,6 @@ LruCgroup *lru_plan_find(const LruPlan *plan, const char *shown) {
         return NULL;
 }
 
-static const ProcTarget *scan_find(const ProcScan *scan, pid_t pid) {
-        for (size_t i = 0; i < scan->n_targets; i++)
-                if (scan->targets[i].pid == pid)
-                        return &scan->targets[i];
-        return NULL;
-}
-
 /* Whether a process the scan passed over is excluded, by its name or by
  * its cgroup: 'memcg' where that is its cgroup too (v2), else the one its
  * /proc/PID/cgroup names. 1, 0, or a negative errno. */
@@ -91,7 +84,7 @@ int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *sca
         if (r < 0)
                 return r;
         for (size_t i = 0; i < n; i++) {
-                const ProcTarget *t = scan_find(scan, pids[i]);
+                const ProcTarget *t = proc_scan_find(scan, pids[i]);
                 ProcStat st;
 
                 if (t) {
@@ -178,7 +171,9 @@ int lru_plan_build(LruPlan *plan, const ProcScan *scan, const Config *c, const P
         return 0;
 }
 
-uint64_t lru_target_bytes(uint64_t budget) {
+uint64_t lru_target_bytes(uint64_t budget, uint64_t anon) {
+        if (budget < anon / LRU_TAIL_FRACTION)
+                return budget / 2;
         return budget / 10 * 9;
 }
 

@@ -74,12 +74,19 @@ void lru_plan_done(LruPlan *plan);
 int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *scan, const Config *c,
                         const ProcProtected *protected, const char **ret_why);
 
-/* What one cycle asks a cgroup's LRU for, of its idle amount: 9/10. The
- * LRU keeps a page used since it last looked; but asked for more than is
- * cold, it looks at the same pages again within one request, and a hot
- * page read less often than that goes. The rest waits for the next cycle,
- * which asks for 9/10 of what is idle then. */
-uint64_t lru_target_bytes(uint64_t budget);
+/* What one cycle asks a cgroup of 'anon' bytes of anonymous memory for,
+ * of its idle amount 'budget': 9/10. The LRU keeps a page used since it
+ * last looked; but asked for more than is cold, it looks at the same pages
+ * again within one request, and a hot page read less often than that
+ * goes. The rest waits for the next cycle, which asks for 9/10 of what is
+ * idle then.
+ * Where the idle amount is less than 1/LRU_TAIL_FRACTION of the anonymous
+ * memory (the cold rest, once most of it moved), half of it: to find a few
+ * cold pages among many hot ones the LRU goes through the hot ones again
+ * and again, and a hot page or two the idle reading missed weighs as much
+ * as the cold rest. */
+#define LRU_TAIL_FRACTION 4U
+uint64_t lru_target_bytes(uint64_t budget, uint64_t anon);
 
 /* The bytes of the next step for a cgroup of 'current' bytes of memory
  * with 'remaining' bytes of its idle amount still to move. */

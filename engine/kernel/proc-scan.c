@@ -507,6 +507,12 @@ void proc_target_done(ProcTarget *t) {
         t->memcg = NULL;
 }
 
+static int target_cmp(const void *a, const void *b) {
+        pid_t x = ((const ProcTarget *) a)->pid, y = ((const ProcTarget *) b)->pid;
+
+        return x < y ? -1 : x > y;
+}
+
 int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret) {
         _cleanup_free_ char *proc = root_path("/proc");
         ProcScan s = {};
@@ -542,8 +548,19 @@ int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret) {
                 proc_scan_done(&s);
                 return r;
         }
+        /* /proc lists pids in order; a fixture's directory need not. */
+        if (s.n_targets > 1)
+                qsort(s.targets, s.n_targets, sizeof(ProcTarget), target_cmp);
         *ret = s;
         return 0;
+}
+
+const ProcTarget *proc_scan_find(const ProcScan *s, pid_t pid) {
+        const ProcTarget key = { .pid = pid };
+
+        if (s->n_targets == 0)
+                return NULL;
+        return bsearch(&key, s->targets, s->n_targets, sizeof(ProcTarget), target_cmp);
 }
 
 void proc_scan_done(ProcScan *s) {

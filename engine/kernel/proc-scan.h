@@ -128,8 +128,12 @@ const char *proc_protected_reason(const ProcProtected *p, pid_t pid, const char 
  * and kernel threads, and records each one's identity (pid and start
  * time); none is left holding a descriptor. Excluded and protected ones
  * are kept with excluded set. Processes that exit meanwhile are dropped
- * quietly. */
+ * quietly. The targets are in pid order. */
 int proc_scan(const Config *c, const ProcProtected *protect, ProcScan *ret);
+
+/* The scan's target of pid 'pid', or NULL (a binary search: a cgroup's
+ * pids are looked up in a scan of thousands of processes). */
+const ProcTarget *proc_scan_find(const ProcScan *s, pid_t pid);
 
 /* Opens one process as a request about it needs, whatever its size: its
  * pidfd first, then its stat, status and cgroup. Sets *ret_kernel_thread

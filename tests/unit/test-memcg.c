@@ -67,9 +67,16 @@ static void test_step_bytes(void) {
 }
 
 static void test_target_bytes(void) {
-        ASSERT_EQ_U64(lru_target_bytes(UINT64_C(32) << 20), UINT64_C(30198987));
-        ASSERT_EQ_U64(lru_target_bytes(0), 0);
-        ASSERT_EQ_U64(lru_target_bytes(UINT64_MAX), UINT64_MAX / 10 * 9);
+        /* 9/10 of the idle amount... */
+        ASSERT_EQ_U64(lru_target_bytes(UINT64_C(32) << 20, UINT64_C(64) << 20), UINT64_C(30198987));
+        ASSERT_EQ_U64(lru_target_bytes(UINT64_C(16) << 20, UINT64_C(64) << 20), UINT64_C(15099489));
+        ASSERT_EQ_U64(lru_target_bytes(0, 0), 0);
+        ASSERT_EQ_U64(lru_target_bytes(UINT64_MAX, UINT64_MAX), UINT64_MAX / 10 * 9);
+        /* ...but half of a cold rest below a quarter of the anonymous
+         * memory: 4 MiB idle left among 36 MiB, after a first run. */
+        ASSERT_EQ_U64(lru_target_bytes(UINT64_C(4) << 20, UINT64_C(36) << 20), UINT64_C(2) << 20);
+        ASSERT_EQ_U64(lru_target_bytes((UINT64_C(16) << 20) - 1, UINT64_C(64) << 20),
+                      (UINT64_C(8) << 20) - 1);
 }
 
 static void test_step_refaulted(void) {

@@ -465,7 +465,16 @@ static void test_scan_fixture(void) {
         check_targets(&s, expected, ELEMENTSOF(expected));
         ASSERT_EQ_U64(find_target(&s, 1000)->start_time, 987654321);
         ASSERT_EQ_U64(find_target(&s, 1002)->start_time, 1000 + 1002);
+        /* In pid order, whatever order the directory listed them in. */
+        for (size_t i = 1; i < s.n_targets; i++)
+                ASSERT_TRUE(s.targets[i - 1].pid < s.targets[i].pid);
+        for (size_t i = 0; i < ELEMENTSOF(expected); i++)
+                ASSERT_TRUE(proc_scan_find(&s, expected[i].pid) == find_target(&s, expected[i].pid));
+        ASSERT_NULL(proc_scan_find(&s, 1001));
+        ASSERT_NULL(proc_scan_find(&s, 0));
+        ASSERT_NULL(proc_scan_find(&s, 99999));
         proc_scan_done(&s);
+        ASSERT_NULL(proc_scan_find(&s, 1000));
         ASSERT_NULL(s.targets);
         ASSERT_EQ_U64(s.n_targets, 0);
         config_done(&c);

@@ -64,19 +64,22 @@ cold_share() {
         cs=$(num cold_swapped) cp=$(num cold_present)
         share=$((cs * 1000 / (cs + cp + 1)))
 }
+# The service's first run moves about nine tenths of its cold pages; 94%
+# needs a second, the cold rest among ten times as many hot pages, which
+# must leave the hot ones too (the hot checks below).
 t=$(date +%s) deadline=$(($(date +%s) + 150))
 while :; do
         cold_share lru
         lru_share=$share
         cold_share mate
-        [ "$lru_share" -ge 900 ] && [ "$share" -ge 900 ] && break
+        [ "$lru_share" -ge 940 ] && [ "$share" -ge 900 ] && break
         [ "$(date +%s)" -lt "$deadline" ] || break
         sleep 2
 done
-if [ "$lru_share" -ge 900 ] && [ "$share" -ge 900 ]; then
-        pass "both workloads' cold pages in swap after $(($(date +%s) - t)) s"
+if [ "$lru_share" -ge 940 ] && [ "$share" -ge 900 ]; then
+        pass "cold pages in swap after $(($(date +%s) - t)) s: service $lru_share/1000, neighbour $share/1000"
 else
-        fail "cold pages in swap after 150 s: service $lru_share/1000, neighbour $share/1000"
+        fail "cold pages in swap after 150 s: service $lru_share/1000 (94% asked), neighbour $share/1000"
 fi
 
 # The service: page-exact through its cgroup's LRU.
