@@ -78,8 +78,8 @@ int lru_cgroup_eligible(const char *path, const char *shown, const ProcScan *sca
  * of its idle amount 'budget': 9/10. The LRU keeps a page used since it
  * last looked; but asked for more than is cold, it looks at the same pages
  * again within one request, and a hot page read less often than that
- * goes. The rest waits for the next cycle, which asks for 9/10 of what is
- * idle then.
+ * goes. The rest waits for the next cycle, which asks again for a share
+ * of what is idle then.
  * Where the idle amount is less than 1/LRU_TAIL_FRACTION of the anonymous
  * memory (the cold rest, once most of it moved), half of it: to find a few
  * cold pages among many hot ones the LRU goes through the hot ones again
