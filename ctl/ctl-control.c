@@ -191,6 +191,82 @@ int verb_reclaim(sd_bus *bus, const CtlContext *c, char **args) {
         return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_SUCCESS;
 }
 
+/* A checkpoint or restore of a large process takes a while. */
+#define HIBERNATE_TIMEOUT_USEC (UINT64_C(600) * 1000000)
+
+/* HibernateProcess or WakeProcess of one pid: the helper's words on
+ * success (or the result as JSON), the error otherwise. */
+static int hibernate_call(sd_bus *bus, const CtlContext *c, const char *method, const char *verb,
+                          uint32_t pid) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        json_object *result = NULL;
+        char what[64];
+        int r;
+
+        snprintf(what, sizeof(what), "%s process %" PRIu32, verb, pid);
+        r = ctl_call(bus, method, CTL_START_ENGINE, HIBERNATE_TIMEOUT_USEC, &error, &reply, "u", pid);
+        if (r < 0)
+                return ctl_report_error(c, what, &error, r);
+        r = ctl_reply_to_json(reply, "result", &result);
+        if (r != CTL_EXIT_SUCCESS)
+                return r;
+        if (c->json)
+                r = print_json(stdout, result, true);
+        else {
+                fputs_escaped(stdout, json_get_str(result, "Message", "done"));
+                fputc('\n', stdout);
+        }
+        json_object_put(result);
+        return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_SUCCESS;
+}
+
+int verb_hibernate(sd_bus *bus, const CtlContext *c, char **args) {
+        uint32_t pid;
+
+        if (parse_pid(args[0], &pid) < 0)
+                return CTL_EXIT_USAGE;
+        return hibernate_call(bus, c, "HibernateProcess", "hibernate", pid);
+}
+
+int verb_wake(sd_bus *bus, const CtlContext *c, char **args) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t pid, pids[4096];
+        size_t n = 0;
+        int r, ret = CTL_EXIT_SUCCESS;
+
+        if (!streq(args[0], "all")) {
+                if (parse_pid(args[0], &pid) < 0)
+                        return CTL_EXIT_USAGE;
+                return hibernate_call(bus, c, "WakeProcess", "wake", pid);
+        }
+        /* Every process the engine lists as hibernated, one after the
+         * other; a failure leaves that one's images and goes on. */
+        r = ctl_get_property(bus, "HibernatedProcesses", &error, &reply);
+        if (r < 0)
+                return ctl_report_error(c, "list the hibernated processes", &error, r);
+        r = sd_bus_message_enter_container(reply, 'a', "(usutt)");
+        while (r >= 0 && n < ELEMENTSOF(pids)) {
+                r = sd_bus_message_read(reply, "(usutt)", &pids[n], NULL, NULL, NULL, NULL);
+                if (r <= 0)
+                        break;
+                n++;
+        }
+        if (r < 0) {
+                fprintf(stderr, "Unexpected reply for HibernatedProcesses: %s\n", strerror(-r));
+                return CTL_EXIT_FAILED;
+        }
+        if (n == 0 && !c->json)
+                printf("No process is hibernated.\n");
+        for (size_t i = 0; i < n; i++) {
+                r = hibernate_call(bus, c, "WakeProcess", "wake", pids[i]);
+                if (r != CTL_EXIT_SUCCESS && ret == CTL_EXIT_SUCCESS)
+                        ret = r;
+        }
+        return ret;
+}
+
 int verb_set(sd_bus *bus, const CtlContext *c, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         bool enable = streq(args[1], "on");

@@ -30,6 +30,8 @@ int verb_exclusions(sd_bus *bus, const CtlContext *c, char **args);
 int verb_exclude(sd_bus *bus, const CtlContext *c, char **args);
 int verb_include(sd_bus *bus, const CtlContext *c, char **args);
 int verb_reclaim(sd_bus *bus, const CtlContext *c, char **args);
+int verb_hibernate(sd_bus *bus, const CtlContext *c, char **args);
+int verb_wake(sd_bus *bus, const CtlContext *c, char **args);
 int verb_set(sd_bus *bus, const CtlContext *c, char **args);
 int verb_pause(sd_bus *bus, const CtlContext *c, char **args);
 int verb_resume(sd_bus *bus, const CtlContext *c, char **args);

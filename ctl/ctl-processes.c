@@ -6,6 +6,7 @@
 
 #include "common/macro.h"
 #include "ctl-processes.h"
+#include "format.h"
 #include "table.h"
 #include "wolfram-bus.h"
 
@@ -182,6 +183,34 @@ int processes_print(FILE *f, json_object *rows, const OutputOptions *o) {
         return ferror(f) ? -EIO : 0;
 }
 
+/* Under the table: the processes that sleep (HibernatedProcesses), which
+ * ListProcesses cannot list, being gone from /proc. An engine without the
+ * property shows none. */
+static void print_hibernated(sd_bus *bus, const CtlContext *c) {
+        _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *name;
+        uint32_t pid, uid;
+        uint64_t bytes, since;
+        bool first = true;
+        int r;
+
+        if (ctl_get_property(bus, "HibernatedProcesses", &error, &reply) < 0 ||
+            sd_bus_message_enter_container(reply, 'a', "(usutt)") < 0)
+                return;
+        while ((r = sd_bus_message_read(reply, "(usutt)", &pid, &name, &uid, &bytes, &since)) > 0) {
+                char size[FORMAT_SIZE_MAX], when[64];
+
+                if (first && !c->output.no_legend)
+                        printf("\nHibernated (wolframctl wake PID):\n");
+                first = false;
+                printf("%5" PRIu32 " ", pid);
+                fputs_escaped(stdout, name);
+                printf(" uid %" PRIu32 ", %s returned, since %s\n", uid,
+                       format_size(size, bytes, &c->output), format_timestamp(when, sizeof(when), since));
+        }
+}
+
 int verb_processes(sd_bus *bus, const CtlContext *c, char **args) {
         _cleanup_(sd_bus_error_free) sd_bus_error error = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -208,5 +237,7 @@ int verb_processes(sd_bus *bus, const CtlContext *c, char **args) {
         }
         r = c->json ? print_json(stdout, selected, true) : processes_print(stdout, selected, &c->output);
         json_object_put(selected);
+        if (r >= 0 && !c->json)
+                print_hibernated(bus, c);
         return r < 0 ? CTL_EXIT_FAILED : CTL_EXIT_SUCCESS;
 }

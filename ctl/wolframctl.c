@@ -34,6 +34,8 @@ static const Verb verbs[] = {
         { "include", 1, 1, verb_include },
         { "exclusions", 0, 0, verb_exclusions },
         { "reclaim", 1, 1, verb_reclaim },
+        { "hibernate", 1, 1, verb_hibernate },
+        { "wake", 1, 1, verb_wake },
         { "set", 2, 2, verb_set },
         { "reload", 0, 0, verb_reload },
         { "monitor", 0, 0, verb_monitor },
@@ -60,6 +62,8 @@ static void help(void) {
                "  exclude PATTERN      Never touch processes matching PATTERN\n"
                "  include PATTERN      Remove an exclusion added with exclude\n"
                "  reclaim PID          Page out (or with --cold, make cold) a process now\n"
+               "  hibernate PID        Checkpoint a process with CRIU and stop it\n"
+               "  wake PID|all         Restore a hibernated process, or all of them\n"
                "  set POLICY on|off|default\n"
                "                       Turn compression, ksm or tuning on or off, or back\n"
                "                       to what the configuration says\n"
@@ -219,9 +223,10 @@ static const Verb *verb_find(const char *name) {
 static int check_arguments(const Verb *v, char **args, unsigned n_args) {
         if (n_args < v->min_args) {
                 fprintf(stderr, "'%s' needs %s; see --help.\n", v->name,
-                        streq(v->name, "set")       ? "a policy and on or off"
-                        : streq(v->name, "reclaim") ? "a process id"
-                                                    : "a pattern");
+                        streq(v->name, "set")                                      ? "a policy and on or off"
+                        : streq(v->name, "reclaim") || streq(v->name, "hibernate") ? "a process id"
+                        : streq(v->name, "wake")                                   ? "a process id or 'all'"
+                                                                                   : "a pattern");
                 return -EINVAL;
         }
         if (n_args > v->max_args) {
@@ -236,7 +241,8 @@ static int check_arguments(const Verb *v, char **args, unsigned n_args) {
                 fprintf(stderr, "--cold and --pageout only apply to 'reclaim'.\n");
                 return -EINVAL;
         }
-        if (streq(v->name, "reclaim")) {
+        if (streq(v->name, "reclaim") || streq(v->name, "hibernate") ||
+            (streq(v->name, "wake") && !streq(args[0], "all"))) {
                 uint32_t pid;
 
                 if (parse_pid(args[0], &pid) < 0) {

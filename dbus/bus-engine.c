@@ -102,6 +102,26 @@ static int method_reload(sd_bus_message *call, void *userdata, sd_bus_error *err
         return bus_reply_when_settled(e, call);
 }
 
+/* (pid, name, uid, bytes its stop returned, when it went to sleep) for
+ * each hibernated process, by pid. */
+static int property_get_hibernated(sd_bus *bus, const char *path, const char *interface,
+                                   const char *property, sd_bus_message *reply, void *userdata,
+                                   sd_bus_error *error) {
+        const EngineFigures *f = bus_figures(bus, error);
+        int r;
+
+        if (!f)
+                return -EIO;
+        r = sd_bus_message_open_container(reply, 'a', "(usutt)");
+        for (size_t i = 0; r >= 0 && i < f->n_hibernated; i++) {
+                const HibernateRecord *h = &f->hibernated[i];
+
+                r = sd_bus_message_append(reply, "(usutt)", (uint32_t) h->pid, h->comm, (uint32_t) h->uid,
+                                          h->pss_bytes + h->swap_bytes, h->hibernated_realtime_usec);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 const sd_bus_vtable bus_engine_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -109,6 +129,8 @@ const sd_bus_vtable bus_engine_vtable[] = {
                         SD_BUS_VTABLE_PROPERTY_CONST),
         BUS_FIGURE("SavedBytes", "t", bus_property_get_figure_u64, saved_bytes, 0),
         BUS_FIGURE("PoolSavedBytes", "t", bus_property_get_figure_u64, pool_saved_bytes, 0),
+        BUS_FIGURE("HibernatedSavedBytes", "t", bus_property_get_figure_u64, hibernated_saved_bytes, 0),
+        SD_BUS_PROPERTY("HibernatedProcesses", "a(usutt)", property_get_hibernated, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,

@@ -60,6 +60,7 @@ extern const sd_bus_vtable bus_ksm_vtable[];
 extern const sd_bus_vtable bus_cycle_vtable[], bus_backend_vtable[], bus_lifetime_vtable[];
 extern const sd_bus_vtable bus_policies_vtable[], bus_exclusions_vtable[];
 extern const sd_bus_vtable bus_reclaim_vtable[];
+extern const sd_bus_vtable bus_hibernate_vtable[];
 extern const sd_bus_vtable bus_stats_vtable[];
 
 /* bus-server.c: the engine's figures for the message being answered (read

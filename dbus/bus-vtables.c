@@ -19,6 +19,7 @@ const BusVtable bus_vtables[] = {
         { bus_cycle_vtable, ENGINE_CHANGED_CYCLE },
         { bus_lifetime_vtable, ENGINE_CHANGED_LIFETIME },
         { bus_reclaim_vtable, 0 },
+        { bus_hibernate_vtable, 0 },
         { bus_stats_vtable, 0 },
 };
 

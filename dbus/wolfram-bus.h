@@ -24,3 +24,4 @@
 #define WOLFRAM_POLKIT_ACTION_EXCLUDE "org.wolfram.memory1.exclude"
 #define WOLFRAM_POLKIT_ACTION_RECLAIM "org.wolfram.memory1.reclaim"
 #define WOLFRAM_POLKIT_ACTION_CONFIGURE "org.wolfram.memory1.configure"
+#define WOLFRAM_POLKIT_ACTION_HIBERNATE "org.wolfram.memory1.hibernate"

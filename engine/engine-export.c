@@ -58,6 +58,8 @@ void engine_stats_report(Engine *e, StatsReport *ret) {
                 .mem_available_bytes = f.kernel.mem.available_bytes,
                 .swap_total_bytes = f.kernel.mem.swap_total_bytes,
                 .swap_used_bytes = meminfo_swap_used_bytes(&f.kernel.mem),
+                .hibernated_processes = (unsigned) f.n_hibernated,
+                .hibernated_saved_bytes = f.hibernated_saved_bytes,
                 .policy_compression = engine_policy_enabled(e, POLICY_COMPRESSION),
                 .policy_ksm = engine_policy_enabled(e, POLICY_KSM),
                 .policy_tuning = engine_policy_enabled(e, POLICY_TUNING),

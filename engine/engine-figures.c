@@ -2,7 +2,11 @@
 /* Figures derived from the engine's state and the kernel's counters, in
  * one place for the bus, the stats files and the log. */
 #include <assert.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
+
+#include "common/macro.h"
 
 #include "common/time-util.h"
 #include "engine-internal.h"
@@ -63,7 +67,15 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
         f.pool_algorithm = e->pool.n_devices > 0 ? e->pool.algorithm : "";
         f.ksm_mode = ksm_mode(e);
         f.ksm_saved_bytes = f.kernel.ksm_available ? ksm_saved_bytes(&f.kernel.ksm) : 0;
-        f.saved_bytes = f.pool_saved_bytes + (f.ksm_saved_bytes > 0 ? (uint64_t) f.ksm_saved_bytes : 0);
+        if (e->state_dir) {
+                _cleanup_free_ char *dir = NULL;
+
+                if (asprintf(&dir, "%s/%s", e->state_dir, HIBERNATE_DIR_NAME) >= 0 &&
+                    hibernate_scan(dir, &f.hibernated, &f.n_hibernated) >= 0)
+                        f.hibernated_saved_bytes = hibernate_saved_bytes(f.hibernated, f.n_hibernated);
+        }
+        f.saved_bytes = f.pool_saved_bytes + (f.ksm_saved_bytes > 0 ? (uint64_t) f.ksm_saved_bytes : 0) +
+                        f.hibernated_saved_bytes;
         f.uptime_usec = engine_uptime_usec(e);
 
         for (TuningKnob k = 0; k < _KNOB_MAX; k++)
@@ -109,4 +121,7 @@ void engine_figures_read(Engine *e, EngineFigures *ret) {
 
 void engine_figures_done(EngineFigures *f) {
         stats_snapshot_done(&f->kernel);
+        hibernate_records_free(f->hibernated, f->n_hibernated);
+        f->hibernated = NULL;
+        f->n_hibernated = 0;
 }

@@ -55,5 +55,8 @@ void engine_count_lifetime(Engine *e, uint64_t cold_bytes, uint64_t pageout_byte
  * after the interval it was armed with. */
 void engine_cycle_interval_changed(Engine *e, unsigned old_secs);
 
+/* engine-hibernate.c: waits for the helper's run in progress and answers it. */
+void engine_finish_hibernate(Engine *e);
+
 /* engine-reclaim.c: waits for a ReclaimProcess in progress and answers it. */
 void engine_finish_reclaim(Engine *e);

@@ -18,7 +18,9 @@
 /* Says once per load what the configuration asks for that does not exist. */
 static void engine_log_unavailable(const Config *c) {
         if (c->enable_hibernation)
-                log_notice("enable_hibernation=yes: hibernation is not available yet, ignoring.");
+                log_notice(
+                        "enable_hibernation=yes: hibernating idle processes on the engine's own account is "
+                        "not available yet, ignoring (wolframctl hibernate PID works).");
         if (c->enable_port_proxy)
                 log_notice("enable_port_proxy=yes: the port proxy is not available yet, ignoring.");
 }

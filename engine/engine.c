@@ -123,6 +123,7 @@ int engine_start(Engine *e) {
 
         (void) engine_sync_pool(e);
         (void) engine_sync_ksm(e);
+        engine_hibernate_recover(e);
         r = engine_start_pool_timer(e);
         if (r < 0)
                 return r;
@@ -133,6 +134,8 @@ void engine_stop(Engine *e) {
         e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
         engine_cancel_cycle_wait(e);
         engine_finish_reclaim(e);
+        engine_finish_hibernate(e);
+        engine_hibernate_wake_all(e);
         e->pool_timer = sd_event_source_disable_unref(e->pool_timer);
         engine_finish_pool_stop(e, false);
         engine_settled(e); /* calls waiting for the cancelled cycle */
@@ -146,6 +149,7 @@ void engine_done(Engine *e) {
         e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
         engine_cancel_cycle_wait(e);
         engine_finish_reclaim(e);
+        engine_finish_hibernate(e);
         runtime_state_done(&e->runtime);
         free(e->state_dir);
         free(e->runtime_state_path);

@@ -5,6 +5,7 @@
 #include <systemd/sd-event.h>
 
 #include "config/config.h"
+#include "hibernate/hibernate.h"
 #include "idle/cycle.h"
 #include "idle/reclaim-process.h"
 #include "kernel/stats.h"
@@ -53,6 +54,22 @@ typedef struct ConfigOrigin {
 
 typedef struct BusServer BusServer;
 
+/* A run of the hibernation helper (engine-hibernate.c), for one process. */
+typedef struct HibernateJob {
+        pid_t pid;
+        bool wake; /* restore, else checkpoint */
+        void *userdata; /* the call to answer */
+        int pidfd; /* the helper (or systemd-run) */
+        sd_event_source *exit_source;
+        int out_fd; /* its stdout and stderr */
+        char *output;
+        size_t output_len;
+        uint64_t start_usec;
+        uint64_t duration_usec;
+        int status; /* its exit status: 0 done, 1 failed, 2 refused by CRIU, 3 no such process, 4
+                       protected or excluded; -1 killed */
+} HibernateJob;
+
 /* The engine's state; the D-Bus adapter (BusServer) is its only window to
  * the bus. */
 typedef struct Engine Engine;
@@ -90,6 +107,10 @@ struct Engine {
         ReclaimProcessJob *reclaim_job;
         sd_event_source *reclaim_source;
         void (*on_reclaim_done)(Engine *e, ReclaimProcessJob *job);
+
+        /* HibernateProcess or WakeProcess in progress, or NULL. */
+        HibernateJob *hibernate_job;
+        void (*on_hibernate_done)(Engine *e, HibernateJob *job);
 
         /* A failing export is logged once, not every cycle. */
         bool export_json_failed;
@@ -239,6 +260,29 @@ int engine_reclaim_process(Engine *e, uint32_t pid, const char *mode, void *user
  * authorization: 0 or the refusal, as there. */
 int engine_reclaim_check_arguments(uint32_t pid, const char *mode, ReclaimRefused *ret);
 
+/* Runs the hibernation helper to checkpoint and stop process 'pid', or
+ * (wake) to restore it; on_hibernate_done is called with the job when it
+ * ends, its exit status and last line saying how it went. -EBUSY while one
+ * runs, -EOPNOTSUPP for a checkpoint in dry run, -ESRCH for a pid that
+ * cannot be one, or why the helper could not start. */
+int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata);
+
+/* At the engine's stop: every hibernated process restored, one after the
+ * other (a failure keeps that one's images, logged). */
+void engine_hibernate_wake_all(Engine *e);
+
+/* At the engine's start: the helper's "recover", which resumes the
+ * processes whose checkpoint never finished (an engine or helper killed
+ * half-way) and removes those images; recorded ones stay hibernated. */
+void engine_hibernate_recover(Engine *e);
+
+/* The helper's verdict: the last line it wrote. */
+const char *engine_hibernate_message(const HibernateJob *job);
+
+/* The helper's path: LIBEXECDIR/wolfram/wolfram-hibernate, or
+ * $WOLFRAM_HIBERNATE_HELPER (tests). */
+const char *engine_hibernate_helper(void);
+
 /* The processes never advised: PID 1, the engine, the bus and polkitd. */
 ProcProtected engine_protected(const Engine *e);
 
@@ -283,6 +327,11 @@ typedef struct EngineFigures {
         uint64_t writeback_today_bytes;
         uint64_t writeback_limit_bytes;
         uint64_t ageing_last_timestamp; /* CLOCK_REALTIME, µs; 0: no step yet */
+        /* Hibernated processes (hibernate/hibernate.h), from their records
+         * below the state directory, by pid; what their stop returned. */
+        HibernateRecord *hibernated;
+        size_t n_hibernated;
+        uint64_t hibernated_saved_bytes;
 } EngineFigures;
 
 /* Reads the kernel once and derives every figure from that. */

@@ -51,6 +51,10 @@ else
         # bench/bench_apps.py); javac compiles the JVM subject (tests/apps/).
         packages+=(redis-tools openjdk-17-jre-headless openjdk-17-jdk-headless firefox-esr)
 
+        # Hibernation's checkpoints (engine/hibernate): criu, which the
+        # integration test asks here and the VM's system tier runs.
+        packages+=(criu)
+
         # Packages whose system service must neither start on installation
         # nor at boot; the tests start their own instances. prometheus is
         # here for promtool, which checks the metrics file in the unit

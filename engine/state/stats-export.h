@@ -66,7 +66,7 @@ typedef struct StatsReport {
         uint64_t pressure_memory_hundredths;
         uint64_t pressure_io_hundredths;
 
-        /* Hibernation (not there yet: leave 0) */
+        /* Hibernation: the processes asleep, what their stop returned */
         unsigned hibernated_processes;
         uint64_t hibernated_saved_bytes;
 

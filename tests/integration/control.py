@@ -282,6 +282,52 @@ def case_control_bad_arguments():
             env.stop_engine()
 
 
+def case_control_hibernate():
+    """HibernateProcess and WakeProcess through the engine and its helper on
+    this machine, where Debian's criu cannot checkpoint (it fails on the
+    6.18 kernel's vDSO, and without systemd the helper is the engine's
+    child, with the unit's capabilities; the checkpoints themselves run in
+    the VM's system tier, case 84-hibernate): nobody is refused by polkit, init and the
+    engine are protected, a pid without images cannot be woken, and a
+    checkpoint that criu refuses leaves the process running, its memory
+    intact, no images behind, with criu's reason in the error."""
+    with TestCgroup("control") as cg, workload(32, hot_percent=0) as w:
+        cg.add(w.pid)
+        with Env(config=control_config(cg)) as env:
+            engine_pid = env.procs["wolframd"].pid
+            check(env.get_property("HibernatedProcesses") == [], "HibernatedProcesses is not empty")
+            check(env.get_property("HibernatedSavedBytes") == 0, "HibernatedSavedBytes is not 0")
+            for method in ("HibernateProcess", "WakeProcess"):
+                res = env.call(method, user=NOBODY, signature="u", args=[w.pid])
+                check(not res["ok"] and res["error"] in ACCESS_REFUSALS, f"{method} as nobody: {res}")
+                check("org.wolfram.memory1.hibernate" in res["message"], f"{method}: {res}")
+            for method, pid, error in (("HibernateProcess", 0, "NoSuchProcess"),
+                                       ("HibernateProcess", 1, "ProtectedProcess"),
+                                       ("HibernateProcess", engine_pid, "ProtectedProcess"),
+                                       ("WakeProcess", w.pid, "NoSuchProcess")):
+                res = env.call(method, signature="u", args=[pid])
+                expect_error(res, ERR + error, f"{method}({pid})")
+            res = env.call("HibernateProcess", signature="u", args=[w.pid])
+            check(not res["ok"] and res["error"] in (ERR + "NotSupported", ERR + "Failed"),
+                  f"HibernateProcess of the workload here: {res}")
+            check("criu" in res["message"].lower() and "keeps running" in res["message"],
+                  f"the refusal does not give criu's reason: {res}")
+            check(w.verify()["ok"], "the workload's memory changed")
+            images = os.path.join(env.state_dir, "hibernate")
+            left = os.listdir(images) if os.path.isdir(images) else []
+            kept = f"{w.pid}.dump-failed.log"
+            check(left == [kept], f"in {images}: {left}, not only criu's log {kept}")
+            with open(os.path.join(images, kept)) as f:
+                check("Error (" in f.read(), f"{kept} is not criu's log")
+            r = env.ctl("wake", "all", check_rc=0)
+            check("No process is hibernated" in r.stdout, f"wolframctl wake all: {r.stdout}")
+            r = env.ctl("hibernate", "1", check_rc=1)
+            check("init system" in r.stderr, f"wolframctl hibernate 1: {r.stderr}")
+            env.ctl("hibernate", "x", check_rc=2)
+            env.ctl("wake", "some", check_rc=2)
+            check(env.procs["wolframd"].poll() is None, "the engine died")
+
+
 def case_control_config_exclusion():
     """A pattern from the configuration is listed as such and cannot be
     removed at run time; a process it excludes cannot be reclaimed."""

@@ -271,7 +271,8 @@ class Env:
                 list(extra_args))
 
     def engine_env(self):
-        return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir, STATE_DIRECTORY=self.state_dir)
+        return dict(self.env(), RUNTIME_DIRECTORY=self.runtime_dir, STATE_DIRECTORY=self.state_dir,
+                    WOLFRAM_HIBERNATE_HELPER=os.environ.get("WOLFRAM_HIBERNATE", ""))
 
     def start_engine(self, extra_args=()):
         self.engine_log = os.path.join(self.tmp, "wolframd.log")

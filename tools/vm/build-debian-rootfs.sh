@@ -32,10 +32,12 @@ security_mirror=${WOLFRAM_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-secur
 
 # What the installed product needs at run time and what the cases drive it
 # with. systemd-sysv makes systemd /sbin/init; libpam-systemd registers
-# sessions with logind; pkexec brings pkttyagent (the text polkit agent).
+# sessions with logind; pkexec brings pkttyagent (the text polkit agent);
+# criu checkpoints hibernated processes (it brings python3, whose
+# http.server is the hibernation case's small server).
 packages=(
         systemd systemd-sysv libpam-systemd dbus dbus-broker polkitd pkexec
-        util-linux procps libsystemd0 libinih1 libjson-c5
+        util-linux procps libsystemd0 libinih1 libjson-c5 criu
 )
 
 # Downloaded from bookworm-backports, for the MemoryKSM= case to install.

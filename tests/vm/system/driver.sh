@@ -72,7 +72,8 @@ for c in "$here"/cases/*.sh; do
         # every case) runs once, under dbus-daemon: CI's time goes to what
         # differs.
         if [ "$variant" = broker ] && [[ $current_case == 30-page-idle || $current_case == 80-pool-ageing ||
-                $current_case == 83-cgroup-reclaim || $current_case == 85-memory-ksm ]]; then
+                $current_case == 83-cgroup-reclaim || $current_case == 84-hibernate ||
+                $current_case == 85-memory-ksm ]]; then
                 note "$current_case runs in the daemon variant only"
                 continue
         fi
