@@ -113,8 +113,9 @@ static int spawn_helper(Engine *e, const char *verb, pid_t pid, pid_t *ret_child
         int pipefd[2], r;
 
         if (asprintf(&pidstr, "%d", (int) pid) < 0 ||
-            asprintf(&unit, "wolfram-%s-%d.service", verb, (int) pid) < 0 ||
-            asprintf(&description, "wolfram: %s %d", verb, (int) pid) < 0)
+            (pid > 0 ? asprintf(&unit, "wolfram-%s-%d.service", verb, (int) pid)
+                     : asprintf(&unit, "wolfram-%s.service", verb)) < 0 ||
+            asprintf(&description, "wolfram: %s %s", verb, pid > 0 ? pidstr : "unfinished checkpoints") < 0)
                 return -ENOMEM;
         /* The helper works where the engine keeps its state, with the
          * configuration the engine read (its exclusions). */
