@@ -55,6 +55,7 @@ static void hibernate_done(Engine *e, HibernateJob *job) {
 
 static int method_hibernate_or_wake(sd_bus_message *call, void *userdata, sd_bus_error *error, bool wake) {
         Engine *e = userdata;
+        char message[512];
         uint32_t pid;
         int r;
 
@@ -69,7 +70,11 @@ static int method_hibernate_or_wake(sd_bus_message *call, void *userdata, sd_bus
                 return r < 0 ? r : 1;
 
         e->on_hibernate_done = hibernate_done;
-        r = engine_hibernate_process(e, pid, wake, call);
+        r = engine_hibernate_process(e, pid, wake, call, message, sizeof(message));
+        if (r == -ESRCH)
+                return sd_bus_error_set(error, WOLFRAM_ERROR_NO_SUCH_PROCESS, message);
+        if (r == -EPERM)
+                return sd_bus_error_set(error, WOLFRAM_ERROR_PROTECTED_PROCESS, message);
         if (r == -EBUSY)
                 return sd_bus_error_setf(
                         error, WOLFRAM_ERROR_BUSY, "Process %d is being %s; try again when that ends.",

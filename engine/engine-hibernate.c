@@ -7,6 +7,7 @@
  * engine's unit closes. Without systemd it is the engine's child. */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -166,17 +167,60 @@ static int spawn_helper(Engine *e, const char *verb, pid_t pid, pid_t *ret_child
         return 0;
 }
 
-int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata) {
+/* What the engine refuses itself before the helper runs: the helper reads
+ * the configuration files, but the exclusions added at run time and the
+ * bus's and polkitd's pids are the engine's alone. -ESRCH or -EPERM with
+ * the reason in 'message'. */
+static int check_target(Engine *e, pid_t pid, char *message, size_t size) {
+        ProcProtected protected = engine_protected(e);
+        bool kernel_thread = false;
+        const char *by;
+        ProcTarget t;
+        int r;
+
+        r = proc_target_open(&e->config, pid, &t, &kernel_thread);
+        if (r == -ESRCH) {
+                snprintf(message, size, "No process %d.", (int) pid);
+                return r;
+        }
+        if (r < 0)
+                return r;
+        r = -EPERM;
+        if (kernel_thread)
+                snprintf(message, size, "Process %d (%s) is a kernel thread.", (int) pid, t.comm);
+        else if ((by = proc_protected_reason(&protected, t.pid, t.comm)))
+                snprintf(message, size, "Process %d (%s) is %s; wolfram never hibernates it.", (int) pid,
+                         t.comm, by);
+        else if ((by = proc_excluded_by(&e->config, t.comm, t.cgroup)))
+                snprintf(message, size, "Process %d (%s) is excluded by '%s'; it is never hibernated.",
+                         (int) pid, t.comm, by);
+        else
+                r = 0;
+        proc_target_done(&t);
+        return r;
+}
+
+int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata, char *message,
+                             size_t size) {
         HibernateJob *job;
         pid_t child;
         int r;
 
-        if (pid == 0 || pid > INT32_MAX)
+        if (size > 0)
+                message[0] = '\0';
+        if (pid == 0 || pid > INT32_MAX) {
+                snprintf(message, size, "No process %" PRIu32 ".", pid);
                 return -ESRCH;
+        }
         if (e->hibernate_job)
                 return -EBUSY;
         if (!wake && e->config.dry_run)
                 return -EOPNOTSUPP;
+        if (!wake) {
+                r = check_target(e, (pid_t) pid, message, size);
+                if (r < 0)
+                        return r;
+        }
 
         job = calloc(1, sizeof(*job));
         if (!job)

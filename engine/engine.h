@@ -262,10 +262,11 @@ int engine_reclaim_check_arguments(uint32_t pid, const char *mode, ReclaimRefuse
 
 /* Runs the hibernation helper to checkpoint and stop process 'pid', or
  * (wake) to restore it; on_hibernate_done is called with the job when it
- * ends, its exit status and last line saying how it went. -EBUSY while one
- * runs, -EOPNOTSUPP for a checkpoint in dry run, -ESRCH for a pid that
- * cannot be one, or why the helper could not start. */
-int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata);
+ * ends, its exit status and last line saying how it went. Refused: -EBUSY
+ * while one runs, -EOPNOTSUPP for a checkpoint in dry run; -ESRCH (no such
+ * process) and -EPERM (protected, or excluded, run-time exclusions too)
+ * with the reason in 'message'; or why the helper could not start. */
+int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata, char *message, size_t size);
 
 /* At the engine's stop: every hibernated process restored, one after the
  * other (a failure keeps that one's images, logged). */

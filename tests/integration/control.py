@@ -307,6 +307,15 @@ def case_control_hibernate():
                                        ("WakeProcess", w.pid, "NoSuchProcess")):
                 res = env.call(method, signature="u", args=[pid])
                 expect_error(res, ERR + error, f"{method}({pid})")
+            # An exclusion added at run time holds too (the engine checks it
+            # before the helper, which reads only the files).
+            res = env.call("AddExclusion", signature="s", args=["wolfram-workloa"])
+            check(res["ok"], f"AddExclusion: {res}")
+            res = env.call("HibernateProcess", signature="u", args=[w.pid])
+            expect_error(res, ERR + "ProtectedProcess", "HibernateProcess of a process excluded at run time")
+            check("wolfram-workloa" in res["message"], f"the refusal does not name the exclusion: {res}")
+            res = env.call("RemoveExclusion", signature="s", args=["wolfram-workloa"])
+            check(res["ok"], f"RemoveExclusion: {res}")
             res = env.call("HibernateProcess", signature="u", args=[w.pid])
             check(not res["ok"] and res["error"] in (ERR + "NotSupported", ERR + "Failed"),
                   f"HibernateProcess of the workload here: {res}")
