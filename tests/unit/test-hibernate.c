@@ -69,8 +69,9 @@ static void test_record_bad(void) {
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"ports\": 80}",
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"tasks\": 100000}",
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"cgroup\": 1}",
-                "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, "
-                "\"comm\": \"0123456789012345678901234567890123456789012345678901234567890123456789\"}",
+                /* A comm past what the record keeps. */
+                ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, "
+                 "\"comm\": \"0123456789012345678901234567890123456789012345678901234567890123456789\"}"),
         };
         HibernateRecord r;
 
