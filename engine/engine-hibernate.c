@@ -34,7 +34,7 @@ const char *engine_hibernate_helper(void) {
 }
 
 static bool under_systemd(void) {
-        return access("/run/systemd/system", F_OK) >= 0 && !getenv("WOLFRAM_HIBERNATE_NO_SYSTEMD");
+        return access("/run/systemd/system", F_OK) >= 0;
 }
 
 static void job_free(HibernateJob *job) {
