@@ -420,14 +420,6 @@ static int do_dump(pid_t pid) {
         }
         if (stat(root_dir, &st) >= 0)
                 rec.uid = st.st_uid;
-        {
-                _cleanup_free_ char *rollup = NULL;
-                char path[64];
-
-                snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int) pid);
-                if (read_full_file(path, &rollup, &len) >= 0)
-                        (void) hibernate_rollup_parse(rollup, len, &rec.pss_bytes, &rec.swap_bytes);
-        }
         listen_ports(pid, &rec);
 
         /* The directories above it as the system has them; the images'
@@ -508,6 +500,20 @@ static int do_dump(pid_t pid) {
                 return EXIT_FAILED;
         }
         rec.n_tasks = n_pids;
+        /* What the stop returns: every task of the tree, read while criu
+         * keeps them stopped (their memory as it was). */
+        for (unsigned i = 0; i < n_pids; i++) {
+                _cleanup_free_ char *rollup = NULL;
+                uint64_t pss = 0, swap = 0;
+                char path[64];
+
+                snprintf(path, sizeof(path), "/proc/%d/smaps_rollup", (int) pids[i]);
+                if (read_full_file(path, &rollup, &len) >= 0 &&
+                    hibernate_rollup_parse(rollup, len, &pss, &swap) >= 0) {
+                        rec.pss_bytes += pss;
+                        rec.swap_bytes += swap;
+                }
+        }
         rec.image_bytes = images_size(dir);
         rec.hibernated_realtime_usec = now_usec(CLOCK_REALTIME);
         rec.dump_usec = now_usec(CLOCK_MONOTONIC) - start;

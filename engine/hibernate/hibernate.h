@@ -33,8 +33,8 @@ typedef struct HibernateRecord {
         uid_t uid;
         char comm[HIBERNATE_COMM_MAX];
         char *cgroup; /* escaped, or NULL */
-        uint64_t pss_bytes; /* its proportional share of RAM, what the stop returns */
-        uint64_t swap_bytes; /* what it had in swap (zram), returned too */
+        uint64_t pss_bytes; /* the tree's proportional share of RAM, what the stop returns */
+        uint64_t swap_bytes; /* what the tree had in swap (zram), returned too */
         uint64_t image_bytes; /* the images on disk */
         uint64_t hibernated_realtime_usec;
         uint64_t dump_usec; /* criu dump and the verification */
