@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -37,6 +38,14 @@ static inline void fclosep(FILE **f) {
                 __typeof__(p) _tmp_ = (p); \
                 (p) = NULL;                \
                 _tmp_;                     \
+        })
+
+/* The same for a file descriptor: -EBADF is left behind. */
+#define TAKE_FD(fd)              \
+        ({                       \
+                int _fd_ = (fd); \
+                (fd) = -EBADF;   \
+                _fd_;            \
         })
 
 #define streq(a, b) (strcmp((a), (b)) == 0)

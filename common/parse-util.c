@@ -117,3 +117,8 @@ int parse_key_fields(const char *buf, size_t len, const KeyField *keys, size_t n
         }
         return 0;
 }
+
+bool ends_with(const char *s, const char *suffix) {
+        size_t n = strlen(s), m = strlen(suffix);
+        return n > m && memcmp(s + n - m, suffix, m) == 0;
+}

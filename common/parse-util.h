@@ -41,3 +41,6 @@ typedef struct KeyField {
  * listed key's number is missing or bad, or the key appears twice. */
 int parse_key_fields(const char *buf, size_t len, const KeyField *keys, size_t n_keys, void *ret,
                      size_t size);
+
+/* Whether 's' ends with 'suffix' and holds more than it. */
+bool ends_with(const char *s, const char *suffix);

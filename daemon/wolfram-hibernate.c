@@ -24,15 +24,20 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <systemd/sd-bus.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +45,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/parse-util.h"
 #include "common/time-util.h"
 #include "config/config.h"
 #include "hibernate/hibernate.h"
@@ -51,6 +57,14 @@
 #define EXIT_NO_PROCESS 3 /* no such process, or no such hibernated process */
 #define EXIT_PROTECTED 4 /* protected or excluded: never hibernated */
 #define EXIT_USAGE 64
+
+/* The port proxy: its pid beside the images, how long a restore waits for
+ * it to let go, how many connections it holds while the process wakes. */
+#define PROXY_PID_FILE "proxy.pid"
+#define PROXY_STOP_WAIT_SECS 60
+#define PROXY_MAX_CLIENTS 64
+#define PROXY_CONNECT_WAIT_SECS 10
+#define PROXY_BUFFER 65536
 
 extern char **environ;
 
@@ -70,6 +84,8 @@ static void closedirp(DIR **d) {
  * or a negative errno when it could not run or was killed. */
 static int run(char *const *argv, char **ret_out, size_t *ret_size) {
         posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
+        sigset_t none;
         _cleanup_free_ char *out = NULL;
         size_t size = 0, allocated = 0;
         int pipefd[2] = { -1, -1 }, status, r;
@@ -84,7 +100,14 @@ static int run(char *const *argv, char **ret_out, size_t *ret_size) {
         else
                 posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
         posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-        r = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+        /* The port proxy blocks SIGTERM while it restores; criu gets the
+         * usual mask. */
+        posix_spawnattr_init(&attr);
+        sigemptyset(&none);
+        posix_spawnattr_setsigmask(&attr, &none);
+        posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+        r = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+        posix_spawnattr_destroy(&attr);
         posix_spawn_file_actions_destroy(&fa);
         if (ret_out)
                 close(pipefd[1]);
@@ -192,11 +215,13 @@ static void criu_reason(const char *dir, const char *log, int status, char *buf,
         hibernate_criu_reason(text, len, status, buf, size);
 }
 
-/* The TCP ports the process listens on: its socket inodes matched against
- * its network namespace's tcp and tcp6 tables. */
-static void listen_ports(pid_t pid, HibernateRecord *rec) {
+/* The TCP sockets the process listens on: its socket inodes matched
+ * against its network namespace's tcp and tcp6 tables; whether each has
+ * SO_REUSEADDR, read from a copy of its descriptor (pidfd_getfd). */
+static void listen_sockets(pid_t pid, int pidfd, HibernateRecord *rec) {
         _cleanup_(closedirp) DIR *d = NULL;
-        uint64_t inodes[512];
+        uint64_t inodes[512], inode_of[HIBERNATE_MAX_PORTS];
+        int fds[ELEMENTSOF(inodes)];
         size_t n = 0;
         char path[64];
         struct dirent *de;
@@ -213,19 +238,82 @@ static void listen_ports(pid_t pid, HibernateRecord *rec) {
                 if (k <= 0)
                         continue;
                 link[k] = '\0';
-                if (sscanf(link, "socket:[%llu]", &inode) == 1)
+                if (sscanf(link, "socket:[%llu]", &inode) == 1) {
+                        fds[n] = atoi(de->d_name);
                         inodes[n++] = inode;
+                }
         }
-        for (const char *table = "tcp"; table; table = strcmp(table, "tcp") == 0 ? "tcp6" : NULL) {
+        for (int family = AF_INET; family; family = family == AF_INET ? AF_INET6 : 0) {
                 _cleanup_free_ char *text = NULL;
                 size_t len;
 
-                snprintf(path, sizeof(path), "/proc/%d/net/%s", (int) pid, table);
+                snprintf(path, sizeof(path), "/proc/%d/net/%s", (int) pid,
+                         family == AF_INET ? "tcp" : "tcp6");
                 if (read_full_file(path, &text, &len) < 0)
                         continue;
-                if (hibernate_listen_ports_parse(text, len, inodes, n, rec->ports, &rec->n_ports) < 0)
+                if (hibernate_listen_parse(text, len, family, inodes, n, rec, inode_of) < 0)
                         log_warning("Could not read %s: not the kernel's format.", path);
         }
+        for (unsigned i = 0; i < rec->n_listen; i++)
+                for (size_t j = 0; j < n; j++) {
+                        int copy, on = 0;
+                        socklen_t size = sizeof(on);
+
+                        if (inodes[j] != inode_of[i])
+                                continue;
+                        copy = (int) syscall(SYS_pidfd_getfd, pidfd, fds[j], 0);
+                        if (copy >= 0) {
+                                if (getsockopt(copy, SOL_SOCKET, SO_REUSEADDR, &on, &size) >= 0)
+                                        rec->listen[i].reuse_address = on != 0;
+                                close(copy);
+                        }
+                        break;
+                }
+}
+
+/* Whether process 'pid' is what a service manager started for a service
+ * and watches: the main or control process of a system service (systemd
+ * says, over the bus), or a user manager's direct child in a user service.
+ * Hibernated, it would be seen to exit: the unit fails or starts it again,
+ * and systemd would clean up its cgroup. The unit's name in *ret_unit. */
+static bool service_process(pid_t pid, const char *cgroup, char **ret_unit) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_free_ char *id = NULL;
+        const char *path;
+        uint32_t main_pid = 0, control_pid = 0;
+        ProcStat st, parent;
+
+        *ret_unit = NULL;
+        if (!cgroup || !strstr(cgroup, ".service"))
+                return false;
+        /* A user service: its manager is its parent. */
+        if (strstr(cgroup, "/user@") && proc_read_stat(pid, &st) >= 0 && st.ppid > 1 &&
+            proc_read_stat(st.ppid, &parent) >= 0 && streq(parent.comm, "systemd")) {
+                const char *last = strrchr(cgroup, '/');
+                *ret_unit = strdup(last ? last + 1 : cgroup);
+                return true;
+        }
+        if (access("/run/systemd/system", F_OK) < 0 || sd_bus_open_system(&bus) < 0 ||
+            sd_bus_call_method(bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
+                               "org.freedesktop.systemd1.Manager", "GetUnitByPID", NULL, &reply, "u",
+                               (uint32_t) pid) < 0 ||
+            sd_bus_message_read(reply, "o", &path) < 0)
+                return false;
+        if (sd_bus_get_property_string(bus, "org.freedesktop.systemd1", path,
+                                       "org.freedesktop.systemd1.Unit", "Id", NULL, &id) < 0 ||
+            !ends_with(id, ".service"))
+                return false;
+        (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                           "org.freedesktop.systemd1.Service", "MainPID", NULL, 'u',
+                                           &main_pid);
+        (void) sd_bus_get_property_trivial(bus, "org.freedesktop.systemd1", path,
+                                           "org.freedesktop.systemd1.Service", "ControlPID", NULL, 'u',
+                                           &control_pid);
+        if (main_pid != (uint32_t) pid && control_pid != (uint32_t) pid)
+                return false;
+        *ret_unit = TAKE_PTR(id);
+        return true;
 }
 
 /* Decodes one image with crit. */
@@ -361,7 +449,7 @@ static void close_tasks(int *fds, unsigned n) {
 static int do_dump(pid_t pid) {
         _cleanup_(config_done) Config config = {};
         _cleanup_(hibernate_record_done) HibernateRecord rec = {};
-        _cleanup_free_ char *dir = NULL, *error = NULL, *root_dir = NULL;
+        _cleanup_free_ char *dir = NULL, *error = NULL, *root_dir = NULL, *unit = NULL;
         ConfigLoadArgs args = { .config_file = arg_config_file };
         ProcProtected protected = { .self = getpid() };
         pid_t pids[HIBERNATE_MAX_TASKS];
@@ -402,6 +490,10 @@ static int do_dump(pid_t pid) {
         else if ((by = proc_excluded_by(&config, t.comm, t.cgroup)))
                 log_error("Process %d (%s) is excluded by '%s'; it is never hibernated.", (int) pid, t.comm,
                           by);
+        else if (service_process(pid, t.cgroup, &unit))
+                log_error("Process %d (%s) is the process %s runs as its service; systemd would see it exit "
+                          "(and fail the unit or start it again). Stop the service instead.",
+                          (int) pid, t.comm, unit ?: "a unit");
         else
                 r = 0;
         if (r) {
@@ -420,7 +512,7 @@ static int do_dump(pid_t pid) {
         }
         if (stat(root_dir, &st) >= 0)
                 rec.uid = st.st_uid;
-        listen_ports(pid, &rec);
+        listen_sockets(pid, t.pidfd, &rec);
 
         /* The directories above it as the system has them; the images'
          * root-only, whoever made it. */
@@ -553,16 +645,14 @@ static int do_dump(pid_t pid) {
         return 0;
 }
 
-static int do_restore(pid_t pid) {
+/* Restores process 'pid' from 'dir', whose lock the caller holds. */
+static int restore_locked(pid_t pid, const char *dir) {
         _cleanup_(hibernate_record_done) HibernateRecord rec = {};
-        _cleanup_free_ char *dir = dir_of(pid);
         char reason[1024], path[64];
         uint64_t start, took;
         ProcStat s;
         int r;
 
-        if (!dir)
-                return log_oom(), EXIT_FAILED;
         r = read_record(dir, &rec);
         if (r == -ENOENT) {
                 log_error("No hibernated process %d (no %s/%s).", (int) pid, dir, HIBERNATE_RECORD);
@@ -578,8 +668,8 @@ static int do_restore(pid_t pid) {
                 return EXIT_FAILED;
         }
         start = now_usec(CLOCK_MONOTONIC);
-        r = run((char *const[]){ (char *) arg_criu, "restore", "-D", dir, "-o", HIBERNATE_RESTORE_LOG, "-v4",
-                                 "--restore-detached", "--file-locks", NULL },
+        r = run((char *const[]){ (char *) arg_criu, "restore", "-D", (char *) dir, "-o",
+                                 HIBERNATE_RESTORE_LOG, "-v4", "--restore-detached", "--file-locks", NULL },
                 NULL, NULL);
         took = now_usec(CLOCK_MONOTONIC) - start;
         if (r != 0) {
@@ -602,6 +692,413 @@ static int do_restore(pid_t pid) {
         if (r < 0)
                 log_warning_errno(r, "Could not remove the images in %s: %m", dir);
         printf("Restored process %d (%s) in %.2f s.\n", (int) pid, rec.comm, took / 1e6);
+        fflush(stdout);
+        return 0;
+}
+
+/* Opens the images' directory of 'pid' and takes its lock, which a port
+ * proxy holds while it listens: that proxy is asked to stop (SIGTERM to
+ * the pid in its PROXY_PID_FILE) and waited for. -ENOENT when there is no
+ * directory. */
+static int lock_images(const char *dir, int *ret_fd) {
+        _cleanup_close_ int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_free_ char *pidfile = NULL, *text = NULL;
+        size_t len;
+        pid_t proxy;
+
+        if (fd < 0)
+                return -errno;
+        if (flock(fd, LOCK_EX | LOCK_NB) >= 0) {
+                *ret_fd = TAKE_FD(fd);
+                return 0;
+        }
+        if (errno != EWOULDBLOCK)
+                return -errno;
+        if (asprintf(&pidfile, "%s/%s", dir, PROXY_PID_FILE) < 0)
+                return -ENOMEM;
+        if (read_full_file(pidfile, &text, &len) >= 0 &&
+            hibernate_dir_name_pid(strtok(text, "\n") ?: "", &proxy)) {
+                log_info("Stopping the port proxy (pid %d) that listens for it.", (int) proxy);
+                (void) kill(proxy, SIGTERM);
+        }
+        /* A proxy that is restoring the process lets go when it is done. */
+        for (unsigned i = 0; i < PROXY_STOP_WAIT_SECS * 10; i++) {
+                if (flock(fd, LOCK_EX | LOCK_NB) >= 0) {
+                        *ret_fd = TAKE_FD(fd);
+                        return 0;
+                }
+                (void) usleep(100 * 1000);
+        }
+        return log_error_errno(EBUSY, "The port proxy of %s did not let go of it in %d s.", dir,
+                               PROXY_STOP_WAIT_SECS);
+}
+
+static int do_restore(pid_t pid) {
+        _cleanup_free_ char *dir = dir_of(pid);
+        _cleanup_close_ int fd = -EBADF;
+        int r;
+
+        if (!dir)
+                return log_oom(), EXIT_FAILED;
+        r = lock_images(dir, &fd);
+        if (r == -ENOENT) {
+                log_error("No hibernated process %d (no %s).", (int) pid, dir);
+                return EXIT_NO_PROCESS;
+        }
+        if (r < 0)
+                return r == -EBUSY ? EXIT_FAILED
+                                   : (log_error_errno(r, "Cannot open %s: %m", dir), EXIT_FAILED);
+        return restore_locked(pid, dir);
+}
+
+/* One direction of a relayed connection: what was read from 'from' and
+ * not yet written to 'to'. */
+typedef struct Pipe {
+        char *buf;
+        size_t len, off;
+        bool eof; /* 'from' said all it will say; 'to' was told once buf is empty */
+} Pipe;
+
+/* A connection the proxy accepted, relayed to the restored process. */
+typedef struct Relay {
+        int client, server;
+        unsigned listen; /* which of the record's sockets it came in on */
+        Pipe up, down; /* client to server, server to client */
+} Relay;
+
+static void relay_done(Relay *r) {
+        if (r->client >= 0)
+                close(r->client);
+        if (r->server >= 0)
+                close(r->server);
+        free(r->up.buf);
+        free(r->down.buf);
+        r->client = r->server = -EBADF;
+}
+
+static socklen_t listen_sockaddr(const HibernateListen *l, bool connect, struct sockaddr_storage *ret) {
+        memset(ret, 0, sizeof(*ret));
+        if (l->family == AF_INET) {
+                struct sockaddr_in *a = (struct sockaddr_in *) ret;
+
+                a->sin_family = AF_INET;
+                a->sin_port = htons(l->port);
+                memcpy(&a->sin_addr, l->address, 4);
+                /* Connecting to the wildcard is connecting to this host. */
+                if (connect && a->sin_addr.s_addr == htonl(INADDR_ANY))
+                        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                return sizeof(*a);
+        }
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *) ret;
+
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons(l->port);
+        memcpy(&a->sin6_addr, l->address, 16);
+        if (connect && IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr))
+                a->sin6_addr = in6addr_loopback;
+        return sizeof(*a);
+}
+
+/* Listens where the process listened; -errno with the socket named. */
+static int proxy_listen(const HibernateRecord *rec, unsigned i) {
+        const HibernateListen *l = &rec->listen[i];
+        struct sockaddr_storage sa;
+        socklen_t sl = listen_sockaddr(l, false, &sa);
+        _cleanup_close_ int fd = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        int on = 1, v6only = 0;
+        char name[64];
+
+        if (fd < 0)
+                return -errno;
+        /* An IPv6 wildcard takes IPv4 too, as the kernel's default has it,
+         * unless the process had an IPv4 socket of its own on the port. */
+        if (l->family == AF_INET6)
+                for (unsigned j = 0; j < rec->n_listen; j++)
+                        if (rec->listen[j].family == AF_INET && rec->listen[j].port == l->port)
+                                v6only = 1;
+        /* Accepted connections inherit SO_REUSEADDR: the restored process,
+         * whose socket has it too, can bind beside them. */
+        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+            (l->family == AF_INET6 &&
+             setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0) ||
+            bind(fd, (struct sockaddr *) &sa, sl) < 0 || listen(fd, 128) < 0) {
+                int r = -errno;
+                hibernate_listen_format(l, name, sizeof(name));
+                return log_error_errno(r, "The port proxy cannot listen on %s: %m", name);
+        }
+        return TAKE_FD(fd);
+}
+
+/* Connects to the restored process where it listens again, waiting a
+ * little for its socket. */
+static int proxy_connect(const HibernateListen *l) {
+        struct sockaddr_storage sa;
+        socklen_t sl = listen_sockaddr(l, true, &sa);
+
+        for (unsigned i = 0; i < PROXY_CONNECT_WAIT_SECS * 20; i++) {
+                _cleanup_close_ int fd = socket(l->family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+                if (fd < 0)
+                        return -errno;
+                if (connect(fd, (struct sockaddr *) &sa, sl) >= 0) {
+                        (void) fcntl(fd, F_SETFL, O_NONBLOCK);
+                        return TAKE_FD(fd);
+                }
+                if (errno != ECONNREFUSED && errno != EINTR)
+                        return -errno;
+                (void) usleep(50 * 1000);
+        }
+        return -ECONNREFUSED;
+}
+
+/* Moves what it can between one side and the other; false on an error
+ * that ends the connection. */
+static bool pipe_step(Pipe *p, int from, int to, short from_events, short to_events) {
+        if (!p->eof && p->len == 0 && (from_events & (POLLIN | POLLHUP | POLLERR))) {
+                ssize_t n = read(from, p->buf, PROXY_BUFFER);
+
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return false;
+                if (n == 0) {
+                        p->eof = true;
+                        (void) shutdown(to, SHUT_WR);
+                }
+                if (n > 0) {
+                        p->len = (size_t) n;
+                        p->off = 0;
+                }
+        }
+        if (p->len > p->off && (to_events & (POLLOUT | POLLERR))) {
+                ssize_t n = send(to, p->buf + p->off, p->len - p->off, MSG_NOSIGNAL);
+
+                if (n < 0 && errno != EAGAIN && errno != EINTR)
+                        return false;
+                if (n > 0)
+                        p->off += (size_t) n;
+                if (p->off == p->len)
+                        p->len = p->off = 0;
+        }
+        return true;
+}
+
+/* Relays every connection until both sides of each are done. */
+static void proxy_relay(Relay *relays, unsigned n, int sigfd) {
+        for (;;) {
+                struct pollfd pfd[PROXY_MAX_CLIENTS * 2 + 1];
+                unsigned live = 0;
+
+                for (unsigned i = 0; i < n; i++) {
+                        Relay *r = &relays[i];
+
+                        if (r->client >= 0 && r->up.eof && r->down.eof && r->up.len == 0 && r->down.len == 0)
+                                relay_done(r);
+                        pfd[2 * i] = (struct pollfd){ .fd = r->client };
+                        pfd[2 * i + 1] = (struct pollfd){ .fd = r->server };
+                        if (r->client < 0)
+                                continue;
+                        live++;
+                        if (!r->up.eof && r->up.len == 0)
+                                pfd[2 * i].events |= POLLIN;
+                        if (r->down.len > 0)
+                                pfd[2 * i].events |= POLLOUT;
+                        if (!r->down.eof && r->down.len == 0)
+                                pfd[2 * i + 1].events |= POLLIN;
+                        if (r->up.len > 0)
+                                pfd[2 * i + 1].events |= POLLOUT;
+                }
+                if (live == 0)
+                        return;
+                pfd[2 * n] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+                if (poll(pfd, 2 * n + 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return;
+                }
+                if (pfd[2 * n].revents)
+                        return; /* asked to stop */
+                for (unsigned i = 0; i < n; i++) {
+                        Relay *r = &relays[i];
+
+                        if (r->client < 0)
+                                continue;
+                        if (!pipe_step(&r->up, r->client, r->server, pfd[2 * i].revents,
+                                       pfd[2 * i + 1].revents) ||
+                            !pipe_step(&r->down, r->server, r->client, pfd[2 * i + 1].revents,
+                                       pfd[2 * i].revents))
+                                relay_done(r);
+                }
+        }
+}
+
+static int write_proxy_pid(const char *dir) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (asprintf(&path, "%s/%s", dir, PROXY_PID_FILE) < 0 ||
+            asprintf(&tmp, "%s/.%s.tmp", dir, PROXY_PID_FILE) < 0)
+                return -ENOMEM;
+        f = fopen(tmp, "we");
+        if (!f)
+                return -errno;
+        fprintf(f, "%d\n", (int) getpid());
+        if (fflush(f) != 0 || rename(tmp, path) < 0) {
+                int r = -errno;
+                (void) unlink(tmp);
+                return r;
+        }
+        return 0;
+}
+
+/* Listens on the TCP sockets process 'pid' listened on; at the first
+ * connection, restores it and relays what came in before it listened
+ * again. SIGTERM (a restore from elsewhere) ends it before. */
+static int do_proxy(pid_t pid) {
+        _cleanup_(hibernate_record_done) HibernateRecord rec = {};
+        _cleanup_free_ char *dir = dir_of(pid), *pidfile = NULL;
+        _cleanup_close_ int lock = -EBADF, sigfd = -EBADF;
+        int listeners[HIBERNATE_MAX_PORTS];
+        Relay relays[PROXY_MAX_CLIENTS];
+        char names[HIBERNATE_MAX_PORTS * 56] = "";
+        unsigned n_relays = 0;
+        size_t used = 0;
+        sigset_t mask;
+        int r;
+
+        if (!dir || asprintf(&pidfile, "%s/%s", dir, PROXY_PID_FILE) < 0)
+                return log_oom(), EXIT_FAILED;
+        lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (lock < 0) {
+                log_error("No hibernated process %d (no %s).", (int) pid, dir);
+                return EXIT_NO_PROCESS;
+        }
+        if (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+                log_error("Process %d's images are in use: a port proxy listens for it already, or it is "
+                          "being restored.",
+                          (int) pid);
+                return EXIT_REFUSED;
+        }
+        r = read_record(dir, &rec);
+        if (r == -ENOENT) {
+                log_error("No hibernated process %d (no %s/%s).", (int) pid, dir, HIBERNATE_RECORD);
+                return EXIT_NO_PROCESS;
+        }
+        if (r < 0) {
+                log_error_errno(r, "The record in %s cannot be read: %m", dir);
+                return EXIT_FAILED;
+        }
+        if (rec.n_listen == 0) {
+                log_error("Process %d (%s) listened on no TCP port; there is nothing to proxy.", (int) pid,
+                          rec.comm);
+                return EXIT_REFUSED;
+        }
+        for (unsigned i = 0; i < rec.n_listen; i++) {
+                char name[56];
+
+                hibernate_listen_format(&rec.listen[i], name, sizeof(name));
+                if (!rec.listen[i].reuse_address) {
+                        log_error(
+                                "Process %d (%s) did not set SO_REUSEADDR on %s: it could not listen there "
+                                "again while the proxy holds the connection that woke it. No port proxy; "
+                                "wake it with wolframctl wake.",
+                                (int) pid, rec.comm, name);
+                        return EXIT_REFUSED;
+                }
+                used += (size_t) snprintf(names + used, sizeof(names) - used, "%s%s", i ? ", " : "", name);
+        }
+
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        sigaddset(&mask, SIGHUP);
+        if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 || (sigfd = signalfd(-1, &mask, SFD_CLOEXEC)) < 0)
+                return log_error_errno(errno, "Cannot watch signals: %m"), EXIT_FAILED;
+        for (unsigned i = 0; i < rec.n_listen; i++) {
+                listeners[i] = proxy_listen(&rec, i);
+                if (listeners[i] < 0) {
+                        for (unsigned j = 0; j < i; j++)
+                                close(listeners[j]);
+                        return EXIT_FAILED;
+                }
+        }
+        r = write_proxy_pid(dir);
+        if (r < 0)
+                log_warning_errno(r, "Could not write %s, a restore will wait for the proxy: %m", pidfile);
+        printf("Listening on %s for process %d (%s); the first connection wakes it.\n", names, (int) pid,
+               rec.comm);
+        fflush(stdout);
+
+        /* Wait for a connection, or to be told to stop. */
+        for (;;) {
+                struct pollfd pfd[HIBERNATE_MAX_PORTS + 1];
+                bool any = false;
+
+                for (unsigned i = 0; i < rec.n_listen; i++)
+                        pfd[i] = (struct pollfd){ .fd = listeners[i], .events = POLLIN };
+                pfd[rec.n_listen] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+                if (poll(pfd, rec.n_listen + 1, -1) < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        r = -errno;
+                        break;
+                }
+                if (pfd[rec.n_listen].revents) {
+                        r = 1; /* stop */
+                        break;
+                }
+                for (unsigned i = 0; i < rec.n_listen; i++)
+                        any = any || (pfd[i].revents & POLLIN);
+                if (any) {
+                        r = 0;
+                        break;
+                }
+        }
+        /* Everything waiting now is taken; what comes after, while the
+         * sockets are closed and the process not yet back, is refused. */
+        for (unsigned i = 0; i < rec.n_listen; i++) {
+                for (int c; r == 0 && n_relays < PROXY_MAX_CLIENTS &&
+                            (c = accept4(listeners[i], NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0;)
+                        relays[n_relays++] = (Relay){ .client = c, .server = -EBADF, .listen = i };
+                close(listeners[i]);
+        }
+        if (r != 0) {
+                (void) unlink(pidfile);
+                if (r < 0)
+                        return log_error_errno(r, "The port proxy for process %d failed: %m", (int) pid),
+                               EXIT_FAILED;
+                printf("The port proxy for process %d stops; it is woken by other means.\n", (int) pid);
+                return 0;
+        }
+
+        log_info("A connection for process %d (%s) came in; waking it.", (int) pid, rec.comm);
+        (void) unlink(pidfile);
+        r = restore_locked(pid, dir);
+        close(lock);
+        lock = -EBADF;
+        if (r != 0) {
+                for (unsigned i = 0; i < n_relays; i++)
+                        relay_done(&relays[i]);
+                log_error("The connection that came in for process %d is closed: it could not be woken.",
+                          (int) pid);
+                return r;
+        }
+        for (unsigned i = 0; i < n_relays; i++) {
+                Relay *c = &relays[i];
+
+                c->server = proxy_connect(&rec.listen[c->listen]);
+                c->up.buf = malloc(PROXY_BUFFER);
+                c->down.buf = malloc(PROXY_BUFFER);
+                if (c->server < 0 || !c->up.buf || !c->down.buf) {
+                        char name[56];
+
+                        hibernate_listen_format(&rec.listen[c->listen], name, sizeof(name));
+                        log_warning("Could not hand a connection over to process %d on %s: %s", (int) pid,
+                                    name, c->server < 0 ? strerror(-c->server) : "out of memory");
+                        relay_done(c);
+                }
+        }
+        proxy_relay(relays, n_relays, sigfd);
+        for (unsigned i = 0; i < n_relays; i++)
+                relay_done(&relays[i]);
         return 0;
 }
 
@@ -666,6 +1163,8 @@ static void help(void) {
                "Commands:\n"
                "  dump PID       Checkpoint PID's process tree, verify the images, then stop it\n"
                "  restore PID    Restore it from its images (kept when that fails)\n"
+               "  proxy PID      Listen on the TCP sockets it listened on; restore it at the\n"
+               "                 first connection and hand that connection over\n"
                "  recover        Resume processes whose checkpoint did not finish\n"
                "  list           Hibernated processes: pid, name, bytes returned, image bytes\n\n"
                "Options:\n"
@@ -724,7 +1223,7 @@ int main(int argc, char *argv[]) {
                 return EXIT_USAGE;
         }
         verb = argv[optind];
-        if (streq(verb, "dump") || streq(verb, "restore")) {
+        if (streq(verb, "dump") || streq(verb, "restore") || streq(verb, "proxy")) {
                 if (optind + 2 != argc || !parse_pid(argv[optind + 1], &pid)) {
                         log_error("%s needs one process id; see --help.", verb);
                         return EXIT_USAGE;
@@ -734,7 +1233,9 @@ int main(int argc, char *argv[]) {
                         return EXIT_USAGE;
                 }
                 umask(0077);
-                return streq(verb, "dump") ? do_dump(pid) : do_restore(pid);
+                return streq(verb, "dump")      ? do_dump(pid)
+                       : streq(verb, "restore") ? do_restore(pid)
+                                                : do_proxy(pid);
         }
         if (optind + 1 != argc) {
                 log_error("Unexpected argument '%s'; see --help.", argv[optind + 1]);

@@ -146,6 +146,8 @@ static void engine_finish_job(Engine *e) {
                 engine_export_stats(e);
                 engine_notify(e, ENGINE_CHANGED_CYCLE | ENGINE_CHANGED_LIFETIME |
                                          (aged ? ENGINE_CHANGED_POOL : 0));
+                /* The table is new: what stayed idle long enough sleeps. */
+                engine_hibernate_idle(e);
         }
 }
 

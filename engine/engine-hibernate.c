@@ -5,6 +5,7 @@
  * (systemd-run), outside the engine's sandbox: criu needs the host's
  * network and mount namespaces, ptrace, signals and system calls the
  * engine's unit closes. Without systemd it is the engine's child. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -13,11 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "build-config.h"
+#include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/time-util.h"
@@ -35,6 +39,22 @@ const char *engine_hibernate_helper(void) {
 
 static bool under_systemd(void) {
         return access("/run/systemd/system", F_OK) >= 0;
+}
+
+static void closedirp(DIR **d) {
+        if (*d)
+                (void) closedir(*d);
+}
+
+/* Not tried again on the engine's own account while it lives. */
+static void remember_refused(Engine *e, pid_t pid, uint64_t start_time) {
+        HibernateRefused *l =
+                realloc(e->hibernate_refused, (e->n_hibernate_refused + 1) * sizeof(HibernateRefused));
+
+        if (!l)
+                return;
+        l[e->n_hibernate_refused++] = (HibernateRefused){ pid, start_time };
+        e->hibernate_refused = l;
 }
 
 static void job_free(HibernateJob *job) {
@@ -66,6 +86,85 @@ static void job_read_output(HibernateJob *job) {
         }
 }
 
+static int spawn_helper(Engine *e, const char *verb, pid_t pid, bool wait, pid_t *ret_child,
+                        int *ret_out_fd);
+static int run_helper_sync(Engine *e, const char *verb, pid_t pid, bool wait);
+
+static char *images_dir(const Engine *e) {
+        char *p;
+
+        return asprintf(&p, "%s/%s", e->state_dir, HIBERNATE_DIR_NAME) < 0 ? NULL : p;
+}
+
+/* Whether a port proxy holds the lock of process 'pid''s images. */
+static bool proxy_running(const Engine *e, pid_t pid) {
+        _cleanup_free_ char *dir = NULL;
+        _cleanup_close_ int fd = -EBADF;
+
+        if (asprintf(&dir, "%s/%s/%d", e->state_dir, HIBERNATE_DIR_NAME, (int) pid) < 0)
+                return false;
+        fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return false;
+        if (flock(fd, LOCK_SH | LOCK_NB) < 0)
+                return errno == EWOULDBLOCK;
+        (void) flock(fd, LOCK_UN);
+        return false;
+}
+
+/* A proxy without systemd is the engine's child: reaped when it ends. */
+static int on_proxy_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        siginfo_t si = {};
+
+        (void) waitid(P_PIDFD, (id_t) fd, &si, WEXITED | WNOHANG);
+        if (si.si_pid != 0 && !(si.si_code == CLD_EXITED && si.si_status == 0))
+                log_warning("The port proxy (pid %d) ended with %s %d.", (int) si.si_pid,
+                            si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
+        (void) sd_event_source_set_floating(s, false);
+        sd_event_source_disable_unref(s);
+        close(fd);
+        return 0;
+}
+
+static void start_proxy(Engine *e, pid_t pid) {
+        sd_event_source *s = NULL;
+        pid_t child;
+        int fd, r;
+
+        if (under_systemd()) {
+                /* systemd-run returns once the proxy's service started. */
+                (void) run_helper_sync(e, "proxy", pid, false);
+                return;
+        }
+        r = spawn_helper(e, "proxy", pid, false, &child, NULL);
+        if (r < 0)
+                return;
+        fd = (int) syscall(SYS_pidfd_open, child, 0);
+        if (fd < 0 || sd_event_add_io(e->event, &s, fd, EPOLLIN, on_proxy_exit, NULL) < 0) {
+                log_warning("Cannot watch the port proxy (pid %d); it is left to run unwatched.",
+                            (int) child);
+                if (fd >= 0)
+                        close(fd);
+                return;
+        }
+        (void) sd_event_source_set_floating(s, true);
+        sd_event_source_unref(s);
+        log_info("Port proxy for process %d started (pid %d).", (int) pid, (int) child);
+}
+
+void engine_hibernate_start_proxies(Engine *e) {
+        _cleanup_free_ char *dir = NULL;
+        HibernateRecord *list = NULL;
+        size_t n = 0;
+
+        if (!e->config.enable_port_proxy || !(dir = images_dir(e)) || hibernate_scan(dir, &list, &n) < 0)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (list[i].n_listen > 0 && !proxy_running(e, list[i].pid))
+                        start_proxy(e, list[i].pid);
+        hibernate_records_free(list, n);
+}
+
 void engine_finish_hibernate(Engine *e) {
         HibernateJob *job = e->hibernate_job;
         siginfo_t si = {};
@@ -90,8 +189,17 @@ void engine_finish_hibernate(Engine *e) {
         else
                 log_warning("%s process %d: %s", job->wake ? "Waking" : "Hibernating", (int) job->pid,
                             job->output_len ? job->output : "the helper said nothing");
+        if (!job->wake && job->status == 0 && e->config.enable_port_proxy && !e->stopping)
+                start_proxy(e, job->pid);
+        /* What the helper or CRIU refused is not tried again on the
+         * engine's own account while the process lives. */
+        if (job->automatic && job->status != 0)
+                remember_refused(e, job->pid, job->start_time);
         if (e->on_hibernate_done)
                 e->on_hibernate_done(e, job);
+        /* Refused: the next candidate now, not a cycle later. */
+        if (job->automatic && job->status != 0)
+                engine_hibernate_idle(e);
         job_free(job);
 }
 
@@ -104,14 +212,17 @@ static int on_helper_exit(sd_event_source *s, int fd, uint32_t revents, void *us
  * (0: none), its stdout and stderr into *ret_out_fd. Under systemd it runs
  * in a transient service (systemd-run waits for it and passes on its exit
  * status and output). */
-static int spawn_helper(Engine *e, const char *verb, pid_t pid, pid_t *ret_child, int *ret_out_fd) {
+static int spawn_helper(Engine *e, const char *verb, pid_t pid, bool wait, pid_t *ret_child,
+                        int *ret_out_fd) {
         _cleanup_free_ char *unit = NULL, *pidstr = NULL, *description = NULL, *images = NULL,
                             *config = NULL;
         posix_spawn_file_actions_t fa;
+        posix_spawnattr_t attr;
         const char *helper = engine_hibernate_helper();
+        bool systemd = under_systemd();
         char *argv[20];
         size_t n = 0;
-        int pipefd[2], r;
+        int pipefd[2] = { -EBADF, -EBADF }, r;
 
         if (asprintf(&pidstr, "%d", (int) pid) < 0 ||
             (pid > 0 ? asprintf(&unit, "wolfram-%s-%d.service", verb, (int) pid)
@@ -125,23 +236,34 @@ static int spawn_helper(Engine *e, const char *verb, pid_t pid, pid_t *ret_child
                 return -ENOMEM;
         if (access(helper, X_OK) < 0)
                 return log_warning_errno(errno, "The hibernation helper %s cannot run: %m", helper);
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
+        /* Its output read by the engine; a proxy without systemd writes
+         * to the engine's own (the journal, or the console). */
+        if (ret_out_fd && pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
 
         posix_spawn_file_actions_init(&fa);
         posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-        posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
-        posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
-        if (under_systemd()) {
+        if (ret_out_fd) {
+                posix_spawn_file_actions_adddup2(&fa, pipefd[1], 1);
+                posix_spawn_file_actions_adddup2(&fa, pipefd[1], 2);
+        }
+        posix_spawnattr_init(&attr);
+        if (!wait && !systemd) /* a session of its own, beyond the engine's */
+                posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+        if (systemd) {
                 /* KillMode=process: when the helper ends, a restored tree
-                 * that criu left in the service's cgroup lives on. */
-                static const char *const run[] = {
-                        "systemd-run", "--quiet",   "--wait",
-                        "--pipe",      "--collect", "--property=KillMode=process"
-                };
+                 * that criu left in the service's cgroup lives on. A proxy
+                 * runs on in its service: systemd-run returns once it
+                 * started. */
+                static const char *const run[] = { "systemd-run", "--quiet", "--collect",
+                                                   "--property=KillMode=process" };
 
                 for (size_t i = 0; i < ELEMENTSOF(run); i++)
                         argv[n++] = (char *) run[i];
+                if (wait) {
+                        argv[n++] = (char *) "--wait";
+                        argv[n++] = (char *) "--pipe";
+                }
                 argv[n++] = (char *) "--unit";
                 argv[n++] = unit;
                 argv[n++] = (char *) "--description";
@@ -156,14 +278,18 @@ static int spawn_helper(Engine *e, const char *verb, pid_t pid, pid_t *ret_child
         if (pid > 0)
                 argv[n++] = pidstr;
         argv[n] = NULL;
-        r = posix_spawnp(ret_child, argv[0], &fa, NULL, argv, environ);
+        r = posix_spawnp(ret_child, argv[0], &fa, &attr, argv, environ);
+        posix_spawnattr_destroy(&attr);
         posix_spawn_file_actions_destroy(&fa);
-        close(pipefd[1]);
+        if (pipefd[1] >= 0)
+                close(pipefd[1]);
         if (r != 0) {
-                close(pipefd[0]);
+                if (pipefd[0] >= 0)
+                        close(pipefd[0]);
                 return log_warning_errno(r, "Could not start the hibernation helper: %m");
         }
-        *ret_out_fd = pipefd[0];
+        if (ret_out_fd)
+                *ret_out_fd = pipefd[0];
         return 0;
 }
 
@@ -234,7 +360,7 @@ int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata,
                 return -ENOMEM;
         }
         job->output[0] = '\0';
-        r = spawn_helper(e, wake ? "restore" : "dump", (pid_t) pid, &child, &job->out_fd);
+        r = spawn_helper(e, wake ? "restore" : "dump", (pid_t) pid, true, &child, &job->out_fd);
         if (r < 0) {
                 job_free(job);
                 return r;
@@ -259,14 +385,127 @@ int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata,
         return 0;
 }
 
-/* Runs the helper and waits for it, logging what it said. */
-static int run_helper_sync(Engine *e, const char *verb, pid_t pid) {
+static const ProcessRecord *table_record(const ProcessTable *t, pid_t pid) {
+        for (size_t i = 0; i < t->n_records; i++)
+                if (t->records[i].pid == pid)
+                        return &t->records[i];
+        return NULL;
+}
+
+/* Whether every descendant of 'pid' the last cycle measured was wholly
+ * idle as long, and none is protected or excluded: criu takes the whole
+ * tree. Those too small to be measured go with it. *budget bounds the
+ * walk (HIBERNATE_MAX_TASKS). */
+static bool tree_idle(const Engine *e, pid_t pid, unsigned *budget) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_(closedirp) DIR *d = NULL;
+        struct dirent *de;
+
+        if (asprintf(&path, "/proc/%d/task", (int) pid) < 0 || !(d = opendir(path)))
+                return false;
+        while ((de = readdir(d))) {
+                _cleanup_free_ char *children = NULL, *text = NULL;
+                const char *p;
+                size_t len;
+
+                if (de->d_name[0] == '.')
+                        continue;
+                if (asprintf(&children, "%s/%s/children", path, de->d_name) < 0 ||
+                    read_full_file(children, &text, &len) < 0)
+                        return false;
+                for (p = text; *p;) {
+                        char *end;
+                        long child = strtol(p, &end, 10);
+                        const ProcessRecord *c;
+
+                        if (end == p)
+                                break;
+                        p = end;
+                        if (child <= 0 || (*budget)-- == 0)
+                                return false;
+                        c = table_record(&e->processes, (pid_t) child);
+                        if (c && (c->excluded || c->protected ||
+                                  c->cycles_whole_idle < e->config.hibernate_after_cycles))
+                                return false;
+                        if (!tree_idle(e, (pid_t) child, budget))
+                                return false;
+                }
+        }
+        return true;
+}
+
+static bool refused_before(const Engine *e, const ProcessRecord *r) {
+        for (size_t i = 0; i < e->n_hibernate_refused; i++)
+                if (e->hibernate_refused[i].pid == r->pid &&
+                    e->hibernate_refused[i].start_time == r->start_time)
+                        return true;
+        return false;
+}
+
+/* Forgets the refusals of processes that are gone. */
+static void prune_refused(Engine *e) {
+        size_t k = 0;
+
+        for (size_t i = 0; i < e->n_hibernate_refused; i++) {
+                const ProcessRecord *r = table_record(&e->processes, e->hibernate_refused[i].pid);
+
+                if (r && r->start_time == e->hibernate_refused[i].start_time)
+                        e->hibernate_refused[k++] = e->hibernate_refused[i];
+        }
+        e->n_hibernate_refused = k;
+}
+
+void engine_hibernate_idle(Engine *e) {
+        const ProcessRecord *best = NULL;
+        char message[512];
+        int r;
+
+        if (!e->config.enable_hibernation || e->config.dry_run || e->hibernate_job || e->stopping ||
+            e->state != ENGINE_RUNNING)
+                return;
+        prune_refused(e);
+        for (size_t i = 0; i < e->processes.n_records; i++) {
+                const ProcessRecord *c = &e->processes.records[i];
+                unsigned budget = HIBERNATE_MAX_TASKS - 1;
+                ProcStat st;
+
+                if (c->excluded || c->protected || c->cycles_whole_idle < e->config.hibernate_after_cycles ||
+                    refused_before(e, c))
+                        continue;
+                if (best && c->rss_anon_bytes + c->swap_bytes <= best->rss_anon_bytes + best->swap_bytes)
+                        continue;
+                /* Only a tree nobody but init waits for: a parent that
+                 * waits on its child would see it die. */
+                if (proc_read_stat(c->pid, &st) < 0 || st.start_time != c->start_time || st.ppid != 1 ||
+                    !tree_idle(e, c->pid, &budget))
+                        continue;
+                best = c;
+        }
+        if (!best)
+                return;
+        log_info("Hibernating process %d (%s): it did nothing for %u cycles (under %d%% of a CPU, its "
+                 "pageouts stayed out).",
+                 (int) best->pid, best->comm, best->cycles_whole_idle, IDLE_CPU_PERCENT);
+        r = engine_hibernate_process(e, (uint32_t) best->pid, false, NULL, message, sizeof(message));
+        if (r < 0 || !e->hibernate_job) {
+                log_info("Not hibernating process %d: %s", (int) best->pid,
+                         message[0] ? message : strerror(-r));
+                remember_refused(e, best->pid, best->start_time);
+                return;
+        }
+        e->hibernate_job->automatic = true;
+        e->hibernate_job->start_time = best->start_time;
+}
+
+/* Runs the helper (or, with !wait, systemd-run that starts it) and waits
+ * for it, logging what it said. */
+static int run_helper_sync(Engine *e, const char *verb, pid_t pid, bool wait) {
         char buf[4096];
         size_t len = 0;
         pid_t child;
         int fd, status, r;
 
-        r = spawn_helper(e, verb, pid, &child, &fd);
+        r = spawn_helper(e, verb, pid, wait, &child, &fd);
         if (r < 0)
                 return r;
         for (;;) {
@@ -304,7 +543,7 @@ void engine_hibernate_recover(Engine *e) {
 
         if (asprintf(&dir, "%s/%s", e->state_dir, HIBERNATE_DIR_NAME) < 0 || access(dir, F_OK) < 0)
                 return;
-        (void) run_helper_sync(e, "recover", 0);
+        (void) run_helper_sync(e, "recover", 0, true);
 }
 
 void engine_hibernate_wake_all(Engine *e) {
@@ -319,7 +558,7 @@ void engine_hibernate_wake_all(Engine *e) {
         }
         log_info("Waking the %zu hibernated process%s before the engine stops.", n, n == 1 ? "" : "es");
         for (size_t i = 0; i < n; i++)
-                (void) run_helper_sync(e, "restore", list[i].pid);
+                (void) run_helper_sync(e, "restore", list[i].pid, true);
         hibernate_records_free(list, n);
 }
 

@@ -7,7 +7,7 @@
  *   engine-reload.c  → runtime, sync, cycle
  *   engine-runtime.c → sync, cycle
  *   engine-reclaim.c → cycle
- *   engine-cycle.c   → export
+ *   engine-cycle.c   → export, hibernate
  *   engine-export.c  → figures */
 
 #include "engine.h"

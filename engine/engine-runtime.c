@@ -15,14 +15,16 @@
 #include "common/strv.h"
 #include "engine-internal.h"
 
-/* Says once per load what the configuration asks for that does not exist. */
-static void engine_log_unavailable(const Config *c) {
+/* Says once per load what the hibernation level will do: it stops
+ * processes, so the journal says so. */
+static void engine_log_hibernation(const Config *c) {
         if (c->enable_hibernation)
-                log_notice(
-                        "enable_hibernation=yes: hibernating idle processes on the engine's own account is "
-                        "not available yet, ignoring (wolframctl hibernate PID works).");
+                log_notice("enable_hibernation=yes: processes that do nothing for %u cycles in a row are "
+                           "checkpointed with CRIU and stopped (see wolframd(8), HIBERNATION).",
+                           c->hibernate_after_cycles);
         if (c->enable_port_proxy)
-                log_notice("enable_port_proxy=yes: the port proxy is not available yet, ignoring.");
+                log_notice("enable_port_proxy=yes: the TCP ports of hibernated processes are listened on; "
+                           "the first connection wakes the process.");
 }
 
 static bool policy_value(const RuntimeState *rs, PolicyName p, bool file_value) {
@@ -145,7 +147,7 @@ int engine_load_config(Engine *e, Config *ret, ConfigOrigin *ret_origin, bool *r
         }
         log_info("Profile %s (%s)%s.", profile_to_string(ret->profile), ret->profile_reason,
                  ret->dry_run ? ", dry run: nothing will be changed" : "");
-        engine_log_unavailable(ret);
+        engine_log_hibernation(ret);
         return 0;
 }
 

@@ -124,6 +124,7 @@ int engine_start(Engine *e) {
         (void) engine_sync_pool(e);
         (void) engine_sync_ksm(e);
         engine_hibernate_recover(e);
+        engine_hibernate_start_proxies(e);
         r = engine_start_pool_timer(e);
         if (r < 0)
                 return r;
@@ -131,6 +132,7 @@ int engine_start(Engine *e) {
 }
 
 void engine_stop(Engine *e) {
+        e->stopping = true;
         e->cycle_timer = sd_event_source_disable_unref(e->cycle_timer);
         engine_cancel_cycle_wait(e);
         engine_finish_reclaim(e);
@@ -170,6 +172,7 @@ void engine_done(Engine *e) {
         config_done(&e->config);
         free(e->runtime_dir);
         free(e->memcg_pending);
+        free(e->hibernate_refused);
         e->runtime_dir = e->memcg_pending = NULL;
 }
 

@@ -68,7 +68,16 @@ typedef struct HibernateJob {
         uint64_t duration_usec;
         int status; /* its exit status: 0 done, 1 failed, 2 refused by CRIU, 3 no such process, 4
                        protected or excluded; -1 killed */
+        bool automatic; /* the engine's own choice (enable_hibernation), not a call's */
+        uint64_t start_time; /* the process's, for an automatic one */
 } HibernateJob;
+
+/* A process the automatic level tried and the helper refused: not tried
+ * again while it lives. */
+typedef struct HibernateRefused {
+        pid_t pid;
+        uint64_t start_time;
+} HibernateRefused;
 
 /* The engine's state; the D-Bus adapter (BusServer) is its only window to
  * the bus. */
@@ -111,6 +120,9 @@ struct Engine {
         /* HibernateProcess or WakeProcess in progress, or NULL. */
         HibernateJob *hibernate_job;
         void (*on_hibernate_done)(Engine *e, HibernateJob *job);
+        HibernateRefused *hibernate_refused;
+        size_t n_hibernate_refused;
+        bool stopping; /* engine_stop() runs: nothing new starts */
 
         /* A failing export is logged once, not every cycle. */
         bool export_json_failed;
@@ -267,6 +279,17 @@ int engine_reclaim_check_arguments(uint32_t pid, const char *mode, ReclaimRefuse
  * process) and -EPERM (protected, or excluded, run-time exclusions too)
  * with the reason in 'message'; or why the helper could not start. */
 int engine_hibernate_process(Engine *e, uint32_t pid, bool wake, void *userdata, char *message, size_t size);
+
+/* After a cycle, with enable_hibernation: checkpoints the largest process
+ * that did nothing for hibernate_after_cycles cycles (ProcessRecord's
+ * cycles_whole_idle; every process of its tree too), whose parent is init,
+ * that is neither protected nor excluded nor refused before. One at a
+ * time; a refusal moves on to the next. */
+void engine_hibernate_idle(Engine *e);
+
+/* With enable_port_proxy: a port proxy (the helper's `proxy`) for every
+ * hibernated process that listened on TCP and has none. */
+void engine_hibernate_start_proxies(Engine *e);
 
 /* At the engine's stop: every hibernated process restored, one after the
  * other (a failure keeps that one's images, logged). */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "common/alloc-util.h"
 #include "common/fileio.h"
@@ -47,7 +49,7 @@ static int put_string(json_object *o, const char *key, const char *s) {
 
 int hibernate_record_format(const HibernateRecord *r, char **ret) {
         _cleanup_(json_putp) json_object *o = json_object_new_object();
-        json_object *ports;
+        json_object *ports, *listen;
         const char *text;
         int k = 0;
 
@@ -75,6 +77,26 @@ int hibernate_record_format(const HibernateRecord *r, char **ret) {
         for (unsigned i = 0; i < r->n_ports; i++)
                 if (json_object_array_add(ports, json_object_new_uint64(r->ports[i])) < 0)
                         return -ENOMEM;
+        listen = json_object_new_array();
+        if (!listen || json_object_object_add(o, "listen", listen) < 0) {
+                json_object_put(listen);
+                return -ENOMEM;
+        }
+        for (unsigned i = 0; i < r->n_listen; i++) {
+                json_object *l = json_object_new_object();
+                char address[INET6_ADDRSTRLEN];
+
+                if (!l || json_object_array_add(listen, l) < 0) {
+                        json_object_put(l);
+                        return -ENOMEM;
+                }
+                if (!inet_ntop(r->listen[i].family, r->listen[i].address, address, sizeof(address)))
+                        return -EINVAL;
+                if (put_string(l, "address", address) < 0 || put_u64(l, "port", r->listen[i].port) < 0 ||
+                    json_object_object_add(l, "reuse_address",
+                                           json_object_new_boolean(r->listen[i].reuse_address)) < 0)
+                        return -ENOMEM;
+        }
         text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         if (!text)
                 return -ENOMEM;
@@ -153,6 +175,40 @@ int hibernate_record_parse(const char *text, HibernateRecord *ret) {
                         r.ports[r.n_ports++] = (uint16_t) json_object_get_int64(p);
                 }
         }
+        if (json_object_object_get_ex(o, "listen", &v)) {
+                size_t n;
+
+                if (!json_object_is_type(v, json_type_array))
+                        return -EBADMSG;
+                n = json_object_array_length(v);
+                if (n > HIBERNATE_MAX_PORTS)
+                        return -EBADMSG;
+                for (size_t i = 0; i < n; i++) {
+                        json_object *l = json_object_array_get_idx(v, i), *a, *reuse;
+                        HibernateListen *e = &r.listen[r.n_listen];
+                        const char *address;
+
+                        if (!json_object_is_type(l, json_type_object) ||
+                            !json_object_object_get_ex(l, "address", &a) ||
+                            !json_object_is_type(a, json_type_string) || get_u64(l, "port", 65535, &u) < 0 ||
+                            u == 0)
+                                return -EBADMSG;
+                        address = json_object_get_string(a);
+                        if (inet_pton(AF_INET, address, e->address) == 1)
+                                e->family = AF_INET;
+                        else if (inet_pton(AF_INET6, address, e->address) == 1)
+                                e->family = AF_INET6;
+                        else
+                                return -EBADMSG;
+                        e->port = (uint16_t) u;
+                        if (json_object_object_get_ex(l, "reuse_address", &reuse)) {
+                                if (!json_object_is_type(reuse, json_type_boolean))
+                                        return -EBADMSG;
+                                e->reuse_address = json_object_get_boolean(reuse);
+                        }
+                        r.n_listen++;
+                }
+        }
         if (json_object_object_get_ex(o, "cgroup", &v)) {
                 if (!json_object_is_type(v, json_type_string))
                         return -EBADMSG;
@@ -207,18 +263,60 @@ static bool has_inode(const uint64_t *inodes, size_t n, uint64_t inode) {
         return false;
 }
 
-int hibernate_listen_ports_parse(const char *text, size_t len, const uint64_t *inodes, size_t n_inodes,
-                                 uint16_t *ports, unsigned *n_ports) {
+/* One hexadecimal field of /proc/net/tcp: a number of at most 'digits'
+ * digits, in *ret. */
+static int parse_hex(const char *p, size_t len, size_t digits, uint64_t *ret) {
+        uint64_t v = 0;
+
+        if (len == 0 || len > digits)
+                return -EBADMSG;
+        for (size_t i = 0; i < len; i++) {
+                int d = p[i] >= '0' && p[i] <= '9'   ? p[i] - '0'
+                        : p[i] >= 'A' && p[i] <= 'F' ? p[i] - 'A' + 10
+                        : p[i] >= 'a' && p[i] <= 'f' ? p[i] - 'a' + 10
+                                                     : -1;
+                if (d < 0)
+                        return -EBADMSG;
+                v = v * 16 + (uint64_t) d;
+        }
+        *ret = v;
+        return 0;
+}
+
+/* The local address of a line: 8 (IPv4) or 32 (IPv6) hexadecimal digits,
+ * the kernel's 32-bit words as they are in memory (%08X each). */
+static int parse_address(const char *p, size_t len, int family, uint8_t *ret) {
+        size_t words = family == AF_INET ? 1 : 4;
+
+        if (len != words * 8)
+                return -EBADMSG;
+        for (size_t i = 0; i < words; i++) {
+                uint64_t w;
+                uint32_t w32;
+
+                if (parse_hex(p + i * 8, 8, 8, &w) < 0)
+                        return -EBADMSG;
+                w32 = (uint32_t) w;
+                memcpy(ret + i * 4, &w32, 4);
+        }
+        return 0;
+}
+
+int hibernate_listen_parse(const char *text, size_t len, int family, const uint64_t *inodes, size_t n_inodes,
+                           HibernateRecord *rec, uint64_t *inode_of) {
         const char *line;
         size_t pos = 0, line_len;
         bool header = true;
 
+        if (family != AF_INET && family != AF_INET6)
+                return -EINVAL;
         while (next_line(text, len, &pos, &line, &line_len)) {
                 /* "  0: 00000000:1F90 00000000:0000 0A 00000000:00000000
                  * 00:00000000 00000000  1000        0 12345 1 ..." */
                 const char *p = line, *end = line + line_len, *f[10];
                 size_t fl[10];
                 uint64_t port, state, inode;
+                uint8_t address[16] = {};
                 const char *colon;
                 unsigned i;
 
@@ -234,31 +332,38 @@ int hibernate_listen_ports_parse(const char *text, size_t len, const uint64_t *i
                 if (i < 10)
                         return -EBADMSG;
                 colon = memchr(f[1], ':', fl[1]);
-                if (!colon)
+                if (!colon || parse_address(f[1], (size_t) (colon - f[1]), family, address) < 0 ||
+                    parse_hex(colon + 1, (size_t) (f[1] + fl[1] - colon - 1), 4, &port) < 0)
                         return -EBADMSG;
-                port = 0;
-                for (const char *c = colon + 1; c < f[1] + fl[1]; c++) {
-                        int d = *c >= '0' && *c <= '9'   ? *c - '0'
-                                : *c >= 'A' && *c <= 'F' ? *c - 'A' + 10
-                                : *c >= 'a' && *c <= 'f' ? *c - 'a' + 10
-                                                         : -1;
-                        if (d < 0 || port > 0xfff)
-                                return -EBADMSG;
-                        port = port * 16 + (uint64_t) d;
-                }
-                if (fl[3] != 2 || sscanf(f[3], "%2" SCNx64, &state) != 1)
+                if (fl[3] != 2 || parse_hex(f[3], 2, 2, &state) < 0)
                         return -EBADMSG;
                 if (parse_u64(f[9], fl[9], &inode) < 0)
                         return -EBADMSG;
-                if (state != 0x0A || port == 0 || !has_inode(inodes, n_inodes, inode))
+                if (state != 0x0A || port == 0 || !has_inode(inodes, n_inodes, inode) ||
+                    rec->n_listen >= HIBERNATE_MAX_PORTS)
                         continue;
-                for (i = 0; i < *n_ports; i++)
-                        if (ports[i] == port)
+                if (inode_of)
+                        inode_of[rec->n_listen] = inode;
+                rec->listen[rec->n_listen++] = (HibernateListen){
+                        .family = family,
+                        .port = (uint16_t) port,
+                };
+                memcpy(rec->listen[rec->n_listen - 1].address, address, sizeof(address));
+                for (i = 0; i < rec->n_ports; i++)
+                        if (rec->ports[i] == port)
                                 break;
-                if (i == *n_ports && *n_ports < HIBERNATE_MAX_PORTS)
-                        ports[(*n_ports)++] = (uint16_t) port;
+                if (i == rec->n_ports)
+                        rec->ports[rec->n_ports++] = (uint16_t) port;
         }
         return 0;
+}
+
+void hibernate_listen_format(const HibernateListen *l, char *buf, size_t size) {
+        char address[INET6_ADDRSTRLEN];
+
+        if (!inet_ntop(l->family, l->address, address, sizeof(address)))
+                snprintf(address, sizeof(address), "?");
+        snprintf(buf, size, l->family == AF_INET6 ? "[%s]:%u" : "%s:%u", address, (unsigned) l->port);
 }
 
 /* The "entries" list of a crit decode whose magic is 'magic'. */

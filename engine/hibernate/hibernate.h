@@ -27,6 +27,17 @@
 #define HIBERNATE_MAX_TASKS 256
 #define HIBERNATE_COMM_MAX 64 /* an escaped comm and its NUL */
 
+/* A TCP socket the process listened on: where the port proxy listens for it. */
+typedef struct HibernateListen {
+        int family; /* AF_INET or AF_INET6 */
+        uint8_t address[16]; /* network order; the first 4 bytes for AF_INET */
+        uint16_t port;
+        /* SO_REUSEADDR was set on it: its restore can bind while a
+         * connection the proxy accepted on the port lives (without it, the
+         * proxy would make the restore fail). */
+        bool reuse_address;
+} HibernateListen;
+
 typedef struct HibernateRecord {
         pid_t pid;
         uint64_t start_time; /* the process's start time before the dump, clock ticks */
@@ -39,8 +50,10 @@ typedef struct HibernateRecord {
         uint64_t hibernated_realtime_usec;
         uint64_t dump_usec; /* criu dump and the verification */
         unsigned n_tasks; /* processes in the tree */
-        uint16_t ports[HIBERNATE_MAX_PORTS]; /* TCP ports it listened on */
+        uint16_t ports[HIBERNATE_MAX_PORTS]; /* TCP ports it listened on, each once */
         unsigned n_ports;
+        HibernateListen listen[HIBERNATE_MAX_PORTS]; /* its listening sockets (none in older records) */
+        unsigned n_listen;
 } HibernateRecord;
 
 void hibernate_record_done(HibernateRecord *r);
@@ -58,12 +71,17 @@ int hibernate_record_parse(const char *text, HibernateRecord *ret);
  * the log holds none, "criu exited with status N". Always NUL-terminated. */
 void hibernate_criu_reason(const char *log, size_t len, int status, char *buf, size_t size);
 
-/* The TCP ports in LISTEN state of /proc/PID/net/tcp or tcp6 text whose
- * socket inode is among 'inodes' (the process's own sockets), added to
- * ports[] without duplicates, at most HIBERNATE_MAX_PORTS. -EBADMSG on a
- * line that is not the kernel's format. */
-int hibernate_listen_ports_parse(const char *text, size_t len, const uint64_t *inodes, size_t n_inodes,
-                                 uint16_t *ports, unsigned *n_ports);
+/* The TCP sockets in LISTEN state of /proc/PID/net/tcp (family AF_INET)
+ * or tcp6 (AF_INET6) text whose socket inode is among 'inodes' (the
+ * process's own sockets), added to the record's listen[] (and their ports
+ * to ports[], each once), at most HIBERNATE_MAX_PORTS; the inode of each
+ * added socket in inode_of[] at the same index when that is not NULL.
+ * -EBADMSG on a line that is not the kernel's format. */
+int hibernate_listen_parse(const char *text, size_t len, int family, const uint64_t *inodes, size_t n_inodes,
+                           HibernateRecord *rec, uint64_t *inode_of);
+
+/* "127.0.0.1:8087", "[::1]:6379". */
+void hibernate_listen_format(const HibernateListen *l, char *buf, size_t size);
 
 /* `crit decode` of pstree.img: the pids of the tree, root first. -EBADMSG
  * when it is not a pstree or holds no process, -E2BIG over

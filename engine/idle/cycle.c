@@ -360,7 +360,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         uint64_t resident = 0, idle = 0, refault_pages = 0, now;
         IdleResult res = {};
         LruCgroup *lru;
-        bool over;
+        bool over, quiet;
+        ProcStat st;
         int r;
 
         if (prev) {
@@ -499,6 +500,18 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         job->stats.cold_bytes += bytes;
                 }
         }
+        /* Doing nothing: under 1% of a CPU since the last cycle, and what
+         * was paged out stays out. */
+        if (proc_read_stat(t->pid, &st) >= 0) {
+                rec->cpu_ticks = st.utime_ticks + st.stime_ticks;
+                rec->cpu_read_usec = now;
+        }
+        quiet = prev && prev->cpu_read_usec && rec->cpu_read_usec > prev->cpu_read_usec &&
+                rec->cpu_ticks >= prev->cpu_ticks &&
+                (rec->cpu_ticks - prev->cpu_ticks) * (USEC_PER_SEC / (uint64_t) sysconf(_SC_CLK_TCK)) *
+                                100 <=
+                        (rec->cpu_read_usec - prev->cpu_read_usec) * IDLE_CPU_PERCENT;
+        rec->cycles_whole_idle = quiet && !over ? prev->cycles_whole_idle + 1 : 0;
         if (lru)
                 lru->budget_bytes += rec->lru_bytes;
         if (rec->held && rec->pace.hold_cycles > 0)
@@ -506,10 +519,10 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         rec->idle_share = resident ? (double) idle / (double) resident : 0.0;
         /* What the advice did shows in the process's figures. */
         if (!job->dry_run && rec->last_action != POLICY_NONE) {
-                ProcStatus st;
-                if (proc_read_status(t->pid, &st) >= 0) {
-                        rec->rss_anon_bytes = st.rss_anon_bytes;
-                        rec->swap_bytes = st.vm_swap_bytes;
+                ProcStatus status;
+                if (proc_read_status(t->pid, &status) >= 0) {
+                        rec->rss_anon_bytes = status.rss_anon_bytes;
+                        rec->swap_bytes = status.vm_swap_bytes;
                 }
         }
         job->stats.scanned_bytes += resident;

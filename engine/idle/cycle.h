@@ -26,6 +26,9 @@ typedef struct RegionRecord {
         size_t n_segments;
 } RegionRecord;
 
+/* A process using less of one CPU than this, in percent, does nothing. */
+#define IDLE_CPU_PERCENT 1
+
 /* What the engine knows about one process, as ListProcesses shows it. */
 typedef struct ProcessRecord {
         pid_t pid;
@@ -37,6 +40,13 @@ typedef struct ProcessRecord {
         uint64_t swap_bytes;
         double idle_share; /* of its resident anonymous memory, last window */
         unsigned cycles_idle; /* longest region streak */
+        /* Consecutive cycles in which it did nothing: under IDLE_CPU_PERCENT
+         * of a CPU since the cycle before, and what came back of its
+         * pageouts within the refault budget. The automatic hibernation's
+         * measure (engine-hibernate.c). */
+        unsigned cycles_whole_idle;
+        uint64_t cpu_ticks; /* utime and stime, all threads */
+        uint64_t cpu_read_usec; /* CLOCK_MONOTONIC, when they were read; 0: never */
         uint64_t cold_bytes; /* advised MADV_COLD, over the engine's life */
         uint64_t pageout_bytes; /* advised MADV_PAGEOUT */
         uint64_t refault_bytes; /* of those, needed again afterwards */

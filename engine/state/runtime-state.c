@@ -10,6 +10,7 @@
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
+#include "common/parse-util.h"
 #include "config/profile.h"
 #include "state/runtime-state.h"
 #include "state/state-file.h"
@@ -51,11 +52,6 @@ int policy_name_from_string(const char *s) {
                 if (streq(s, policy_name_to_string(p)))
                         return p;
         return -EINVAL;
-}
-
-static bool ends_with(const char *s, const char *suffix) {
-        size_t n = strlen(s), m = strlen(suffix);
-        return n > m && streq(s + n - m, suffix);
 }
 
 static bool looks_like_cgroup(const char *s) {

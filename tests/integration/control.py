@@ -337,6 +337,64 @@ def case_control_hibernate():
             check(env.procs["wolframd"].poll() is None, "the engine died")
 
 
+def case_control_hibernate_idle():
+    """enable_hibernation on this machine, where Debian's criu cannot
+    checkpoint (its vDSO check fails on 6.18; the checkpoints themselves run
+    in the VM's system tier, case 84-hibernate-idle): a daemon (parent init)
+    whose memory stays idle is chosen after hibernate_after_cycles cycles,
+    criu's refusal leaves it running with its memory intact, and it is not
+    tried again every cycle; a daemon with hot memory and a process whose
+    parent waits for it are never chosen."""
+    exe = os.environ.get("WOLFRAM_WORKLOAD")
+    check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
+    # setsid -f: the workload's parent exits at once and init adopts it, as
+    # a daemon's.
+    with TestCgroup("control") as cg, \
+            Workload(["setsid", "-f", exe], 32, content="mixed", seed=19, hot_percent=0,
+                     user=NOBODY) as idle, \
+            Workload(["setsid", "-f", exe], 32, content="text", seed=20, hot_percent=100,
+                     hot_interval_ms=50, user=NOBODY) as hot, \
+            workload(32, content="text", seed=21, hot_percent=0) as child:
+        try:
+            for w in (idle, hot, child):
+                cg.add(w.pid)
+            check(ppid(idle.pid) == 1 and ppid(hot.pid) == 1,
+                  f"the daemons' parents: {ppid(idle.pid)}, {ppid(hot.pid)}, not init")
+            config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\n"
+                      "idle_backend=refs\nenable_hibernation=yes\nhibernate_after_cycles=2\n"
+                      f"[Exclude]\nonly_cgroups={cg.name}\n")
+            with Env(config=config) as env:
+                wait_for(lambda: f"Hibernating process {idle.pid} " in env.read_log(), 90,
+                         "the engine choosing the idle daemon")
+                n = env.get_property("CycleCount")
+                wait_for(lambda: env.get_property("CycleCount") >= n + 2, 60, "two cycles after the try")
+                log = env.read_log()
+                print("\n".join(line for line in log.splitlines() if "ibernat" in line))
+                check(log.count(f"Hibernating process {idle.pid} ") == 1,
+                      "the idle daemon was tried more than once")
+                check(f"process {hot.pid} " not in log, f"the hot daemon {hot.pid} was chosen")
+                check(f"process {child.pid} " not in log, f"the child {child.pid}, whose parent waits, was chosen")
+                check("CRIU cannot checkpoint" in log and "keeps running" in log, "no criu reason in the log")
+                for w in (idle, hot, child):
+                    check(w.verify()["ok"], f"workload {w.pid}'s memory changed")
+                images = os.path.join(env.state_dir, "hibernate")
+                left = sorted(os.listdir(images)) if os.path.isdir(images) else []
+                check(left == [f"{idle.pid}.dump-failed.log"], f"in {images}: {left}")
+                check(env.get_property("HibernatedProcesses") == [], "HibernatedProcesses is not empty")
+        finally:
+            # The daemons are no children of ours: killed by their pid.
+            for w in (idle, hot):
+                try:
+                    os.kill(w.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+
+
+def ppid(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
 def case_control_config_exclusion():
     """A pattern from the configuration is listed as such and cannot be
     removed at run time; a process it excludes cannot be reclaimed."""

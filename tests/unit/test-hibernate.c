@@ -3,9 +3,11 @@
  * the images, /proc's TCP tables and smaps_rollup, and the record kept
  * beside the images. The crit texts are cut from real decodes, made by
  * Debian's criu 3.17.1 in the VM tier (Linux 6.12). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "hibernate/hibernate.h"
 #include "test-tempdir.h"
@@ -26,10 +28,15 @@ static void test_record_round_trip(void) {
                 .n_tasks = 2,
                 .ports = { 8080, 443 },
                 .n_ports = 2,
+                .listen = { { .family = AF_INET, .port = 8080, .reuse_address = true },
+                            { .family = AF_INET6, .port = 443 } },
+                .n_listen = 2,
         };
         HibernateRecord b;
-        char *text;
+        char *text, buf[64];
 
+        ASSERT_EQ_INT(inet_pton(AF_INET, "127.0.0.1", r.listen[0].address), 1);
+        ASSERT_EQ_INT(inet_pton(AF_INET6, "::1", r.listen[1].address), 1);
         ASSERT_OK(hibernate_record_format(&r, &text));
         ASSERT_OK(hibernate_record_parse(text, &b));
         ASSERT_EQ_INT(b.pid, 4242);
@@ -46,6 +53,14 @@ static void test_record_round_trip(void) {
         ASSERT_EQ_U64(b.n_ports, 2);
         ASSERT_EQ_U64(b.ports[0], 8080);
         ASSERT_EQ_U64(b.ports[1], 443);
+        ASSERT_EQ_U64(b.n_listen, 2);
+        hibernate_listen_format(&b.listen[0], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "127.0.0.1:8080");
+        ASSERT_TRUE(b.listen[0].reuse_address);
+        hibernate_listen_format(&b.listen[1], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "[::1]:443");
+        ASSERT_FALSE(b.listen[1].reuse_address);
+        ASSERT_EQ_INT(b.listen[1].family, AF_INET6);
         hibernate_record_done(&b);
         free(text);
 }
@@ -68,6 +83,16 @@ static void test_record_bad(void) {
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"ports\": [65536]}",
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"ports\": 80}",
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"tasks\": 100000}",
+                "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"listen\": {}}",
+                "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"listen\": [1]}",
+                ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", "
+                 "\"listen\": [{\"address\": \"localhost\", \"port\": 80}]}"),
+                ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", "
+                 "\"listen\": [{\"address\": \"::1\", \"port\": 0}]}"),
+                ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", "
+                 "\"listen\": [{\"address\": \"::1\", \"port\": 70000}]}"),
+                ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", "
+                 "\"listen\": [{\"address\": \"::1\", \"port\": 80, \"reuse_address\": 1}]}"),
                 "{\"pid\": 12, \"start_time\": 1, \"uid\": 0, \"comm\": \"x\", \"cgroup\": 1}",
                 /* A comm past what the record keeps. */
                 ("{\"pid\": 12, \"start_time\": 1, \"uid\": 0, "
@@ -147,28 +172,65 @@ static void test_listen_ports(void) {
                 "   0: 00000000000000000000000000000000:1F90 "
                 "00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 "
                 "00000000   101        0 5002 1 0000000000000000 100 0 0 10 0\n";
-        static const uint64_t ours[] = { 5001, 5002, 5003 };
-        uint16_t ports[HIBERNATE_MAX_PORTS];
-        unsigned n = 0;
+        static const uint64_t ours[] = { 5001, 5002, 5003, 5004 };
+        /* Redis's listener on ::1 (a loopback address, word by word). */
+        static const char tcp6_loopback[] =
+                "  sl  local_address                         remote_address                        "
+                "st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+                "   0: 00000000000000000000000001000000:18EB "
+                "00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 "
+                "00000000   101        0 5004 1 0000000000000000 100 0 0 10 0\n";
+        static const char tcp_loopback[] =
+                "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout "
+                "inode\n"
+                "   0: 0100007F:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000   101        0 "
+                "5001 1 0000000000000000 100 0 0 10 0\n";
+        HibernateRecord rec = {};
+        uint64_t inode_of[HIBERNATE_MAX_PORTS];
+        char buf[64];
 
-        ASSERT_OK(hibernate_listen_ports_parse(tcp, strlen(tcp), ours, 3, ports, &n));
-        ASSERT_OK(hibernate_listen_ports_parse(tcp6, strlen(tcp6), ours, 3, ports, &n));
-        ASSERT_EQ_U64(n, 1);
-        ASSERT_EQ_U64(ports[0], 8080);
+        ASSERT_OK(hibernate_listen_parse(tcp, strlen(tcp), AF_INET, ours, 4, &rec, inode_of));
+        ASSERT_OK(hibernate_listen_parse(tcp6, strlen(tcp6), AF_INET6, ours, 4, &rec, inode_of));
+        /* 8080 on both families: two sockets, one port. */
+        ASSERT_EQ_U64(rec.n_ports, 1);
+        ASSERT_EQ_U64(rec.ports[0], 8080);
+        ASSERT_EQ_U64(rec.n_listen, 2);
+        ASSERT_EQ_U64(inode_of[0], 5001);
+        ASSERT_EQ_U64(inode_of[1], 5002);
+        hibernate_listen_format(&rec.listen[0], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "0.0.0.0:8080");
+        hibernate_listen_format(&rec.listen[1], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "[::]:8080");
+
+        rec = (HibernateRecord){};
+        ASSERT_OK(hibernate_listen_parse(tcp_loopback, strlen(tcp_loopback), AF_INET, ours, 4, &rec, NULL));
+        ASSERT_OK(
+                hibernate_listen_parse(tcp6_loopback, strlen(tcp6_loopback), AF_INET6, ours, 4, &rec, NULL));
+        ASSERT_EQ_U64(rec.n_listen, 2);
+        hibernate_listen_format(&rec.listen[0], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "127.0.0.1:6379");
+        hibernate_listen_format(&rec.listen[1], buf, sizeof(buf));
+        ASSERT_STREQ(buf, "[::1]:6379");
+
         /* Not the kernel's format. */
-        n = 0;
-        ASSERT_ERRNO(hibernate_listen_ports_parse("hdr\n 0: 0000:1F90 0A\n", 21, ours, 3, ports, &n),
+        rec = (HibernateRecord){};
+        ASSERT_ERRNO(hibernate_listen_parse("hdr\n 0: 0000:1F90 0A\n", 21, AF_INET, ours, 4, &rec, NULL),
                      -EBADMSG);
-        ASSERT_ERRNO(hibernate_listen_ports_parse("hdr\n 0: 00000000:1G90 00000000:0000 0A 0 0 0 0 0 5001\n",
-                                                  54, ours, 3, ports, &n),
+        ASSERT_ERRNO(hibernate_listen_parse("hdr\n 0: 00000000:1G90 00000000:0000 0A 0 0 0 0 0 5001\n", 54,
+                                            AF_INET, ours, 4, &rec, NULL),
                      -EBADMSG);
-        ASSERT_ERRNO(hibernate_listen_ports_parse("hdr\n 0: 00000000:1F90 00000000:0000 0A 0 0 0 0 0 x\n",
-                                                  50, ours, 3, ports, &n),
+        ASSERT_ERRNO(hibernate_listen_parse("hdr\n 0: 00000000:1F90 00000000:0000 0A 0 0 0 0 0 x\n", 50,
+                                            AF_INET, ours, 4, &rec, NULL),
                      -EBADMSG);
-        ASSERT_EQ_U64(n, 0);
+        /* An IPv4 address in the IPv6 table. */
+        ASSERT_ERRNO(hibernate_listen_parse("hdr\n 0: 00000000:1F90 00000000:0000 0A 0 0 0 0 0 5001\n", 54,
+                                            AF_INET6, ours, 4, &rec, NULL),
+                     -EBADMSG);
+        ASSERT_ERRNO(hibernate_listen_parse("", 0, AF_UNIX, ours, 4, &rec, NULL), -EINVAL);
+        ASSERT_EQ_U64(rec.n_listen, 0);
         /* An empty table. */
-        ASSERT_OK(hibernate_listen_ports_parse("", 0, ours, 3, ports, &n));
-        ASSERT_EQ_U64(n, 0);
+        ASSERT_OK(hibernate_listen_parse("", 0, AF_INET, ours, 4, &rec, NULL));
+        ASSERT_EQ_U64(rec.n_listen, 0);
 }
 
 /* crit decode of pstree.img, of a tree of two (criu 3.17.1). */

@@ -34,10 +34,12 @@ security_mirror=${WOLFRAM_VM_SECURITY_MIRROR:-http://deb.debian.org/debian-secur
 # with. systemd-sysv makes systemd /sbin/init; libpam-systemd registers
 # sessions with logind; pkexec brings pkttyagent (the text polkit agent);
 # criu checkpoints hibernated processes (it brings python3, whose
-# http.server is the hibernation case's small server).
+# http.server is the hibernation case's small server); redis-server is
+# the real application the hibernation case restores with its data (its
+# own service is disabled: the case starts it).
 packages=(
         systemd systemd-sysv libpam-systemd dbus dbus-broker polkitd pkexec
-        util-linux procps libsystemd0 libinih1 libjson-c5 criu
+        util-linux procps libsystemd0 libinih1 libjson-c5 criu redis-server
 )
 
 # Downloaded from bookworm-backports, for the MemoryKSM= case to install.
@@ -95,6 +97,7 @@ if ! nice -n 19 mmdebstrap --variant=minbase --mode=root \
         --customize-hook='rm -f "$1/etc/machine-id" && : >"$1/etc/machine-id"' \
         --customize-hook='rm -f "$1/etc/systemd/system/dbus.service"' \
         --customize-hook='rm -f "$1"/etc/systemd/system/timers.target.wants/*' \
+        --customize-hook='rm -f "$1"/etc/systemd/system/multi-user.target.wants/redis-server.service' \
         --customize-hook="echo 'deb $mirror bookworm-backports main' >\"\$1/etc/apt/sources.list.d/backports.list\"" \
         --customize-hook='rm -f "$1"/var/cache/apt/archives/*.deb && chroot "$1" apt-get update -qq' \
         --customize-hook="chroot \"\$1\" apt-get install -qq --download-only -t bookworm-backports ${backports[*]}" \
