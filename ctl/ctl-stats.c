@@ -270,6 +270,34 @@ static void print_cycles(FILE *f, json_object *stats, const OutputOptions *o) {
         print_pacing(f, stats, last, o);
 }
 
+/* The processes that sleep (HibernatedProcesses), and the restores that
+ * failed (HibernateWakeFailures): their images wait for the admin. */
+static void print_hibernated(FILE *f, json_object *stats, const OutputOptions *o) {
+        json_object *sleeping = json_get(stats, "HibernatedProcesses"),
+                    *failed = json_get(stats, "HibernateWakeFailures");
+        size_t n = sleeping && json_object_is_type(sleeping, json_type_array)
+                           ? json_object_array_length(sleeping)
+                           : 0,
+               n_failed = failed && json_object_is_type(failed, json_type_array)
+                                  ? json_object_array_length(failed)
+                                  : 0;
+        char a[FORMAT_SIZE_MAX];
+
+        if (n == 0)
+                return;
+        fprintf(f, "   Asleep: %zu hibernated process%s, %s returned (wolframctl processes, wake)\n", n,
+                n == 1 ? "" : "es", format_size(a, json_get_u64(stats, "HibernatedSavedBytes", 0), o));
+        for (size_t i = 0; i < n_failed; i++) {
+                json_object *e = json_object_array_get_idx(failed, i);
+                json_object *pid = json_object_array_get_idx(e, 0), *why = json_object_array_get_idx(e, 1);
+
+                fprintf(f, "           waking %" PRId64 " failed, its images are kept: ",
+                        pid ? json_object_get_int64(pid) : 0);
+                fputs_escaped(f, why ? json_object_get_string(why) : "?");
+                fputc('\n', f);
+        }
+}
+
 /* The pool over time: recompression and writeback, where they run. */
 static void print_ageing(FILE *f, json_object *stats, const OutputOptions *o) {
         const char *recompress = json_get_str(stats, "PoolRecompressAlgorithm", ""),
@@ -444,6 +472,7 @@ int status_print(FILE *f, json_object *stats, const OutputOptions *o) {
         }
 
         print_cycles(f, stats, o);
+        print_hibernated(f, stats, o);
         print_pool(f, stats, o);
         print_tuning(f, stats);
         print_ksm(f, stats, o);

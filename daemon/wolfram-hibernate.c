@@ -645,6 +645,24 @@ static int do_dump(pid_t pid) {
         return 0;
 }
 
+/* Keeps why a restore failed beside the images, for the engine to show
+ * (HibernateWakeFailures, wolframctl status); a later success removes the
+ * directory and it with it. */
+static void write_wake_error(const char *dir, const char *reason) {
+        _cleanup_free_ char *path = NULL, *tmp = NULL;
+        _cleanup_fclose_ FILE *f = NULL;
+
+        if (asprintf(&path, "%s/%s", dir, HIBERNATE_WAKE_ERROR) < 0 ||
+            asprintf(&tmp, "%s/.%s.tmp", dir, HIBERNATE_WAKE_ERROR) < 0)
+                return;
+        f = fopen(tmp, "we");
+        if (!f)
+                return;
+        fprintf(f, "%s\n", reason);
+        if (fflush(f) != 0 || rename(tmp, path) < 0)
+                (void) unlink(tmp);
+}
+
 /* Restores process 'pid' from 'dir', whose lock the caller holds. */
 static int restore_locked(pid_t pid, const char *dir) {
         _cleanup_(hibernate_record_done) HibernateRecord rec = {};
@@ -663,8 +681,10 @@ static int restore_locked(pid_t pid, const char *dir) {
                 return EXIT_FAILED;
         }
         if (proc_read_stat(pid, &s) >= 0) {
-                log_error("Cannot restore %s (%d) yet: pid %d is taken by %s. The images are kept in %s.",
-                          rec.comm, (int) pid, (int) pid, s.comm, dir);
+                snprintf(reason, sizeof(reason), "pid %d is taken by %s", (int) pid, s.comm);
+                write_wake_error(dir, reason);
+                log_error("Cannot restore %s (%d) yet: %s. The images are kept in %s.", rec.comm, (int) pid,
+                          reason, dir);
                 return EXIT_FAILED;
         }
         start = now_usec(CLOCK_MONOTONIC);
@@ -678,12 +698,14 @@ static int restore_locked(pid_t pid, const char *dir) {
                                  strerror(-r));
                 else
                         criu_reason(dir, HIBERNATE_RESTORE_LOG, r, reason, sizeof(reason));
+                write_wake_error(dir, reason);
                 log_error("Could not restore process %d (%s); its images are kept in %s: %s", (int) pid,
                           rec.comm, dir, reason);
                 return EXIT_FAILED;
         }
         snprintf(path, sizeof(path), "/proc/%d", (int) pid);
         if (access(path, F_OK) < 0) {
+                write_wake_error(dir, "criu restored it, but it exited at once");
                 log_error("criu restored process %d (%s), but it is gone; its images are kept in %s.",
                           (int) pid, rec.comm, dir);
                 return EXIT_FAILED;

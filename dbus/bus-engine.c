@@ -122,6 +122,22 @@ static int property_get_hibernated(sd_bus *bus, const char *path, const char *in
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
+static int property_get_wake_failures(sd_bus *bus, const char *path, const char *interface,
+                                      const char *property, sd_bus_message *reply, void *userdata,
+                                      sd_bus_error *error) {
+        const EngineFigures *f = bus_figures(bus, error);
+        int r;
+
+        if (!f)
+                return -EIO;
+        r = sd_bus_message_open_container(reply, 'a', "(us)");
+        for (size_t i = 0; r >= 0 && i < f->n_hibernated; i++)
+                if (f->hibernated[i].wake_error)
+                        r = sd_bus_message_append(reply, "(us)", (uint32_t) f->hibernated[i].pid,
+                                                  f->hibernated[i].wake_error);
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
 const sd_bus_vtable bus_engine_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("Version", "s", property_get_version, 0, SD_BUS_VTABLE_PROPERTY_CONST),
@@ -131,6 +147,7 @@ const sd_bus_vtable bus_engine_vtable[] = {
         BUS_FIGURE("PoolSavedBytes", "t", bus_property_get_figure_u64, pool_saved_bytes, 0),
         BUS_FIGURE("HibernatedSavedBytes", "t", bus_property_get_figure_u64, hibernated_saved_bytes, 0),
         SD_BUS_PROPERTY("HibernatedProcesses", "a(usutt)", property_get_hibernated, 0, 0),
+        SD_BUS_PROPERTY("HibernateWakeFailures", "a(us)", property_get_wake_failures, 0, 0),
         SD_BUS_METHOD_WITH_ARGS("Pause", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_pause,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("Resume", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_resume,

@@ -19,6 +19,8 @@ static void hibernate_done(Engine *e, HibernateJob *job) {
         const char *message = engine_hibernate_message(job);
         int r;
 
+        /* HibernatedProcesses changed: not from what was read before. */
+        bus_figures_forget(e->bus_server);
         if (!call)
                 return;
         switch (job->status) {

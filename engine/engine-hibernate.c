@@ -168,6 +168,7 @@ void engine_hibernate_start_proxies(Engine *e) {
 void engine_finish_hibernate(Engine *e) {
         HibernateJob *job = e->hibernate_job;
         siginfo_t si = {};
+        bool asleep;
 
         if (!job)
                 return;
@@ -189,7 +190,10 @@ void engine_finish_hibernate(Engine *e) {
         else
                 log_warning("%s process %d: %s", job->wake ? "Waking" : "Hibernating", (int) job->pid,
                             job->output_len ? job->output : "the helper said nothing");
-        if (!job->wake && job->status == 0 && e->config.enable_port_proxy && !e->stopping)
+        /* Asleep now, or still (a restore that failed stopped its proxy):
+         * a proxy listens for it. */
+        asleep = job->wake ? job->status != 0 && job->status != 3 : job->status == 0;
+        if (asleep && e->config.enable_port_proxy && !e->stopping)
                 start_proxy(e, job->pid);
         /* What the helper or CRIU refused is not tried again on the
          * engine's own account while the process lives. */

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 
 #include "common/alloc-util.h"
+#include "common/escape.h"
 #include "common/fileio.h"
 #include "common/log.h"
 #include "common/macro.h"
@@ -24,7 +25,8 @@ static void json_putp(json_object **o) {
 
 void hibernate_record_done(HibernateRecord *r) {
         free(r->cgroup);
-        r->cgroup = NULL;
+        free(r->wake_error);
+        r->cgroup = r->wake_error = NULL;
 }
 
 static int put_u64(json_object *o, const char *key, uint64_t v) {
@@ -565,6 +567,19 @@ int hibernate_scan(const char *root, HibernateRecord **ret, size_t *ret_n) {
                         log_warning_errno(r, "Skipping %s: not a hibernation record: %m", path);
                         r = 0;
                         continue;
+                }
+                /* A restore that failed says why beside the record. */
+                free(path);
+                free(text);
+                text = NULL;
+                if (asprintf(&path, "%s/%s/%s", root, de->d_name, HIBERNATE_WAKE_ERROR) < 0) {
+                        path = NULL;
+                        hibernate_record_done(&rec);
+                        r = -ENOMEM;
+                        break;
+                }
+                if (read_full_file(path, &text, &len) >= 0) {
+                        rec.wake_error = escape_bytes(text, strcspn(text, "\n"), ESCAPE_BACKSLASH);
                 }
                 if (GREEDY_REALLOC(list, allocated, n + 1) < 0) {
                         hibernate_record_done(&rec);

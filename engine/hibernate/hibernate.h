@@ -23,6 +23,7 @@
 #define HIBERNATE_RECORD "wolfram-record.json"
 #define HIBERNATE_DUMP_LOG "dump.log"
 #define HIBERNATE_RESTORE_LOG "restore.log"
+#define HIBERNATE_WAKE_ERROR "wake-failed.txt" /* why the last restore failed, one line */
 #define HIBERNATE_MAX_PORTS 16
 #define HIBERNATE_MAX_TASKS 256
 #define HIBERNATE_COMM_MAX 64 /* an escaped comm and its NUL */
@@ -54,6 +55,7 @@ typedef struct HibernateRecord {
         unsigned n_ports;
         HibernateListen listen[HIBERNATE_MAX_PORTS]; /* its listening sockets (none in older records) */
         unsigned n_listen;
+        char *wake_error; /* why its last restore failed (HIBERNATE_WAKE_ERROR, escaped), or NULL */
 } HibernateRecord;
 
 void hibernate_record_done(HibernateRecord *r);
@@ -100,9 +102,10 @@ int hibernate_rollup_parse(const char *text, size_t len, uint64_t *ret_pss, uint
 bool hibernate_dir_name_pid(const char *name, pid_t *ret);
 
 /* The records below the images root, sorted by pid: the hibernated
- * processes. A directory without a record (a dump under way, or one that
- * never finished) is skipped, as is a record that does not parse (logged).
- * A missing root is none. */
+ * processes, each with the reason its last restore failed where one did.
+ * A directory without a record (a dump under way, or one that never
+ * finished) is skipped, as is a record that does not parse (logged). A
+ * missing root is none. */
 int hibernate_scan(const char *root, HibernateRecord **ret, size_t *ret_n);
 
 void hibernate_records_free(HibernateRecord *r, size_t n);

@@ -330,6 +330,31 @@ def case_control_hibernate():
                 check("Error (" in f.read(), f"{kept} is not criu's log")
             r = env.ctl("wake", "all", check_rc=0)
             check("No process is hibernated" in r.stdout, f"wolframctl wake all: {r.stdout}")
+            # A record left by an earlier checkpoint (here: written by hand,
+            # as this machine's criu cannot make one): listed as asleep, and
+            # a restore that fails keeps it and says why, on the bus and in
+            # wolframctl status.
+            pid = free_pid()
+            sleeper = os.path.join(images, str(pid))
+            os.makedirs(sleeper, mode=0o700)
+            with open(os.path.join(sleeper, "wolfram-record.json"), "w") as f:
+                json.dump({"pid": pid, "start_time": 1, "uid": 65534, "comm": "sleeper", "pss_bytes": 8 * MIB,
+                           "listen": [{"address": "127.0.0.1", "port": 8099, "reuse_address": True}]}, f)
+            try:
+                # The bus keeps what it read for a moment.
+                wait_for(lambda: [h[:3] for h in env.get_property("HibernatedProcesses")] == [[pid, "sleeper", 65534]],
+                         10, f"HibernatedProcesses listing {pid}")
+                r = env.ctl("wake", str(pid), check_rc=1)
+                failures = env.get_property("HibernateWakeFailures")
+                check(len(failures) == 1 and failures[0][0] == pid and len(failures[0][1]) > 10 and
+                      failures[0][1] in r.stderr,
+                      f"HibernateWakeFailures after the failed wake ({r.stderr.strip()}): {failures}")
+                check(os.path.exists(os.path.join(sleeper, "wolfram-record.json")), "the record is gone")
+                r = env.ctl("status", check_rc=0)
+                check("Asleep: 1 hibernated process, 8.0 MiB returned" in r.stdout and
+                      f"waking {pid} failed, its images are kept: " in r.stdout, f"wolframctl status:\n{r.stdout}")
+            finally:
+                shutil.rmtree(sleeper)
             r = env.ctl("hibernate", "1", check_rc=1)
             check("init system" in r.stderr, f"wolframctl hibernate 1: {r.stderr}")
             env.ctl("hibernate", "x", check_rc=2)
@@ -388,6 +413,16 @@ def case_control_hibernate_idle():
                     os.kill(w.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+def free_pid():
+    """A pid no process has now."""
+    with open("/proc/sys/kernel/pid_max") as f:
+        top = int(f.read())
+    for pid in range(top - 1, 300, -1):
+        if not os.path.exists(f"/proc/{pid}"):
+            return pid
+    raise AssertionError("no free pid")
 
 
 def ppid(pid):

@@ -391,6 +391,10 @@ static void test_scan(void) {
         tempdir_write_string(root, "31/" HIBERNATE_RECORD,
                              "{\"pid\": 31, \"start_time\": 7, \"uid\": 0, \"comm\": \"python3\", "
                              "\"pss_bytes\": 4096, \"ports\": [8087]}");
+        /* Its last restore failed: the reason's first line, escaped. */
+        tempdir_write_string(root, "900/" HIBERNATE_WAKE_ERROR,
+                             "pid 900 is taken by \x01"
+                             "bash\nmore\n");
         tempdir_write_string(root, "77/core-77.img", "x");
         tempdir_write_string(root, "78/" HIBERNATE_RECORD, "{\"pid\": 78");
         tempdir_write_string(root, "79/" HIBERNATE_RECORD,
@@ -407,6 +411,8 @@ static void test_scan(void) {
         ASSERT_EQ_U64(list[0].ports[0], 8087);
         ASSERT_EQ_INT(list[1].pid, 900);
         ASSERT_EQ_U64(list[1].uid, 1000);
+        ASSERT_NULL(list[0].wake_error);
+        ASSERT_STREQ(list[1].wake_error, "pid 900 is taken by \\x01bash");
         ASSERT_EQ_U64(hibernate_saved_bytes(list, n), 4096 + 1000000 + 24);
         hibernate_records_free(list, n);
 

@@ -113,6 +113,32 @@ PY
         # proxy lets go.
         if wait_for 240 asleep "$httpd" && wait_for 30 listening "$port"; then
                 pass "idle again, the server sleeps again behind the proxy"
+                # The engine killed: its next start finds the sleeper, whose
+                # proxy lives on in its own unit.
+                systemctl kill -s KILL wolfram.service
+                back() { [ "$(systemctl show -P NRestarts wolfram.service)" -ge 1 ] && is_active; }
+                wait_for 60 back
+                # (The driver checks that no case restarted the engine: the
+                # stop and start below set NRestarts back to 0.)
+                [[ $(prop HibernatedProcesses) == "a(usutt) 1 $httpd "* ]] && listening "$port" &&
+                        [ "$(systemctl is-active "$proxy_unit")" = active ] &&
+                        pass "after the engine was killed and restarted, the server still sleeps behind its proxy" ||
+                        fail "after the engine's kill: $(prop HibernatedProcesses), proxy $(systemctl is-active "$proxy_unit")"
+                # A restore that fails keeps the images and says why, on the
+                # bus and in wolframctl status; the proxy listens again.
+                pages=$(find "$images/$httpd" -name 'pages-*.img' | head -n 1)
+                mv "$pages" "$pages.aside"
+                out=$(wolframctl wake "$httpd" 2>&1)
+                rc=$?
+                wake_failures=$(prop HibernateWakeFailures)
+                status=$(wolframctl status 2>&1)
+                [ "$rc" = 1 ] && [ -f "$images/$httpd/wolfram-record.json" ] &&
+                        [[ $wake_failures == "a(us) 1 $httpd "* ]] && [[ $status == *"waking $httpd failed, its images are kept"* ]] &&
+                        pass "a failed wake keeps the images and says why: $out; status: $(echo "$status" | grep -A1 'Asleep:' | tr -s ' ' | tr '\n' ' ')" ||
+                        fail "the failed wake: exit $rc ($out), failures '$wake_failures', status: $(echo "$status" | grep -A1 'Asleep' | tr '\n' ' ')"
+                mv "$pages.aside" "$pages"
+                wait_for 30 listening "$port" && pass "the proxy listens again after the failed wake" ||
+                        fail "no proxy after the failed wake: $(systemctl is-active "$proxy_unit")"
                 systemctl stop wolfram.service
                 [ -e "/proc/$httpd" ] && [ ! -e "$images/$httpd" ] && [ "$(get | sha256sum)" = "$want" ] && gone &&
                         pass "systemctl stop wolfram stopped the proxy and woke the server: $(journalctl -q -b -u "wolfram-restore-$httpd.service" --no-pager | tail -n 2 | cut -d' ' -f5- | tr '\n' ' ')" ||
@@ -179,3 +205,5 @@ systemctl start wolfram.service
 kill "$redis" 2>/dev/null
 [ -z "$(find "$images" -mindepth 1 -not -name '*.dump-failed.log' 2>/dev/null)" ] && pass "no images are left" ||
         fail "left in $images: $(find "$images" | tr '\n' ' ')"
+# For the record (the driver's journal comes only at its end).
+journalctl -b --no-pager -o short-monotonic >"$WOLFRAM_VM_OUT/journal-84-hibernate-idle.txt" 2>&1
