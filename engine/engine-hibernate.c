@@ -120,7 +120,8 @@ static int on_proxy_exit(sd_event_source *s, int fd, uint32_t revents, void *use
         if (si.si_pid != 0 && !(si.si_code == CLD_EXITED && si.si_status == 0))
                 log_warning("The port proxy (pid %d) ended with %s %d.", (int) si.si_pid,
                             si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
-        (void) sd_event_source_set_floating(s, false);
+        /* A floating source: its last reference, the loop's (freed once
+         * this callback returns). */
         sd_event_source_disable_unref(s);
         close(fd);
         return 0;

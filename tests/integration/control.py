@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import shutil
 import subprocess
 import tempfile
@@ -413,6 +414,99 @@ def case_control_hibernate_idle():
                     os.kill(w.pid, signal.SIGKILL)
                 except ProcessLookupError:
                     pass
+
+
+def case_control_hibernate_proxy():
+    """The port proxy without systemd (the engine's child), on this machine,
+    whose criu cannot restore: for a hibernated process's record (written by
+    hand) the engine's start runs a proxy that listens on its address and
+    holds the images' lock; WakeProcess stops it (SIGTERM, its pid beside
+    the images), and when that restore fails a new proxy listens again; a
+    connection to it starts a restore that fails too: the connection is
+    closed, the images stay with the reason, and the proxy ends."""
+    port = free_port()
+    pid = free_pid()
+    config = ("[Engine]\ncycle_secs=3600\nenable_port_proxy=yes\n"
+              "[Exclude]\nonly_cgroups=/wolfram-test-nothing\n")
+    with Env(config=config, engine=False) as env:
+        sleeper = os.path.join(env.state_dir, "hibernate", str(pid))
+        os.makedirs(sleeper, mode=0o700)
+        with open(os.path.join(sleeper, "wolfram-record.json"), "w") as f:
+            json.dump({"pid": pid, "start_time": 1, "uid": 65534, "comm": "sleeper", "pss_bytes": MIB,
+                       "ports": [port],
+                       "listen": [{"address": "127.0.0.1", "port": port, "reuse_address": True}]}, f)
+        proxies = []
+
+        def proxy_pid():
+            try:
+                with open(os.path.join(sleeper, "proxy.pid")) as f:
+                    return int(f.read())
+            except (FileNotFoundError, ValueError):
+                return None
+
+        try:
+            env.start_engine()
+            wait_for(lambda: listening(port) and proxy_pid(), 20, f"a proxy on 127.0.0.1:{port}")
+            first = proxy_pid()
+            proxies.append(first)
+            with open(f"/proc/{first}/cmdline", "rb") as f:
+                argv = f.read().split(b"\0")
+            check(b"proxy" in argv and str(pid).encode() in argv, f"the proxy's command line: {argv}")
+            r = env.ctl("wake", str(pid), check_rc=1)
+            print(r.stderr.strip())
+            check(not os.path.exists(f"/proc/{first}") or proc_state(first) == "Z",
+                  f"the first proxy ({first}) still runs after the wake")
+            check(os.path.exists(os.path.join(sleeper, "wolfram-record.json")), "the record is gone")
+            wait_for(lambda: listening(port) and proxy_pid() not in (None, first), 20,
+                     "a new proxy after the failed wake")
+            second = proxy_pid()
+            proxies.append(second)
+            # A client: the proxy takes it and tries to wake the process.
+            with socket.create_connection(("127.0.0.1", port), timeout=60) as c:
+                c.sendall(b"PING\r\n")
+                try:
+                    got = c.recv(100)
+                except ConnectionResetError:
+                    got = b""
+            check(got == b"", f"the client got {got!r} from a process that could not wake")
+            wait_for(lambda: not os.path.exists(f"/proc/{second}") or proc_state(second) == "Z", 60,
+                     "the proxy ending after its failed restore")
+            check(not listening(port), f"port {port} still listens")
+            with open(os.path.join(sleeper, "wake-failed.txt")) as f:
+                reason = f.read().strip()
+            check(reason, "no reason beside the images")
+            log = env.read_log()
+            check(f"A connection for process {pid} (sleeper) came in; waking it." in log and
+                  "The connection that came in for process" in log, "the proxy's words are not in the log")
+            print(f"the proxy's restore failed: {reason}")
+        finally:
+            for p in proxies:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except (ProcessLookupError, TypeError):
+                    pass
+            shutil.rmtree(sleeper, ignore_errors=True)
+
+
+def listening(port):
+    """Whether something listens on 127.0.0.1:port."""
+    with open("/proc/net/tcp") as f:
+        return any(line.split()[1] == f"0100007F:{port:04X}" and line.split()[3] == "0A"
+                   for line in list(f)[1:])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def proc_state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
 
 
 def free_pid():
