@@ -361,7 +361,6 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         IdleResult res = {};
         LruCgroup *lru;
         bool over, quiet;
-        ProcStat st;
         int r;
 
         if (prev) {
@@ -500,12 +499,11 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         job->stats.cold_bytes += bytes;
                 }
         }
-        /* Doing nothing: under 1% of a CPU since the last cycle, and what
+        /* Doing nothing: under 1% of a CPU since the last cycle (the
+         * scan's reading; 'now' is as far from it in every cycle), and what
          * was paged out stays out. */
-        if (proc_read_stat(t->pid, &st) >= 0) {
-                rec->cpu_ticks = st.utime_ticks + st.stime_ticks;
-                rec->cpu_read_usec = now;
-        }
+        rec->cpu_ticks = t->cpu_ticks;
+        rec->cpu_read_usec = now;
         quiet = prev && prev->cpu_read_usec && rec->cpu_read_usec > prev->cpu_read_usec &&
                 rec->cpu_ticks >= prev->cpu_ticks &&
                 (rec->cpu_ticks - prev->cpu_ticks) * (USEC_PER_SEC / (uint64_t) sysconf(_SC_CLK_TCK)) *

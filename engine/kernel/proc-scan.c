@@ -449,6 +449,7 @@ static int scan_one(const Config *c, const ProcProtected *protect, pid_t pid, Pr
 
         memcpy(t.comm, s.comm, sizeof(t.comm));
         t.start_time = s.start_time;
+        t.cpu_ticks = s.utime_ticks + s.stime_ticks;
         t.rss_anon_bytes = st.rss_anon_bytes;
         t.vm_swap_bytes = st.vm_swap_bytes;
         t.protected = proc_protected_reason(protect, pid, t.comm) != NULL;
@@ -489,6 +490,7 @@ int proc_target_open(const Config *c, pid_t pid, ProcTarget *ret, bool *ret_kern
         }
         memcpy(t.comm, s.comm, sizeof(t.comm));
         t.start_time = s.start_time;
+        t.cpu_ticks = s.utime_ticks + s.stime_ticks;
         t.rss_anon_bytes = st.rss_anon_bytes;
         t.vm_swap_bytes = st.vm_swap_bytes;
         t.excluded = target_excluded(c, t.comm, t.cgroup);

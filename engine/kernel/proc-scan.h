@@ -99,6 +99,7 @@ typedef struct ProcTarget {
         char *memcg; /* escaped: its memory cgroup (proc_memcg_parse()), the v2 one or the v1 one */
         uint64_t rss_anon_bytes;
         uint64_t vm_swap_bytes;
+        uint64_t cpu_ticks; /* utime and stime, all threads, when it was read */
         bool excluded; /* by name or cgroup, or protected: reported, never touched */
         bool protected; /* by proc_protected_reason(), whatever the configuration */
         ProcKsmStat ksm;
