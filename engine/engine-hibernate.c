@@ -88,7 +88,6 @@ static void job_read_output(HibernateJob *job) {
 
 static int spawn_helper(Engine *e, const char *verb, pid_t pid, bool wait, pid_t *ret_child,
                         int *ret_out_fd);
-static int run_helper_sync(Engine *e, const char *verb, pid_t pid, bool wait);
 
 static char *images_dir(const Engine *e) {
         char *p;
@@ -112,13 +111,15 @@ static bool proxy_running(const Engine *e, pid_t pid) {
         return false;
 }
 
-/* A proxy without systemd is the engine's child: reaped when it ends. */
+/* What started the proxy (systemd-run, or the proxy itself without
+ * systemd) ended: reaped, and said if it failed. */
 static int on_proxy_exit(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
         siginfo_t si = {};
 
         (void) waitid(P_PIDFD, (id_t) fd, &si, WEXITED | WNOHANG);
         if (si.si_pid != 0 && !(si.si_code == CLD_EXITED && si.si_status == 0))
-                log_warning("The port proxy (pid %d) ended with %s %d.", (int) si.si_pid,
+                log_warning("The port proxy's %s (pid %d) ended with %s %d.",
+                            under_systemd() ? "systemd-run" : "helper", (int) si.si_pid,
                             si.si_code == CLD_EXITED ? "status" : "signal", si.si_status);
         /* A floating source: its last reference, the loop's (freed once
          * this callback returns). */
@@ -127,22 +128,20 @@ static int on_proxy_exit(sd_event_source *s, int fd, uint32_t revents, void *use
         return 0;
 }
 
+/* Under systemd, systemd-run starts the proxy's service and returns;
+ * without, the proxy is the engine's child. Either is reaped when it
+ * ends, without the loop waiting for it. */
 static void start_proxy(Engine *e, pid_t pid) {
         sd_event_source *s = NULL;
         pid_t child;
         int fd, r;
 
-        if (under_systemd()) {
-                /* systemd-run returns once the proxy's service started. */
-                (void) run_helper_sync(e, "proxy", pid, false);
-                return;
-        }
         r = spawn_helper(e, "proxy", pid, false, &child, NULL);
         if (r < 0)
                 return;
         fd = (int) syscall(SYS_pidfd_open, child, 0);
         if (fd < 0 || sd_event_add_io(e->event, &s, fd, EPOLLIN, on_proxy_exit, NULL) < 0) {
-                log_warning("Cannot watch the port proxy (pid %d); it is left to run unwatched.",
+                log_warning("Cannot watch the port proxy's start (pid %d); it is left to run unwatched.",
                             (int) child);
                 if (fd >= 0)
                         close(fd);
@@ -150,7 +149,7 @@ static void start_proxy(Engine *e, pid_t pid) {
         }
         (void) sd_event_source_set_floating(s, true);
         sd_event_source_unref(s);
-        log_info("Port proxy for process %d started (pid %d).", (int) pid, (int) child);
+        log_info("Starting a port proxy for process %d (pid %d).", (int) pid, (int) child);
 }
 
 void engine_hibernate_start_proxies(Engine *e) {
@@ -213,10 +212,11 @@ static int on_helper_exit(sd_event_source *s, int fd, uint32_t revents, void *us
         return 0;
 }
 
-/* Starts the helper with 'verb' ("dump", "restore", "recover") and 'pid'
- * (0: none), its stdout and stderr into *ret_out_fd. Under systemd it runs
- * in a transient service (systemd-run waits for it and passes on its exit
- * status and output). */
+/* Starts the helper with 'verb' ("dump", "restore", "recover", "proxy")
+ * and 'pid' (0: none), its stdout and stderr into *ret_out_fd when that is
+ * not NULL. Under systemd it runs in a transient service: with 'wait',
+ * systemd-run waits for it and passes on its exit status and output;
+ * without, systemd-run returns once it started. */
 static int spawn_helper(Engine *e, const char *verb, pid_t pid, bool wait, pid_t *ret_child,
                         int *ret_out_fd) {
         _cleanup_free_ char *unit = NULL, *pidstr = NULL, *description = NULL, *images = NULL,
@@ -241,8 +241,8 @@ static int spawn_helper(Engine *e, const char *verb, pid_t pid, bool wait, pid_t
                 return -ENOMEM;
         if (access(helper, X_OK) < 0)
                 return log_warning_errno(errno, "The hibernation helper %s cannot run: %m", helper);
-        /* Its output read by the engine; a proxy without systemd writes
-         * to the engine's own (the journal, or the console). */
+        /* Its output read by the engine; a proxy's start (ret_out_fd NULL)
+         * writes to the engine's own (the journal, or the console). */
         if (ret_out_fd && pipe2(pipefd, O_CLOEXEC) < 0)
                 return -errno;
 
@@ -502,15 +502,14 @@ void engine_hibernate_idle(Engine *e) {
         e->hibernate_job->start_time = best->start_time;
 }
 
-/* Runs the helper (or, with !wait, systemd-run that starts it) and waits
- * for it, logging what it said. */
-static int run_helper_sync(Engine *e, const char *verb, pid_t pid, bool wait) {
+/* Runs the helper and waits for it, logging what it said. */
+static int run_helper_sync(Engine *e, const char *verb, pid_t pid) {
         char buf[4096];
         size_t len = 0;
         pid_t child;
         int fd, status, r;
 
-        r = spawn_helper(e, verb, pid, wait, &child, &fd);
+        r = spawn_helper(e, verb, pid, true, &child, &fd);
         if (r < 0)
                 return r;
         for (;;) {
@@ -548,7 +547,7 @@ void engine_hibernate_recover(Engine *e) {
 
         if (asprintf(&dir, "%s/%s", e->state_dir, HIBERNATE_DIR_NAME) < 0 || access(dir, F_OK) < 0)
                 return;
-        (void) run_helper_sync(e, "recover", 0, true);
+        (void) run_helper_sync(e, "recover", 0);
 }
 
 void engine_hibernate_wake_all(Engine *e) {
@@ -563,7 +562,7 @@ void engine_hibernate_wake_all(Engine *e) {
         }
         log_info("Waking the %zu hibernated process%s before the engine stops.", n, n == 1 ? "" : "es");
         for (size_t i = 0; i < n; i++)
-                (void) run_helper_sync(e, "restore", list[i].pid, true);
+                (void) run_helper_sync(e, "restore", list[i].pid);
         hibernate_records_free(list, n);
 }
 
