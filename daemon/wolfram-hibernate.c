@@ -420,6 +420,22 @@ static int read_record(const char *dir, HibernateRecord *ret) {
         return hibernate_record_parse(text, ret);
 }
 
+/* read_record() for a verb: 0, or the exit status with what went wrong
+ * logged. */
+static int load_record(pid_t pid, const char *dir, HibernateRecord *ret) {
+        int r = read_record(dir, ret);
+
+        if (r == -ENOENT) {
+                log_error("No hibernated process %d (no %s/%s).", (int) pid, dir, HIBERNATE_RECORD);
+                return EXIT_NO_PROCESS;
+        }
+        if (r < 0) {
+                log_error_errno(r, "The record in %s cannot be read; the images are kept: %m", dir);
+                return EXIT_FAILED;
+        }
+        return 0;
+}
+
 /* Opens a pidfd for each task criu left stopped; -ESRCH when one is gone. */
 static int open_tasks(const pid_t *pids, unsigned n, int *fds) {
         for (unsigned i = 0; i < n; i++) {
@@ -671,15 +687,9 @@ static int restore_locked(pid_t pid, const char *dir) {
         ProcStat s;
         int r;
 
-        r = read_record(dir, &rec);
-        if (r == -ENOENT) {
-                log_error("No hibernated process %d (no %s/%s).", (int) pid, dir, HIBERNATE_RECORD);
-                return EXIT_NO_PROCESS;
-        }
-        if (r < 0) {
-                log_error_errno(r, "The record in %s cannot be read; the images are kept: %m", dir);
-                return EXIT_FAILED;
-        }
+        r = load_record(pid, dir, &rec);
+        if (r != 0)
+                return r;
         if (proc_read_stat(pid, &s) >= 0) {
                 snprintf(reason, sizeof(reason), "pid %d is taken by %s", (int) pid, s.comm);
                 write_wake_error(dir, reason);
@@ -999,15 +1009,9 @@ static int do_proxy(pid_t pid) {
                           (int) pid);
                 return EXIT_REFUSED;
         }
-        r = read_record(dir, &rec);
-        if (r == -ENOENT) {
-                log_error("No hibernated process %d (no %s/%s).", (int) pid, dir, HIBERNATE_RECORD);
-                return EXIT_NO_PROCESS;
-        }
-        if (r < 0) {
-                log_error_errno(r, "The record in %s cannot be read: %m", dir);
-                return EXIT_FAILED;
-        }
+        r = load_record(pid, dir, &rec);
+        if (r != 0)
+                return r;
         if (rec.n_listen == 0) {
                 log_error("Process %d (%s) listened on no TCP port; there is nothing to proxy.", (int) pid,
                           rec.comm);

@@ -123,11 +123,27 @@ static int get_u64(json_object *o, const char *key, uint64_t max, uint64_t *ret)
         return *ret <= max ? 0 : -EBADMSG;
 }
 
+/* An array member of at most 'max' elements: 1 with it in *ret, 0 when it
+ * is missing, -EBADMSG when it is something else or longer. */
+static int get_array(json_object *o, const char *key, size_t max, json_object **ret, size_t *ret_n) {
+        json_object *v;
+
+        if (!json_object_object_get_ex(o, key, &v))
+                return 0;
+        if (!json_object_is_type(v, json_type_array) || json_object_array_length(v) > max)
+                return -EBADMSG;
+        *ret = v;
+        *ret_n = json_object_array_length(v);
+        return 1;
+}
+
 int hibernate_record_parse(const char *text, HibernateRecord *ret) {
         _cleanup_(json_putp) json_object *o = json_tokener_parse(text);
         HibernateRecord r = {};
         json_object *v;
         uint64_t u;
+        size_t n;
+        int k;
 
         if (!o || !json_object_is_type(o, json_type_object))
                 return -EBADMSG;
@@ -151,23 +167,17 @@ int hibernate_record_parse(const char *text, HibernateRecord *ret) {
                 uint64_t *fields[] = { &r.pss_bytes, &r.swap_bytes, &r.image_bytes,
                                        &r.hibernated_realtime_usec, &r.dump_usec };
 
-                for (size_t i = 0; i < ELEMENTSOF(keys); i++) {
-                        int k = get_u64(o, keys[i], UINT64_MAX, fields[i]);
-                        if (k == -EBADMSG)
-                                return k;
-                }
+                for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                        if (get_u64(o, keys[i], UINT64_MAX, fields[i]) == -EBADMSG)
+                                return -EBADMSG;
         }
         if (get_u64(o, "tasks", HIBERNATE_MAX_TASKS, &u) == -EBADMSG)
                 return -EBADMSG;
         r.n_tasks = (unsigned) u;
-        if (json_object_object_get_ex(o, "ports", &v)) {
-                size_t n;
-
-                if (!json_object_is_type(v, json_type_array))
-                        return -EBADMSG;
-                n = json_object_array_length(v);
-                if (n > HIBERNATE_MAX_PORTS)
-                        return -EBADMSG;
+        k = get_array(o, "ports", HIBERNATE_MAX_PORTS, &v, &n);
+        if (k < 0)
+                return k;
+        if (k > 0) {
                 for (size_t i = 0; i < n; i++) {
                         json_object *p = json_object_array_get_idx(v, i);
 
@@ -177,14 +187,10 @@ int hibernate_record_parse(const char *text, HibernateRecord *ret) {
                         r.ports[r.n_ports++] = (uint16_t) json_object_get_int64(p);
                 }
         }
-        if (json_object_object_get_ex(o, "listen", &v)) {
-                size_t n;
-
-                if (!json_object_is_type(v, json_type_array))
-                        return -EBADMSG;
-                n = json_object_array_length(v);
-                if (n > HIBERNATE_MAX_PORTS)
-                        return -EBADMSG;
+        k = get_array(o, "listen", HIBERNATE_MAX_PORTS, &v, &n);
+        if (k < 0)
+                return k;
+        if (k > 0) {
                 for (size_t i = 0; i < n; i++) {
                         json_object *l = json_object_array_get_idx(v, i), *a, *reuse;
                         HibernateListen *e = &r.listen[r.n_listen];
