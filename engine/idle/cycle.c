@@ -408,8 +408,10 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         memcpy(rr->segments, before->segments, before->n_segments * sizeof(CompressSegment));
                         rr->n_segments = before->n_segments;
                 }
+                rr->hot_seen = before && before->hot_seen;
                 if (!before || page_memory_empty(&before->memory))
                         continue;
+                uint64_t came_back = refault_pages;
                 r = page_memory_copy(&rr->memory, &before->memory);
                 if (r >= 0)
                         r = settle_region(pagemap, region, page_size, &rr->memory, entries, &refault_pages);
@@ -417,6 +419,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         idle_result_done(&res);
                         return r;
                 }
+                if (refault_pages > came_back)
+                        rr->hot_seen = true;
         }
         now = now_usec(CLOCK_MONOTONIC);
         rec->last_refault_bytes = refault_pages * page_size;
@@ -452,6 +456,10 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 unsigned streak = policy_next_streak(
                         &job->policy, share, before && (!before->mixed || mixed) ? before->streak : 0);
                 PolicyAction action = policy_decide(&job->policy, share, streak);
+                unsigned confirm = job->policy.pageout_after_cycles > HOT_CONFIRM_CYCLES
+                                           ? job->policy.pageout_after_cycles
+                                           : HOT_CONFIRM_CYCLES;
+                bool hot_seen = rr->hot_seen || mixed;
                 uint64_t bytes = 0;
 
                 rr->streak = streak;
@@ -460,11 +468,26 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 idle += region->idle_bytes;
                 if (streak > rec->cycles_idle)
                         rec->cycles_idle = streak;
-                /* A region that stayed wholly idle long enough: the pages
-                 * that came back have cooled, and may go again. */
-                if (region->idle_bytes >= region->resident_bytes &&
-                    streak >= job->policy.pageout_after_cycles)
+                if (action == POLICY_PAGEOUT && !mixed && hot_seen && streak < confirm) {
+                        /* Its hot pages were seen, and the engine does not
+                         * know them one by one (the LRU moved its idle
+                         * ones): a whole pageout waits until more readings
+                         * agree that they cooled. */
+                        if (page_memory_empty(&rr->memory)) {
+                                log_debug("%s[%d] %" PRIx64 "-%" PRIx64 ": read as idle %u of %u times, "
+                                          "its hot pages stay",
+                                          t->comm, (int) t->pid, region->start, region->end, streak,
+                                          confirm);
+                                action = POLICY_NONE;
+                        }
+                } else if (action == POLICY_PAGEOUT && !mixed &&
+                           region->idle_bytes >= region->resident_bytes) {
+                        /* Wholly idle long enough: the pages that came
+                         * back have cooled, and may go again. */
                         page_memory_forget_hot(&rr->memory);
+                        hot_seen = false;
+                }
+                rr->hot_seen = hot_seen;
                 if (action == POLICY_PAGEOUT && (rec->pace.hold_cycles > 0 || job->stats.hold_reason[0])) {
                         /* Pageouts wait; the region still goes cold. */
                         rec->held = true;
@@ -479,6 +502,13 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 }
                 if (action > rec->last_action)
                         rec->last_action = action;
+                if (action != POLICY_NONE)
+                        log_debug("%s[%d] %" PRIx64 "-%" PRIx64 ": %" PRIu64 " KiB resident, %" PRIu64
+                                  " KiB idle, %" PRIu64 " KiB swapped, streak %u%s: %s",
+                                  t->comm, (int) t->pid, region->start, region->end,
+                                  region->resident_bytes / 1024, region->idle_bytes / 1024,
+                                  region->swap_bytes / 1024, streak, mixed ? ", mixed" : "",
+                                  action == POLICY_PAGEOUT ? "pageout" : "cold");
 
                 if (action == POLICY_PAGEOUT && region_learns(region, page_size))
                         r = pageout_region(job, t->pidfd, pagemap, region, page_size, rr, entries, &bytes);

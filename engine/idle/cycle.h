@@ -21,10 +21,17 @@ typedef struct RegionRecord {
         uint64_t start, end;
         unsigned streak; /* consecutive cycles idle enough to page out */
         bool mixed; /* hot pages among idle ones, left to its cgroup's LRU (lru.h) */
+        bool hot_seen; /* held hot pages (came back, or mixed) and has not gone out whole since */
         PageMemory memory; /* what the engine paged out and what came back */
         CompressSegment *segments; /* how each COMPRESS_SEGMENT_PAGES compress; NULL: never probed */
         size_t n_segments;
 } RegionRecord;
+
+/* A region that held hot pages goes out whole, or forgets which of its
+ * pages came back, only after this many readings in a row found it idle
+ * (or pageout_after_cycles, where that is more): one reading is not
+ * enough to undo what the refaults showed. */
+#define HOT_CONFIRM_CYCLES 3
 
 /* A process using less of one CPU than this, in percent, does nothing. */
 #define IDLE_CPU_PERCENT 1
