@@ -26,7 +26,8 @@
 #                      second within its default 10 ms of CPU, oldest
 #                      first. Set up through the sysfs interface, as damo
 #                      does: the module itself (6.12) tried no region here
-#                      in any setup (docs/benchmarks/vm-reclaim.txt). Three
+#                      in any setup, since its setup commits over its own
+#                      scheme and leaves none (docs/benchmarks/vm-reclaim.txt). Three
 #                      changes, each in its favour, each measured there:
 #                      - regions idle for 5 s, the shortest that still
 #                        tells apart pages read every 100 ms: at the
