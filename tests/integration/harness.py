@@ -4,6 +4,7 @@ engine under test, in a private mount namespace so that the build's polkit
 action, a per-test rules directory and a test group can be bind-mounted into
 place without touching the host. Everything started is stopped by pid."""
 
+import errno
 import json
 import os
 import re
@@ -620,20 +621,29 @@ class TestCgroup:
             f.write(str(pid))
 
     def __exit__(self, *exc):
-        # Whatever is still inside goes back to the root, then the group goes.
-        try:
-            with open(os.path.join(self.path, "cgroup.procs")) as f:
-                pids = f.read().split()
-            for pid in pids:
-                try:
-                    with open(os.path.join(self.root, "cgroup.procs"), "w") as f:
-                        f.write(pid)
-                except OSError:
-                    pass
-            os.rmdir(self.path)
-        except FileNotFoundError:
-            pass
-        return False
+        # Whatever is still inside goes back to the root, then the group
+        # goes. A process killed a moment ago may still be leaving it
+        # (EBUSY): tried again for a few seconds.
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with open(os.path.join(self.path, "cgroup.procs")) as f:
+                    pids = f.read().split()
+                for pid in pids:
+                    try:
+                        with open(os.path.join(self.root, "cgroup.procs"), "w") as f:
+                            f.write(pid)
+                    except OSError:
+                        pass
+                os.rmdir(self.path)
+            except FileNotFoundError:
+                pass
+            except OSError as e:
+                if e.errno != errno.EBUSY or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+                continue
+            return False
 
 
 KSM_KNOBS = ("run", "pages_to_scan", "sleep_millisecs", "advisor_mode", "advisor_max_cpu",
