@@ -474,7 +474,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                          * ones): a whole pageout waits until more readings
                          * agree that they cooled. */
                         if (page_memory_empty(&rr->memory)) {
-                                log_debug("%s[%d] %" PRIx64 "-%" PRIx64 ": read as idle %u of %u times, "
+                                log_debug("%s[%d] %" PRIx64 "-%" PRIx64
+                                          ": idle enough %u of %u cycles in a row, "
                                           "its hot pages stay",
                                           t->comm, (int) t->pid, region->start, region->end, streak,
                                           confirm);
