@@ -609,7 +609,8 @@ static void *cycle_thread(void *userdata) {
                         continue;
                 r = proc_target_pin(t);
                 if (r >= 0) {
-                        r = job->backend->mark(t, job->policy.min_region_bytes, &states[i]);
+                        r = job->backend->mark(t, job->policy.min_region_bytes,
+                                               job->dry_run ? NULL : job->reclaim, &states[i]);
                         proc_target_unpin(t);
                 }
                 if (r < 0 && r != -ESRCH)

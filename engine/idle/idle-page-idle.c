@@ -175,7 +175,8 @@ static int open_target(const ProcTarget *t, uint64_t min_size_bytes, SmapsVma **
         return 0;
 }
 
-static int page_idle_mark(const ProcTarget *t, uint64_t min_region_bytes, void **state) {
+static int page_idle_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold,
+                          void **state) {
         _cleanup_close_ int pagemap = -EBADF, bitmap = -EBADF;
         _cleanup_free_ char *bpath = bitmap_path();
         _cleanup_free_ SmapsVma *vmas = NULL;

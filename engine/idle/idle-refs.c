@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: MIT */
-/* The refs backend works on every kernel: clear the accessed bits through
- * /proc/PID/clear_refs, wait, then count per region what was referenced
- * again (smaps). It knows regions, not pages, so only whole regions are
- * paged out. */
+/* The refs backend works on every kernel: clear the accessed bits (with
+ * MADV_COLD where it may, then /proc/PID/clear_refs), wait, then count per
+ * region what was referenced again (smaps). It knows regions, not pages:
+ * page-exact decisions are the cycle's, from what came back. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "common/fileio.h"
+#include "common/log.h"
 #include "common/macro.h"
 #include "common/paths.h"
 #include "idle/idle.h"
@@ -22,14 +24,55 @@ static int proc_file(const ProcTarget *t, const char *name, char **ret) {
         return 0;
 }
 
-static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, void **state) {
+/* clear_refs clears the accessed bits without flushing the TLB (x86 does
+ * so on purpose: a stale bit costs nothing but precision). A thread whose
+ * translations stay cached reads its pages without a page walk, and so
+ * without setting the bits again: on a quiet machine a hot region then
+ * reads as wholly idle. MADV_COLD clears the bits of the pages only this
+ * process maps and flushes the entries it cleared, so the next read walks
+ * and sets the bit. It also puts those pages on the inactive list, where
+ * the kernel's reclaim looks first and whence a page read again goes back
+ * (the kernel sees its accessed bit). Pages shared with other processes
+ * are left to clear_refs, as MADV_PAGEOUT leaves them anyway. */
+static void refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold) {
+        /* The regions collect() looks at, from maps: no page walk. */
+        const SmapsFilter filter = { .anonymous_only = true, .min_size_bytes = min_region_bytes };
+        _cleanup_free_ SmapsVma *vmas = NULL;
+        _cleanup_free_ struct iovec *ranges = NULL;
+        uint64_t bytes = 0;
+        size_t n;
+        int r;
+
+        r = maps_read(t->pid, &filter, &vmas, &n);
+        if (r >= 0 && n > 0) {
+                ranges = calloc(n, sizeof(struct iovec));
+                if (!ranges)
+                        r = -ENOMEM;
+                for (size_t i = 0; ranges && i < n; i++)
+                        ranges[i] = (struct iovec){ .iov_base = (void *) (uintptr_t) vmas[i].start,
+                                                    .iov_len = (size_t) (vmas[i].end - vmas[i].start) };
+                if (ranges)
+                        r = reclaim_advise(cold, t->pidfd, ranges, n, POLICY_COLD, NULL, &bytes);
+        }
+        /* Gone: clear_refs says so next. Anything else: clear_refs alone,
+         * as where the kernel lacks MADV_COLD. */
+        if (r < 0 && r != -ESRCH)
+                log_debug_errno(r,
+                                "Failed to mark %s[%d]'s regions cold, clearing its accessed bits only: %m",
+                                t->comm, (int) t->pid);
+}
+
+static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state) {
         _cleanup_free_ char *path = NULL;
         int r;
 
+        if (cold && cold->have_cold && t->pidfd >= 0)
+                refs_mark_cold(t, min_region_bytes, cold);
         r = proc_file(t, "clear_refs", &path);
         if (r < 0)
                 return r;
-        /* "1": clear the referenced/accessed bits of all the process's pages. */
+        /* "1": clear the referenced/accessed bits of all the process's
+         * pages; after MADV_COLD, those of the pages it left. */
         r = write_string_file(path, "1\n");
         return r == -ENOENT ? -ESRCH : r;
 }

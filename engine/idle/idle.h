@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 
 #include "kernel/proc-scan.h"
+#include "kernel/reclaim.h"
 #include "kernel/smaps.h"
 
 /* One anonymous memory region (VMA) of a process and how much of it stayed
@@ -36,8 +37,10 @@ typedef struct IdleBackend {
         int (*probe)(void);
         /* Starts the window: marks the process's anonymous pages idle, at
          * least those in regions of min_region_bytes and more (the only
-         * ones collect() looks at). */
-        int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, void **state);
+         * ones collect() looks at). 'cold' (NULL in a dry run): the refs
+         * backend may mark those regions with MADV_COLD through t->pidfd,
+         * which flushes the TLB entries of the pages it marks. */
+        int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state);
         /* Ends it: which anonymous memory stayed idle, per region of at
          * least min_region_bytes. Frees *state. */
         int (*collect)(const ProcTarget *t, void **state, uint64_t min_region_bytes, IdleResult *ret);

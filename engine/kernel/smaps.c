@@ -208,12 +208,13 @@ static int smaps_consume(const char *buf, size_t len, void *userdata) {
         return smaps_parser_feed(userdata, buf, len);
 }
 
-int smaps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n) {
+/* smaps and maps share their header lines; maps has nothing else. */
+static int vmas_read(pid_t pid, const char *name, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n) {
         _cleanup_free_ char *path = NULL;
         SmapsParser p;
         int r;
 
-        if (asprintf(&path, "%s/proc/%d/smaps", root_prefix(), (int) pid) < 0)
+        if (asprintf(&path, "%s/proc/%d/%s", root_prefix(), (int) pid, name) < 0)
                 return -ENOMEM;
         smaps_parser_init(&p, filter);
         r = read_file_chunked(path, SMAPS_READ_CHUNK_BYTES, smaps_consume, &p);
@@ -222,4 +223,14 @@ int smaps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret
                 return r == -ENOENT ? -ESRCH : r;
         }
         return smaps_parser_finish(&p, ret, ret_n);
+}
+
+int smaps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n) {
+        return vmas_read(pid, "smaps", filter, ret, ret_n);
+}
+
+int maps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n) {
+        if (filter && filter->resident_only)
+                return -EINVAL;
+        return vmas_read(pid, "maps", filter, ret, ret_n);
 }

@@ -71,3 +71,8 @@ void smaps_parser_done(SmapsParser *p);
  * with the text. -ESRCH when the process is gone, -EBADMSG when the text
  * does not parse. */
 int smaps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n);
+
+/* The same from /proc/PID/maps: the VMAs' bounds and kinds only, every
+ * figure 0, without the page walk smaps costs. resident_only is not
+ * possible here (-EINVAL). */
+int maps_read(pid_t pid, const SmapsFilter *filter, SmapsVma **ret, size_t *ret_n);

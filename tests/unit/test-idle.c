@@ -210,14 +210,24 @@ static void test_refs_probe(void) {
 }
 
 static void test_refs_mark(void) {
+        const Reclaim cold = { .probed = true, .have_process_madvise = true, .have_cold = true };
         char *dir = refs_root_fixture(), *written;
         void *state = NULL;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, &state));
         written = tempdir_read(dir, "proc/4242/clear_refs");
         ASSERT_STREQ(written, "1\n");
         free(written);
         /* smaps is only read, never written. */
+        ASSERT_NULL(state);
+
+        /* MADV_COLD needs the process's pidfd: without it (and without a
+         * maps file here), clear_refs alone, and no error. */
+        tempdir_write_string(dir, "proc/4242/clear_refs", "");
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &cold, &state));
+        written = tempdir_read(dir, "proc/4242/clear_refs");
+        ASSERT_STREQ(written, "1\n");
+        free(written);
         ASSERT_NULL(state);
         refs_root_done(dir);
 }
@@ -239,7 +249,7 @@ static void test_refs_collect(void) {
         void *state = NULL;
         IdleResult res;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, &state));
 
         /* At least 1 MiB: the 64 MiB region, the 2 MiB arena and the
          * guard region of exactly 1 MiB; no file, shared or special ones. */
@@ -295,7 +305,7 @@ static void test_refs_gone(void) {
         void *state = NULL;
         IdleResult res = {};
 
-        ASSERT_ERRNO(idle_backend_refs.mark(&gone, 0, &state), -ESRCH);
+        ASSERT_ERRNO(idle_backend_refs.mark(&gone, 0, NULL, &state), -ESRCH);
         ASSERT_ERRNO(idle_backend_refs.collect(&gone, &state, 0, &res), -ESRCH);
         /* A process that is there but whose smaps does not parse. */
         ASSERT_ERRNO(idle_backend_refs.collect(&target_4242, &state, 0, &res), -EBADMSG);

@@ -3,7 +3,10 @@
  * same text gives the same VMAs however it is cut into chunks. */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "common/fileio.h"
 #include "common/log.h"
@@ -478,6 +481,63 @@ static void test_read_gone(void) {
         tempdir_remove(dir);
 }
 
+/* /proc/PID/maps: smaps's header lines alone. The handmade fixture without
+ * its figures gives the same VMAs, their figures 0. */
+static void test_maps(void) {
+        static const SmapsFilter big_anon = { .anonymous_only = true, .min_size_bytes = MIB };
+        size_t size, n, len = 0;
+        char *buf = fixture_read("smaps/smaps-handmade.txt", &size), *maps = calloc(1, size + 1), *dir;
+        SmapsVma *v, *ref;
+        size_t n_ref;
+        void *mem;
+        bool found = false;
+
+        ASSERT_NOT_NULL(maps);
+        for (const char *line = buf; line < buf + size;) {
+                const char *nl = memchr(line, '\n', (size_t) (buf + size - line));
+                size_t l = (size_t) ((nl ? nl + 1 : buf + size) - line);
+                const char *colon = memchr(line, ':', l), *space = memchr(line, ' ', l);
+
+                /* A figure's key ends in ':' before the first space. */
+                if (!(colon && (!space || colon < space))) {
+                        memcpy(maps + len, line, l);
+                        len += l;
+                }
+                line += l;
+        }
+        ASSERT_OK(parse_whole(buf, size, &big_anon, &ref, &n_ref));
+        dir = tempdir_new();
+        tempdir_write(dir, "proc/4242/maps", maps, len);
+        ASSERT_OK(root_set_prefix(dir));
+        ASSERT_OK(maps_read(4242, &big_anon, &v, &n));
+        ASSERT_EQ_U64(n, n_ref);
+        ASSERT_EQ_U64(n, 3);
+        for (size_t i = 0; i < n; i++)
+                check_vma(&v[i], ref[i].start, ref[i].end, true, false, 0, 0, 0, 0);
+        free(v);
+        v = (SmapsVma *) 0x1;
+        ASSERT_ERRNO(maps_read(4242, &(SmapsFilter){ .resident_only = true }, &v, &n), -EINVAL);
+        ASSERT_ERRNO(maps_read(4243, NULL, &v, &n), -ESRCH);
+        ASSERT_TRUE(v == (SmapsVma *) 0x1);
+        ASSERT_OK(root_set_prefix(NULL));
+        tempdir_remove(dir);
+
+        /* This process's own: a private anonymous mapping is there, whole. */
+        mem = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ASSERT_TRUE(mem != MAP_FAILED);
+        ASSERT_OK(maps_read(getpid(), &big_anon, &v, &n));
+        for (size_t i = 0; i < n; i++)
+                if (v[i].start <= (uint64_t) (uintptr_t) mem &&
+                    v[i].end >= (uint64_t) (uintptr_t) mem + 4 * MIB)
+                        found = v[i].anonymous;
+        ASSERT_TRUE(found);
+        free(v);
+        munmap(mem, 4 * MIB);
+        free(ref);
+        free(maps);
+        free(buf);
+}
+
 int main(int argc, char *argv[]) {
         static const TestCase cases[] = {
                 { .name = "real", .func = test_smaps_real },
@@ -491,6 +551,7 @@ int main(int argc, char *argv[]) {
                 { .name = "many-vmas", .func = test_many_vmas },
                 { .name = "filter", .func = test_filter },
                 { .name = "read-gone", .func = test_read_gone },
+                { .name = "maps", .func = test_maps },
         };
 
         log_set_max_level(LOG_DEBUG);

@@ -617,8 +617,6 @@ int main(int argc, char *argv[]) {
                 case 'i':
                         r = parse_u64(optarg, 3600 * 1000, &v);
                         hot_interval_ms = (unsigned) v;
-                        if (v == 0)
-                                r = -EINVAL;
                         break;
                 case 'r':
                         ready_file = optarg;

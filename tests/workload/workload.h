@@ -69,7 +69,8 @@ uint64_t now_ns(void);
 /* Major faults the calling thread has taken so far. */
 uint64_t thread_major_faults(void);
 
-/* Starts the hot thread and returns once its first pass is done, or a
+/* Starts the hot thread, a pass every interval_ms (0: one after another,
+ * without a pause), and returns once its first pass is done, or a
  * negative errno. */
 int hot_start(unsigned interval_ms);
 

@@ -160,7 +160,8 @@ class Workload:
         both are non-empty (len is then size_mib MiB plus one page);
       hot_pattern: "block" or "interleave";
       hot_len, cold_len: how many bytes are hot (read by the hot thread every
-        hot_interval_ms) and cold (never touched after the fill);
+        hot_interval_ms; 0: one pass after another, without a pause) and
+        cold (never touched after the fill);
       hot_addr, cold_addr: where the hot and the cold part start ("block");
         None with "interleave", where neither is one range;
       hot_runs: None with "block"; with "interleave", {"addr", "run_bytes",
