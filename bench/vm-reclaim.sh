@@ -75,168 +75,14 @@ set -u
 . /usr/lib/wolfram-vm/workload.sh
 
 WINDOW_S=90 SIZE_MIB=256 HOT_PERCENT=25
-DAMON=/sys/kernel/mm/damon/admin
 AGGR_US=100000
 IDLE_WINDOW_S=20
-DAMON_RECLAIM_AGE_S=5
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ticks_per_s=100
-
-zram_swap_on() {
-        echo zstd >/sys/block/zram0/comp_algorithm
-        echo 2G >/sys/block/zram0/disksize
-        mkswap /dev/zram0 >/dev/null && swapon /dev/zram0 && grep -q '^/dev/zram0 ' /proc/swaps
-}
-zram_swap_off() {
-        swapoff /dev/zram0 && echo 1 >/sys/block/zram0/reset
-}
-# The RAM the swap's zram device uses (mm_stat's third field), in bytes.
-pool_ram() {
-        dev=$(awk 'NR > 1 && $1 ~ /zram/ { sub(".*/", "", $1); print $1; exit }' /proc/swaps)
-        [ -n "$dev" ] && awk '{ print $3 }' "/sys/block/$dev/mm_stat" || echo 0
-}
-
-# damon_context OPS SAMPLE_US AGGR_US MIN_AGE_S: one kdamond with one
-# context of OPS and one DAMOS pageout scheme for regions of any size not
-# accessed for MIN_AGE_S; sets $c (the context) and $s (the scheme) for
-# the rest of the setup. The sysfs interface's default size range is 0-0
-# bytes, which no region fits: the scheme would try nothing (as the
-# damon-* rows did until that was set).
-damon_context() {
-        k=$DAMON/kdamonds
-        echo 1 >$k/nr_kdamonds
-        c=$k/0/contexts
-        echo 1 >$c/nr_contexts
-        echo "$1" >$c/0/operations
-        echo "$2" >$c/0/monitoring_attrs/intervals/sample_us
-        echo "$3" >$c/0/monitoring_attrs/intervals/aggr_us
-        echo 1 >$c/0/schemes/nr_schemes
-        s=$c/0/schemes/0
-        echo pageout >$s/action
-        echo 4096 >$s/access_pattern/sz/min
-        echo 18446744073709551615 >$s/access_pattern/sz/max
-        echo 0 >$s/access_pattern/nr_accesses/min
-        echo 0 >$s/access_pattern/nr_accesses/max
-        echo $(($4 * 1000000 / $3)) >$s/access_pattern/age/min
-        echo 4294967295 >$s/access_pattern/age/max
-}
-damon_start() {
-        echo on >$DAMON/kdamonds/0/state || return 1
-        reclaimer_pid=$(cat $DAMON/kdamonds/0/pid)
-}
-damon_off() {
-        echo off >$DAMON/kdamonds/0/state
-        echo 0 >$DAMON/kdamonds/nr_kdamonds
-}
-
-# damon_on SAMPLE_US AGGR_US: the damon-vaddr and damon-tuned rows, DAMON
-# on the two workloads' processes (vaddr, as damo starts it for pids),
-# regions idle for IDLE_WINDOW_S.
-damon_on() {
-        damon_context vaddr "$1" "$2" $IDLE_WINDOW_S
-        echo 2 >$c/0/targets/nr_targets
-        echo "$w1_pid" >$c/0/targets/0/pid_target
-        echo "$w2_pid" >$c/0/targets/1/pid_target
-        damon_start
-}
-
-# DAMON_RECLAIM's scheme through the sysfs interface (see the header).
-damon_reclaim_on() {
-        # The biggest System RAM range, as the module picks it.
-        start=0 end=0
-        for range in $(sed -n 's/^\([0-9a-f]*\)-\([0-9a-f]*\) : System RAM$/\1-\2/p' /proc/iomem); do
-                a=$((0x${range%-*})) b=$((0x${range#*-} + 1))
-                [ $((b - a)) -le $((end - start)) ] || start=$a end=$b
-        done
-        [ "$end" -gt 0 ] || return 1
-        damon_context paddr 5000 100000 $DAMON_RECLAIM_AGE_S
-        echo 10 >$c/0/monitoring_attrs/nr_regions/min
-        echo 1000 >$c/0/monitoring_attrs/nr_regions/max
-        echo 1 >$c/0/targets/nr_targets
-        echo 1 >$c/0/targets/0/regions/nr_regions
-        echo "$start" >$c/0/targets/0/regions/0/start
-        echo "$end" >$c/0/targets/0/regions/0/end
-        echo 10 >$s/quotas/ms
-        echo $((1 << 30)) >$s/quotas/bytes
-        echo 1000 >$s/quotas/reset_interval_ms
-        echo 0 >$s/quotas/weights/sz_permil
-        echo 0 >$s/quotas/weights/nr_accesses_permil
-        echo 1 >$s/quotas/weights/age_permil
-        echo 1 >"/proc/$w1_pid/clear_refs" && echo 1 >"/proc/$w2_pid/clear_refs" && damon_start
-}
-
-# Senpai's loop in shell, on both workloads' cgroups (see the header).
-senpai_on() {
-        (
-                l1=$(senpai_stall w1) l2=$(senpai_stall w2)
-                while :; do
-                        sleep 6
-                        n1=$(senpai_stall w1) n2=$(senpai_stall w2)
-                        senpai_step w1 $((n1 - l1))
-                        senpai_step w2 $((n2 - l2))
-                        l1=$n1 l2=$n2
-                done
-        ) &
-        reclaimer_pid=$!
-}
-# The cgroup's memory stall (some, microseconds) since boot.
-senpai_stall() {
-        sed -n 's/^some .*total=\([0-9]*\).*/\1/p' "/sys/fs/cgroup/$1/memory.pressure"
-}
-# senpai_step CGROUP STALL_US: 1% of its memory, unless it stalled 0.1% of
-# the 6 s (6 ms) or more.
-# Each request goes into /tmp/senpai.steps, with the kernel's answer.
-senpai_step() {
-        [ "$2" -lt 6000 ] || {
-                echo "$1 held: stalled $2 us" >>/tmp/senpai.steps
-                return 0
-        }
-        b=$(($(cat "/sys/fs/cgroup/$1/memory.current") / 100))
-        if echo "$b" >"/sys/fs/cgroup/$1/memory.reclaim" 2>/dev/null; then
-                echo "$1 asked $b: ok" >>/tmp/senpai.steps
-        else
-                echo "$1 asked $b: the kernel found less" >>/tmp/senpai.steps
-        fi
-}
-# The loop dies of the signal: its status says so, which is no failure.
-senpai_off() {
-        kill "$reclaimer_pid" && { wait "$reclaimer_pid" 2>/dev/null || :; }
-}
-
-engine_on() {
-        mkdir -p /run/wolfram /etc/wolfram
-        cat >/etc/wolfram/bench.conf <<CONF
-[Engine]
-cycle_secs=10
-idle_sample_secs=5
-pageout_after_cycles=2
-min_process_anon_mib=1
-cold_threshold=0.3
-pageout_threshold=0.4
-idle_backend=$1
-cgroup_reclaim=$2
-[KSM]
-enabled=no
-CONF
-        RUNTIME_DIRECTORY=/run/wolfram wolframd --no-bus --config=/etc/wolfram/bench.conf 2>/tmp/engine.log &
-        reclaimer_pid=$!
-}
-engine_off() {
-        kill -TERM "$reclaimer_pid"
-        wait "$reclaimer_pid" || fail "$variant: wolframd exited with $?"
-        # What the cgroups' LRU did, in the engine's words.
-        grep -o 'Cgroup .*' /tmp/engine.log | sed "s/^/vm-reclaim: $variant: /"
-}
-
-# in_cgroup NAME COMMAND...: COMMAND in the cgroup /NAME from its start, so
-# that its memory is charged there (cgroup v2 moves no charges with a
-# process moved later: memory.reclaim of the cgroup would not reach it).
-in_cgroup() {
-        echo 0 >"/sys/fs/cgroup/$1/cgroup.procs" || return 1
-        shift
-        exec "$@"
-}
+# cpu_ticks, reclaimer_cpu_s, kib_mib, bytes_mib, zram_swap_on/off, pool_ram, damon_on, damon_reclaim_on,
+# damon_off, senpai_on/off, engine_on/off, in_cgroup
+# shellcheck source=tests/vm/initramfs/usr/lib/wolfram-vm/reclaimers.sh
+. /usr/lib/wolfram-vm/reclaimers.sh
+bench=vm-reclaim
 
 run_variant() {
         variant=$1
@@ -260,10 +106,13 @@ run_variant() {
         reclaimer_pid=
         case $variant in
         zram-only) zram_swap_on || fail "$variant: no zram swap" ;;
-        damon-vaddr) zram_swap_on && damon_on 5000 $AGGR_US || fail "$variant: no zram swap or no kdamond" ;;
-        damon-tuned) zram_swap_on && damon_on 100000 2000000 || fail "$variant: no zram swap or no kdamond" ;;
-        damon-reclaim) zram_swap_on && damon_reclaim_on || fail "$variant: no zram swap or no kdamond" ;;
-        lru-senpai) : >/tmp/senpai.steps && zram_swap_on && senpai_on || fail "$variant: no zram swap" ;;
+        damon-vaddr) zram_swap_on && damon_on 5000 $AGGR_US $IDLE_WINDOW_S "$w1_pid" "$w2_pid" ||
+                fail "$variant: no zram swap or no kdamond" ;;
+        damon-tuned) zram_swap_on && damon_on 100000 2000000 $IDLE_WINDOW_S "$w1_pid" "$w2_pid" ||
+                fail "$variant: no zram swap or no kdamond" ;;
+        damon-reclaim) zram_swap_on && damon_reclaim_on "$w1_pid" "$w2_pid" ||
+                fail "$variant: no zram swap or no kdamond" ;;
+        lru-senpai) : >/tmp/senpai.steps && zram_swap_on && senpai_on w1 w2 || fail "$variant: no zram swap" ;;
         wolfram-refs-cgroup) engine_on refs yes ;;
         wolfram-*) engine_on "${variant#wolfram-}" no ;;
         esac
@@ -291,23 +140,7 @@ run_variant() {
                 [ "$p" -gt "$p99" ] && p99=$p
                 echo "$reply" | grep -q '"checksum_ok":true' || ok=no
         done
-        if [ "${variant#damon-}" != "$variant" ]; then
-                # What the scheme found and did, in DAMON's own words.
-                st=$DAMON/kdamonds/0/contexts/0/schemes/0/stats
-                echo update_schemes_stats >$DAMON/kdamonds/0/state
-                echo "vm-reclaim: $variant scheme: tried $(cat $st/nr_tried) regions ($(cat $st/sz_tried) bytes)," \
-                        "applied to $(cat $st/nr_applied) ($(cat $st/sz_applied) bytes)"
-                # A scheme that tries nothing is a broken setup, not a result.
-                [ "$(cat $st/nr_tried)" -gt 0 ] && pass "$variant: the scheme tried $(cat $st/nr_tried) regions" ||
-                        fail "$variant: the scheme tried no region"
-        fi
-        if [ "$variant" = lru-senpai ]; then
-                # A loop that never asked is a broken setup, not a result.
-                asked=$(grep -c asked /tmp/senpai.steps)
-                echo "vm-reclaim: $variant: $asked requests, $(grep -c ': ok' /tmp/senpai.steps) met in full," \
-                        "$(grep -c held /tmp/senpai.steps) intervals held for pressure"
-                [ "$asked" -gt 0 ] && pass "$variant: asked the LRU $asked times" || fail "$variant: never asked the LRU"
-        fi
+        reclaimer_report
         case $variant in
         damon-*) damon_off && zram_swap_off ;;
         zram-only) zram_swap_off ;;
@@ -330,13 +163,11 @@ run_variant() {
                         fail "$variant: moved only $cold_moved of $cold cold pages"
                 ;;
         esac
-        cpu_s=-
-        [ -z "$reclaimer_pid" ] || cpu_s=$(awk -v t="$cpu" -v h=$ticks_per_s 'BEGIN { printf "%.2f", t / h }')
         # shellcheck disable=SC2086 # four figures, split on purpose
         printf 'ROW %-18s %7s %7s %7s %7s %9s %9s %10s %10s %7s %s\n' "$variant" $by_layout "$hot_swapped" \
                 "$(awk -v n="$p99" 'BEGIN { printf "%.1fus", n / 1000 }')" \
-                "$(awk -v k=$((rss0 - rss1)) 'BEGIN { printf "%.1fMiB", k / 1024 }')" \
-                "$(awk -v b="$pool" 'BEGIN { printf "%.1fMiB", b / 1048576 }')" "$cpu_s" "$ok" | tee -a /tmp/rows
+                "$(kib_mib $((rss0 - rss1)))" \
+                "$(bytes_mib "$pool")" "$(reclaimer_cpu_s "$cpu")" "$ok" | tee -a /tmp/rows
 }
 
 echo "vm-reclaim: Linux $(uname -r), $(nproc) CPUs, 2 x $SIZE_MIB MiB text, $HOT_PERCENT% hot" \
