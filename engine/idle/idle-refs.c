@@ -66,6 +66,8 @@ static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, const Recla
         _cleanup_free_ char *path = NULL;
         int r;
 
+        /* MADV_COLD first: it flushes only the entries whose bit it finds
+         * set, and after clear_refs it would find none. */
         if (cold && cold->have_cold && t->pidfd >= 0)
                 refs_mark_cold(t, min_region_bytes, cold);
         r = proc_file(t, "clear_refs", &path);
