@@ -167,7 +167,7 @@ run_variant() {
         printf 'ROW %-18s %7s %7s %7s %7s %9s %9s %10s %10s %7s %s\n' "$variant" $by_layout "$hot_swapped" \
                 "$(awk -v n="$p99" 'BEGIN { printf "%.1fus", n / 1000 }')" \
                 "$(kib_mib $((rss0 - rss1)))" \
-                "$(bytes_mib "$pool")" "$(reclaimer_cpu_s "$cpu")" "$ok" | tee -a /tmp/rows
+                "$(bytes_mib "$pool")" "$(reclaimer_cpu_s "${cpu:-}")" "$ok" | tee -a /tmp/rows
 }
 
 echo "vm-reclaim: Linux $(uname -r), $(nproc) CPUs, 2 x $SIZE_MIB MiB text, $HOT_PERCENT% hot" \

@@ -18,7 +18,7 @@ ticks_per_s=100
 # without one (no $reclaimer_pid).
 reclaimer_cpu_s() {
         if [ -z "$reclaimer_pid" ]; then
-                echo -
+                printf "%s\n" -
         else
                 awk -v t="$1" -v h=$ticks_per_s 'BEGIN { printf "%.2f", t / h }'
         fi
