@@ -27,13 +27,14 @@ static int proc_file(const ProcTarget *t, const char *name, char **ret) {
 /* clear_refs clears the accessed bits without flushing the TLB (x86 does
  * so on purpose: a stale bit costs nothing but precision). A thread whose
  * translations stay cached reads its pages without a page walk, and so
- * without setting the bits again: on a quiet machine a hot region then
- * reads as wholly idle. MADV_COLD clears the bits of the pages only this
- * process maps and flushes the entries it cleared, so the next read walks
- * and sets the bit. It also puts those pages on the inactive list, where
- * the kernel's reclaim looks first and whence a page read again goes back
- * (the kernel sees its accessed bit). Pages shared with other processes
- * are left to clear_refs, as MADV_PAGEOUT leaves them anyway. */
+ * without setting the bits again: the region of a thread that reads its
+ * pages without a pause (a busy poller) reads as wholly idle. MADV_COLD
+ * clears the bits of the pages only this process maps and flushes the
+ * entries it cleared, so the next read walks and sets the bit. It also
+ * puts those pages on the inactive list, where the kernel's reclaim looks
+ * first and whence a page read again goes back (the kernel sees its
+ * accessed bit). Pages shared with other processes are left to clear_refs,
+ * as MADV_PAGEOUT leaves them anyway. */
 static void refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold) {
         /* The regions collect() looks at, from maps: no page walk. */
         const SmapsFilter filter = { .anonymous_only = true, .min_size_bytes = min_region_bytes };

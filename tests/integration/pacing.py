@@ -6,6 +6,7 @@ cycle; memory pressure holds every pageout back until it falls."""
 
 import json
 import os
+import re
 import time
 
 from harness import BUS_NAME, BUS_PATH, NOBODY, Env, TestCgroup, TestFailure, check, unwrap, wait_for
@@ -135,7 +136,6 @@ def case_refault_learning():
 def region_readings(log, pid, addr):
     """What the engine's debug log says it read, cycle by cycle, of the
     process's region that holds addr: [(resident KiB, idle KiB)]."""
-    import re
     line = re.compile(rf"\[{pid}\] ([0-9a-f]+)-([0-9a-f]+): (\d+) KiB resident, (\d+) KiB idle")
     return [(int(res), int(idle)) for start, end, res, idle in line.findall(log)
             if int(start, 16) <= addr < int(end, 16)]
