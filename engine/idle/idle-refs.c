@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The refs backend works on every kernel: clear the accessed bits (with
- * MADV_COLD where it may, then /proc/PID/clear_refs), wait, then count per
+ * MADV_COLD where it may, else /proc/PID/clear_refs), wait, then count per
  * region what was referenced again (smaps). It knows regions, not pages:
  * page-exact decisions are the cycle's, from what came back. */
 #include <errno.h>
@@ -33,9 +33,20 @@ static int proc_file(const ProcTarget *t, const char *name, char **ret) {
  * entries it cleared, so the next read walks and sets the bit. It also
  * puts those pages on the inactive list, where the kernel's reclaim looks
  * first and whence a page read again goes back (the kernel sees its
- * accessed bit). Pages shared with other processes are left to clear_refs,
- * as MADV_PAGEOUT leaves them anyway. */
-static void refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold) {
+ * accessed bit).
+ *
+ * Where MADV_COLD marked the regions, clear_refs does not follow: such a
+ * thread reads its pages again within microseconds of the flush, and a
+ * clear_refs after that leaves the entries it fetched stale (a CI run read
+ * a 2.5 MiB hot region as wholly idle in one window of six; with 20 ms
+ * between the two calls, as when this idle-priority thread is preempted,
+ * two of six here). Pages shared with other processes (fork, KSM), which
+ * MADV_COLD skips, then keep their bits and count as used; MADV_PAGEOUT
+ * skips them too, so nothing the process path could take is hidden.
+ *
+ * Returns 0 when MADV_COLD went over the regions, < 0 when clear_refs must
+ * do the marking (-ESRCH: the process is gone). */
+static int refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold) {
         /* The regions collect() looks at, from maps: no page walk. */
         const SmapsFilter filter = { .anonymous_only = true, .min_size_bytes = min_region_bytes };
         _cleanup_free_ SmapsVma *vmas = NULL;
@@ -45,37 +56,38 @@ static void refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const
         int r;
 
         r = maps_read(t->pid, &filter, &vmas, &n);
-        if (r >= 0 && n > 0) {
-                ranges = calloc(n, sizeof(struct iovec));
-                if (!ranges)
-                        r = -ENOMEM;
-                for (size_t i = 0; ranges && i < n; i++)
-                        ranges[i] = (struct iovec){ .iov_base = (void *) (uintptr_t) vmas[i].start,
-                                                    .iov_len = (size_t) (vmas[i].end - vmas[i].start) };
-                if (ranges)
-                        r = reclaim_advise(cold, t->pidfd, ranges, n, POLICY_COLD, NULL, &bytes);
-        }
-        /* Gone: clear_refs says so next. Anything else: clear_refs alone,
-         * as where the kernel lacks MADV_COLD. */
-        if (r < 0 && r != -ESRCH)
-                log_debug_errno(r,
-                                "Failed to mark %s[%d]'s regions cold, clearing its accessed bits only: %m",
-                                t->comm, (int) t->pid);
+        if (r < 0)
+                return r;
+        if (n == 0)
+                return 0; /* collect() finds no region either */
+        ranges = calloc(n, sizeof(struct iovec));
+        if (!ranges)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                ranges[i] = (struct iovec){ .iov_base = (void *) (uintptr_t) vmas[i].start,
+                                            .iov_len = (size_t) (vmas[i].end - vmas[i].start) };
+        /* A range the kernel refuses (gone, locked) is skipped and keeps
+         * its bits: it reads as used, and could not be paged out. */
+        return reclaim_advise(cold, t->pidfd, ranges, n, POLICY_COLD, NULL, &bytes);
 }
 
 static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state) {
         _cleanup_free_ char *path = NULL;
         int r;
 
-        /* MADV_COLD first: it flushes only the entries whose bit it finds
-         * set, and after clear_refs it would find none. */
-        if (cold && cold->have_cold && t->pidfd >= 0)
-                refs_mark_cold(t, min_region_bytes, cold);
+        if (cold && cold->have_cold && t->pidfd >= 0) {
+                r = refs_mark_cold(t, min_region_bytes, cold);
+                if (r >= 0 || r == -ESRCH)
+                        return r;
+                log_debug_errno(
+                        r, "Failed to mark %s[%d]'s regions cold, clearing its accessed bits instead: %m",
+                        t->comm, (int) t->pid);
+        }
         r = proc_file(t, "clear_refs", &path);
         if (r < 0)
                 return r;
         /* "1": clear the referenced/accessed bits of all the process's
-         * pages; after MADV_COLD, those of the pages it left. */
+         * pages, without a flush. */
         r = write_string_file(path, "1\n");
         return r == -ENOENT ? -ESRCH : r;
 }

@@ -39,7 +39,8 @@ typedef struct IdleBackend {
          * least those in regions of min_region_bytes and more (the only
          * ones collect() looks at). 'cold' (NULL in a dry run): the refs
          * backend may mark those regions with MADV_COLD through t->pidfd,
-         * which flushes the TLB entries of the pages it marks. */
+         * which flushes the TLB entries of the pages it marks, instead of
+         * clear_refs, which does not. */
         int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state);
         /* Ends it: which anonymous memory stayed idle, per region of at
          * least min_region_bytes. Frees *state. */

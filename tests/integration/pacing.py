@@ -147,8 +147,10 @@ def case_refs_hot_readings():
     clear_refs clears the accessed bits without flushing the TLB, so the
     thread's reads never set them again and its region read as wholly idle
     in every window (measured: 0 KiB referenced in 10 of 10). The mark's
-    MADV_COLD flushes what it clears: every window must find the region
-    used, and the cold region idle. cold_threshold=0 has the engine log
+    MADV_COLD flushes what it clears, and no clear_refs follows it (one
+    would leave the entries the thread fetched meanwhile stale: a CI run
+    read one window as idle): every window must find the region used, and
+    the cold region idle. cold_threshold=0 has the engine log
     each reading; pageout_after_cycles=1000 keeps every page in place."""
     with TestCgroup("readings") as cg, workload(64, content="text", seed=33, hot_percent=4,
                                                 hot_interval_ms=0) as w:

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "common/macro.h"
 #include "common/paths.h"
 #include "idle/idle.h"
+#include "kernel/reclaim.h"
 #include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
@@ -232,6 +237,76 @@ static void test_refs_mark(void) {
         refs_root_done(dir);
 }
 
+/* Referenced of this process's own VMA that starts at 'start', from the
+ * real /proc/self/smaps (KiB), or -1. */
+static long self_referenced_kib(uintptr_t start) {
+        FILE *f = fopen("/proc/self/smaps", "re");
+        char line[512];
+        bool in = false;
+        long kib = -1;
+
+        ASSERT_NOT_NULL(f);
+        while (fgets(line, sizeof(line), f)) {
+                unsigned long a, b;
+
+                if (sscanf(line, "%lx-%lx ", &a, &b) == 2)
+                        in = a == start;
+                else if (in && sscanf(line, "Referenced: %ld kB", &kib) == 1)
+                        break;
+        }
+        fclose(f);
+        return kib;
+}
+
+static void test_refs_mark_cold(void) {
+        Reclaim rc = {};
+        char *dir = tempdir_new(), *written, maps[128], maps_path[64], clear_refs_path[64];
+        ProcTarget t = { .pid = getpid(), .comm = "test-idle" };
+        void *state = NULL;
+        uint8_t *mem;
+        long before, after;
+
+        reclaim_probe(&rc);
+        ASSERT_TRUE(rc.have_cold);
+        mem = mmap(NULL, 4 * MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ASSERT_TRUE(mem != MAP_FAILED);
+        ASSERT_OK(madvise(mem, 4 * MIB, MADV_NOHUGEPAGE));
+        memset(mem, 0x5a, 4 * MIB);
+        before = self_referenced_kib((uintptr_t) mem);
+        ASSERT_TRUE(before >= 3584);
+
+        /* The real process behind the pidfd; its maps, naming the mapping,
+         * and clear_refs from a root of the test's own, so a write to
+         * clear_refs would show. */
+        t.pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
+        ASSERT_TRUE(t.pidfd >= 0);
+        snprintf(maps, sizeof(maps), "%lx-%lx rw-p 00000000 00:00 0 \n", (unsigned long) (uintptr_t) mem,
+                 (unsigned long) (uintptr_t) (mem + 4 * MIB));
+        snprintf(maps_path, sizeof(maps_path), "proc/%d/maps", (int) t.pid);
+        snprintf(clear_refs_path, sizeof(clear_refs_path), "proc/%d/clear_refs", (int) t.pid);
+        tempdir_write_string(dir, maps_path, maps);
+        tempdir_write_string(dir, clear_refs_path, "");
+        ASSERT_OK(root_set_prefix(dir));
+
+        ASSERT_OK(idle_backend_refs.mark(&t, 1 * MIB, &rc, &state));
+        ASSERT_NULL(state);
+        after = self_referenced_kib((uintptr_t) mem);
+        /* The bits are clear (a page still in the per-CPU add batch is
+         * skipped), and clear_refs was left out: it would leave stale
+         * entries behind MADV_COLD's flush. */
+        ASSERT_TRUE(after >= 0 && after <= 256);
+        written = tempdir_read(dir, clear_refs_path);
+        ASSERT_STREQ(written, "");
+        free(written);
+        /* The pages are all there. */
+        for (size_t i = 0; i < 4 * MIB; i += PAGE)
+                ASSERT_EQ_INT(mem[i], 0x5a);
+
+        close(t.pidfd);
+        ASSERT_OK(munmap(mem, 4 * MIB));
+        refs_root_done(dir);
+}
+
 static void check_region(const IdleRegion *r, uint64_t start, uint64_t end, uint64_t resident, uint64_t idle,
                          uint64_t swap) {
         ASSERT_EQ_U64(r->start, start);
@@ -363,6 +438,7 @@ int main(int argc, char *argv[]) {
                 { .name = "ranges-error", .func = test_ranges_error },
                 { .name = "refs-probe", .func = test_refs_probe },
                 { .name = "refs-mark", .func = test_refs_mark },
+                { .name = "refs-mark-cold", .func = test_refs_mark_cold },
                 { .name = "refs-collect", .func = test_refs_collect },
                 { .name = "refs-referenced-above-anonymous", .func = test_refs_referenced_above_anonymous },
                 { .name = "refs-gone", .func = test_refs_gone },
