@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -12,6 +13,7 @@
 #include "common/paths.h"
 #include "idle/idle.h"
 #include "kernel/reclaim.h"
+#include "kernel/smaps.h"
 #include "test-smaps-text.h"
 #include "test-tempdir.h"
 #include "test-util.h"
@@ -238,23 +240,20 @@ static void test_refs_mark(void) {
 }
 
 /* Referenced of this process's own VMA that starts at 'start', from the
- * real /proc/self/smaps (KiB), or -1. */
-static long self_referenced_kib(uintptr_t start) {
-        FILE *f = fopen("/proc/self/smaps", "re");
-        char line[512];
-        bool in = false;
+ * real /proc/self/smaps (the root prefix set aside a moment), or -1. */
+static long self_referenced_kib(uintptr_t start, const char *prefix) {
+        const SmapsFilter filter = { .anonymous_only = true };
+        SmapsVma *v = NULL;
+        size_t n = 0;
         long kib = -1;
 
-        ASSERT_NOT_NULL(f);
-        while (fgets(line, sizeof(line), f)) {
-                unsigned long a, b;
-
-                if (sscanf(line, "%lx-%lx ", &a, &b) == 2)
-                        in = a == start;
-                else if (in && sscanf(line, "Referenced: %ld kB", &kib) == 1)
-                        break;
-        }
-        fclose(f);
+        ASSERT_OK(root_set_prefix(NULL));
+        ASSERT_OK(smaps_read(getpid(), &filter, &v, &n));
+        ASSERT_OK(root_set_prefix(prefix));
+        for (size_t i = 0; i < n; i++)
+                if (v[i].start == start)
+                        kib = (long) (v[i].referenced_bytes / KIB);
+        free(v);
         return kib;
 }
 
@@ -272,7 +271,7 @@ static void test_refs_mark_cold(void) {
         ASSERT_TRUE(mem != MAP_FAILED);
         ASSERT_OK(madvise(mem, 4 * MIB, MADV_NOHUGEPAGE));
         memset(mem, 0x5a, 4 * MIB);
-        before = self_referenced_kib((uintptr_t) mem);
+        before = self_referenced_kib((uintptr_t) mem, NULL);
         ASSERT_TRUE(before >= 3584);
 
         /* The real process behind the pidfd; its maps, naming the mapping,
@@ -290,7 +289,7 @@ static void test_refs_mark_cold(void) {
 
         ASSERT_OK(idle_backend_refs.mark(&t, 1 * MIB, &rc, &state));
         ASSERT_NULL(state);
-        after = self_referenced_kib((uintptr_t) mem);
+        after = self_referenced_kib((uintptr_t) mem, dir);
         /* The bits are clear (a page still in the per-CPU add batch is
          * skipped), and clear_refs was left out: it would leave stale
          * entries behind MADV_COLD's flush. */
