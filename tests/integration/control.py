@@ -370,7 +370,12 @@ def case_control_hibernate_idle():
     whose memory stays idle is chosen after hibernate_after_cycles cycles,
     criu's refusal leaves it running with its memory intact, and it is not
     tried again every cycle; a daemon with hot memory and a process whose
-    parent waits for it are never chosen."""
+    parent waits for it are never chosen. CPU is the measure (pages alone
+    cannot tell: case 84-hibernate-idle's Python server touches most of
+    what it keeps in RAM while it waits), so the hot daemon reads all of
+    its pages every 5 ms, several times the 1% of a CPU that counts as
+    idle: read every 50 ms they once cost it under 1% in CI, and it was
+    chosen."""
     exe = os.environ.get("WOLFRAM_WORKLOAD")
     check(exe and os.access(exe, os.X_OK), "$WOLFRAM_WORKLOAD must name the built workload program")
     # setsid -f: the workload's parent exits at once and init adopts it, as
@@ -379,7 +384,7 @@ def case_control_hibernate_idle():
             Workload(["setsid", "-f", exe], 32, content="mixed", seed=19, hot_percent=0,
                      user=NOBODY) as idle, \
             Workload(["setsid", "-f", exe], 32, content="text", seed=20, hot_percent=100,
-                     hot_interval_ms=50, user=NOBODY) as hot, \
+                     hot_interval_ms=5, user=NOBODY) as hot, \
             workload(32, content="text", seed=21, hot_percent=0) as child:
         try:
             for w in (idle, hot, child):
@@ -389,6 +394,7 @@ def case_control_hibernate_idle():
             config = ("[Engine]\ncycle_secs=10\nidle_sample_secs=2\nmin_process_anon_mib=16\n"
                       "idle_backend=refs\nenable_hibernation=yes\nhibernate_after_cycles=2\n"
                       f"[Exclude]\nonly_cgroups={cg.name}\n")
+            hot_ticks, t0 = cpu_ticks(hot.pid), time.monotonic()
             with Env(config=config) as env:
                 wait_for(lambda: f"Hibernating process {idle.pid} " in env.read_log(), 90,
                          "the engine choosing the idle daemon")
@@ -399,6 +405,10 @@ def case_control_hibernate_idle():
                 check(log.count(f"Hibernating process {idle.pid} ") == 1,
                       "the idle daemon was tried more than once")
                 check(f"process {hot.pid} " not in log, f"the hot daemon {hot.pid} was chosen")
+                used = (cpu_ticks(hot.pid) - hot_ticks) / os.sysconf("SC_CLK_TCK") / (time.monotonic() - t0)
+                print(f"the hot daemon used {100 * used:.2f}% of a CPU")
+                check(used >= 0.02, f"the hot daemon used {100 * used:.2f}% of a CPU, not clearly over the 1% "
+                      "that counts as idle")
                 check(f"process {child.pid} " not in log, f"the child {child.pid}, whose parent waits, was chosen")
                 check("CRIU cannot checkpoint" in log and "keeps running" in log, "no criu reason in the log")
                 for w in (idle, hot, child):
@@ -522,6 +532,13 @@ def free_pid():
 def ppid(pid):
     with open(f"/proc/{pid}/stat") as f:
         return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def cpu_ticks(pid):
+    """utime + stime of all its threads, in clock ticks."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
 
 
 def case_control_config_exclusion():
