@@ -30,6 +30,10 @@
 #                        sample, pageout after two cycles of regions 40%
 #                        idle, cgroup_reclaim=yes (the default): redis's
 #                        heap is one mixed region, handed to /r's LRU
+#   wolfram-30s          the same with cycles of 60 s and idle samples of
+#                        30 s, the idle window of every shipped profile
+#                        (whose cycles are 120-300 s); it needs a window
+#                        of several cycles (WINDOW_S=480)
 # Prints one row per variant: redis's memory in swap at the end, its major
 # faults a minute as a share of the hot keys over the window and over its
 # second half, the reader's reads and p99 over the window's second half, RSS given back, the pool's RAM, the reclaimer's CPU
@@ -37,7 +41,7 @@
 # DIGEST). Timings are those of an emulated machine (qemu TCG): compare
 # rows with each other, not with the host's table.
 #
-# Run: tools/vm/run-scenario.sh --files tests/vm/initramfs --timeout 1200 \
+# Run (about 50 minutes): tools/vm/run-scenario.sh --files tests/vm/initramfs --timeout 3600 \
 #        bench/vm-redis.sh BUILD/daemon/wolframd BUILD/bench/wolfram-redis-skew \
 #        /usr/bin/redis-server
 set -u
@@ -51,8 +55,8 @@ set -u
 . /usr/lib/wolfram-vm/reclaimers.sh
 bench=vm-redis
 
-WINDOW_S=${WINDOW_S:-90} REDIS_MIB=${REDIS_MIB:-256}
-VARIANTS=${VARIANTS:-zram-only damon-reclaim lru-senpai wolfram}
+WINDOW_S=${WINDOW_S:-480} REDIS_MIB=${REDIS_MIB:-256}
+VARIANTS=${VARIANTS:-zram-only damon-reclaim lru-senpai wolfram wolfram-30s}
 KEYS=$((REDIS_MIB * 1024))
 SOCK=/tmp/redis/redis.sock
 
@@ -110,6 +114,7 @@ run_variant() {
         damon-reclaim) zram_swap_on && damon_reclaim_on "$redis_pid" || fail "$variant: no zram swap or no kdamond" ;;
         lru-senpai) : >/tmp/senpai.steps && zram_swap_on && senpai_on r || fail "$variant: no zram swap" ;;
         wolfram) engine_on refs yes ;;
+        wolfram-30s) ENGINE_CYCLE_S=60 ENGINE_IDLE_S=30 engine_on refs yes ;;
         esac
         [ -z "$reclaimer_pid" ] || cpu0=$(cpu_ticks "$reclaimer_pid")
         flt0=$(majflt "$redis_pid")
@@ -150,11 +155,11 @@ run_variant() {
         case $variant in
         damon-*) damon_off ;;
         lru-senpai) senpai_off ;;
-        wolfram) engine_off ;;
+        wolfram*) engine_off ;;
         esac
         redis_stop
         case $variant in
-        wolfram) ;;
+        wolfram*) ;;
         *) zram_swap_off ;;
         esac
         case $variant in
@@ -162,7 +167,7 @@ run_variant() {
                 [ "$swap" -le $((rss0 / 20)) ] && pass "$variant: moved next to nothing" ||
                         fail "$variant: $swap KiB in swap without a reclaimer"
                 ;;
-        wolfram)
+        wolfram*)
                 [ "$swap" -ge $((rss0 / 2)) ] && pass "$variant: $((swap / 1024)) MiB of redis in swap" ||
                         fail "$variant: only $swap KiB of redis in swap"
                 ;;

@@ -161,12 +161,14 @@ senpai_off() {
         kill "$reclaimer_pid" && { wait "$reclaimer_pid" 2>/dev/null || :; }
 }
 
+# engine_on BACKEND CGROUP_RECLAIM: wolframd without the bus, cycles of
+# ENGINE_CYCLE_S (10) with idle samples of ENGINE_IDLE_S (5) seconds.
 engine_on() {
         mkdir -p /run/wolfram /etc/wolfram
         cat >/etc/wolfram/bench.conf <<CONF
 [Engine]
-cycle_secs=10
-idle_sample_secs=5
+cycle_secs=${ENGINE_CYCLE_S:-10}
+idle_sample_secs=${ENGINE_IDLE_S:-5}
 pageout_after_cycles=2
 min_process_anon_mib=1
 cold_threshold=0.3
@@ -182,8 +184,8 @@ CONF
 engine_off() {
         kill -TERM "$reclaimer_pid"
         wait "$reclaimer_pid" || fail "$variant: wolframd exited with $?"
-        # What the cgroups' LRU did, in the engine's words.
-        grep -o 'Cgroup .*' /tmp/engine.log | sed "s/^/$bench: $variant: /"
+        # What the cycles and the cgroups' LRU did, in the engine's words.
+        grep -o 'Cycle .*\|Cgroup .*' /tmp/engine.log | sed "s/^/$bench: $variant: /"
 }
 
 # in_cgroup NAME COMMAND...: COMMAND in the cgroup /NAME from its start, so
