@@ -16,7 +16,7 @@ import threading
 import time
 
 from harness import (TestCgroup, unwrap, BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, Env, check,
-                     read_vm_knobs, wait_for)
+                     proc_stat_fields, read_vm_knobs, wait_for)
 from workload import Workload
 
 MIB = 1024 * 1024
@@ -513,8 +513,7 @@ def free_port():
 
 def proc_state(pid):
     try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0]
+        return proc_stat_fields(pid)[0]
     except FileNotFoundError:
         return None
 
@@ -530,14 +529,12 @@ def free_pid():
 
 
 def ppid(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        return int(f.read().rsplit(")", 1)[1].split()[1])
+    return int(proc_stat_fields(pid)[1])
 
 
 def cpu_ticks(pid):
     """utime + stime of all its threads, in clock ticks."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
+    fields = proc_stat_fields(pid)
     return int(fields[11]) + int(fields[12])
 
 

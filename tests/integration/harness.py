@@ -80,6 +80,16 @@ def stop_process(p, timeout=5):
         p.wait()
 
 
+def proc_stat_fields(pid, task=None):
+    """The fields of /proc/PID/stat (or of its thread TASK) after "(comm)",
+    whatever the name holds: state is [0], ppid [1], utime [11], stime
+    [12], nice [16], policy [38]."""
+    path = f"/proc/{pid}/task/{task}/stat" if task else f"/proc/{pid}/stat"
+    with open(path) as f:
+        text = f.read()
+    return text[text.rindex(")") + 2:].split()
+
+
 def wait_for(pred, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -19,7 +19,8 @@ from workload import region_of, smaps_regions  # noqa: E402
 from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, unwrap, write_zswap,  # noqa: E402
                      zram_devices,
                      BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
-                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, read_vm_knobs, wait_for,
+                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, proc_stat_fields, read_vm_knobs,
+                     wait_for,
                      unit_capabilities)
 
 GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
@@ -247,12 +248,6 @@ def case_ctl_not_running():
         check(r.stdout.startswith("wolframctl "), f"--version: {r.stdout}")
 
 
-def proc_stat_fields(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        text = f.read()
-    return text[text.rindex(")") + 2:].split()
-
-
 def case_priority():
     """The cycle's worker runs at the lowest priority (nice 19, SCHED_IDLE,
     idle I/O class); the thread that answers the bus keeps the service's, so
@@ -272,8 +267,7 @@ def case_priority():
         wait_for(lambda: worker() is not None, 20, "the cycle's worker thread")
         tid = worker()
         time.sleep(0.5)  # its first lines lower it; it then waits the 5 s sample
-        with open(f"/proc/{pid}/task/{tid}/stat") as f:
-            wfields = f.read().rsplit(")", 1)[1].split()
+        wfields = proc_stat_fields(pid, tid)
         check(int(wfields[16]) == 19, f"the worker's nice is {wfields[16]}")
         check(int(wfields[38]) == 5, f"the worker's policy is {wfields[38]}, not SCHED_IDLE (5)")
         r = env.run(["ionice", "-p", str(tid)], check_rc=0)
