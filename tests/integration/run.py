@@ -19,9 +19,8 @@ from workload import region_of, smaps_regions  # noqa: E402
 from harness import (TestCgroup, mm_stat, read_zswap, swap_devices, unwrap, write_zswap,  # noqa: E402
                      zram_devices,
                      BUS_NAME, BUS_PATH, NOBODY, SOURCE_DIR, TEST_GROUP, VM_KNOBS, Env, TestFailure,  # noqa: E402
-                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, proc_stat_fields, read_vm_knobs,
-                     wait_for,
-                     unit_capabilities)
+                     check, enter_private_mount_namespace, format_bytes, meminfo_bytes, proc_stat_fields,
+                     read_vm_knobs, wait_for, unit_capabilities)
 
 GRANT_TEST_GROUP = """// Test rule: members of %s may do everything wolfram offers.
 polkit.addRule(function(action, subject) {
