@@ -44,6 +44,7 @@
 # Run (about 50 minutes): tools/vm/run-scenario.sh --files tests/vm/initramfs --timeout 3600 \
 #        bench/vm-redis.sh BUILD/daemon/wolframd BUILD/bench/wolfram-redis-skew \
 #        /usr/bin/redis-server
+# Some rows, or another window: --env "VARIANTS=lru-senpai wolfram-30s" --env WINDOW_S=240
 set -u
 
 # pass, fail, uptime_s

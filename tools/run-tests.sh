@@ -2,8 +2,9 @@
 # Runs the whole test suite: a -Werror build and an ASan+UBSan build, unit
 # and integration tests in both, the VM tests (tools/vm) in the first, a
 # clang build that runs every parser's libFuzzer target (tests/fuzz) for a
-# while, and the formatting check. A skipped test counts as a failure. Run as root from
-# the repository.
+# while, and the formatting check. A skipped test counts as a failure. Run
+# as root from the repository. The test logs: BUILD/meson-logs/NAME.txt
+# (NAME: unit, fuzz, vm, host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,7 +21,7 @@ export CI="${CI:-true}"
 
 passed=0 failed=0 skipped=0
 
-run_suite() {
+build() {
         local dir=$1
         shift
         if [ -f "$dir/build.ninja" ]; then
@@ -28,14 +29,20 @@ run_suite() {
         else
                 meson setup "$dir" -Dwerror=true "$@" >/dev/null
         fi
-        ninja -C "$dir"
-        local rc=0
-        # shellcheck disable=SC2086
-        meson test -C "$dir" --print-errorlogs --num-processes 1 ${TEST_ARGS:-} || rc=$?
-        read -r p f s < <(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
+        ninja -C "$dir" ${NINJA_JOBS:+-j "$NINJA_JOBS"}
+}
+
+# Adds up the results of one `meson test --logbase NAME` in DIR.
+count() {
+        local dir=$1 name=$2 rc=$3 p f s
+        read -r p f s < <(/usr/bin/python3 - "$dir/meson-logs/$name.json" <<'PY'
 import json, sys
 p = f = s = 0
-for line in open(sys.argv[1]):
+try:
+    lines = open(sys.argv[1]).readlines()
+except FileNotFoundError:
+    lines = []
+for line in lines:
     r = json.loads(line)["result"]
     if r == "OK": p += 1
     elif r == "SKIP": s += 1
@@ -44,13 +51,53 @@ print(p, f, s)
 PY
 )
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
-        [ "$rc" -eq 0 ] || echo "meson test in $dir failed (rc $rc)"
+        if [ "$rc" -ne 0 ]; then
+                echo "meson test in $dir ($name) failed (rc $rc)"
+                # No test ran (meson itself failed): that is a failure too.
+                [ $((p + f + s)) -gt 0 ] || failed=$((failed + 1))
+        fi
 }
 
-run_suite build-test -Dapplet=enabled
-run_suite build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug -Dapplet=enabled
-CC=clang TEST_ARGS="--suite fuzz" run_suite build-fuzz -Dfuzz=true -Db_sanitize=address,undefined \
-        -Db_lundef=false --buildtype=debug -Dapplet=disabled
+# Runs DIR's tests one at a time: --logbase NAME, then meson test's options.
+run_tests() {
+        local dir=$1 name=$2 rc=0
+        shift 2
+        # shellcheck disable=SC2086
+        meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 1 --logbase "$name" "$@" \
+                ${TEST_ARGS:-} || rc=$?
+        count "$dir" "$name" "$rc"
+}
+
+build build-test -Dapplet=enabled
+
+# The VM tests run qemu on one thread (TCG): they take one CPU for half an
+# hour, in the background, while the other CPU builds the sanitizer and
+# fuzz builds, one job at a time, and runs their tests that time nothing
+# (unit, merge, fuzz). The host's integration tests and benchmarks, which
+# time things, run once the VMs are done.
+vm_out=build-test/meson-logs/vm-output.txt
+setsid meson test -C build-test --no-rebuild --print-errorlogs --num-processes 1 --logbase vm --suite vm \
+        >"$vm_out" 2>&1 &
+vm_pid=$!
+trap 'kill -- -"$vm_pid" 2>/dev/null || true' EXIT
+echo "The VM tests run in the background (pid $vm_pid, output in $vm_out)."
+
+NINJA_JOBS=1 build build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug \
+        -Dapplet=enabled
+CC=clang NINJA_JOBS=1 build build-fuzz -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+        --buildtype=debug -Dapplet=disabled
+run_tests build-test unit --suite unit --suite merge
+run_tests build-asan unit --suite unit --suite merge
+run_tests build-fuzz fuzz --suite fuzz
+
+vm_rc=0
+wait "$vm_pid" || vm_rc=$?
+trap - EXIT
+cat "$vm_out"
+count build-test vm "$vm_rc"
+
+run_tests build-test host --no-suite unit --no-suite merge --no-suite vm
+run_tests build-asan host --no-suite unit --no-suite merge
 
 format_rc=0
 tools/check-format.sh || format_rc=$?
