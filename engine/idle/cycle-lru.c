@@ -29,6 +29,7 @@ typedef struct LruRun {
         uint64_t step_refaults; /* refaults (pages) before the last step: read before the first, then by
                                    each step's measure */
         uint64_t refaults; /* pages that came back during the steps */
+        uint64_t window_usec; /* how long its idle window had run before the wait for the first step */
 } LruRun;
 
 static uint64_t refaults_of(const MemcgStat *st) {
@@ -77,9 +78,9 @@ static uint64_t processes_refaulted(const CycleJob *job, const char *shown) {
  * cannot be read. */
 static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const CgroupRecord *prev,
                                    size_t page_size, uint64_t now, uint64_t *ret_anon) {
+        uint64_t current = 0, swap = 0, counted;
         MemcgStat st;
         CgroupRecord *rec;
-        uint64_t current = 0, swap = 0, counted;
 
         if (memcg_read_stat(g->path, &st) < 0)
                 return NULL;
@@ -99,11 +100,61 @@ static CgroupRecord *cgroup_settle(CycleJob *job, const LruCgroup *g, const Cgro
                 counted = processes_refaulted(job, g->shown);
                 if (pages * page_size > counted)
                         job->stats.refault_bytes += pages * page_size - counted;
+                if (!over && prev->pace.hold_cycles == 0) {
+                        /* pacing_next() halved the wait: a cgroup's window
+                         * changes its length only at its end, and halves
+                         * only when what came back over it stayed under
+                         * half the budget, so that it does not swing back
+                         * to a length that went over. */
+                        rec->pace.backoff = prev->pace.backoff;
+                        if (prev->window_left == 1) {
+                                uint64_t back = refaults_of(&st) > prev->window_refault_pages
+                                                        ? refaults_of(&st) - prev->window_refault_pages
+                                                        : 0;
+                                PacingSettings half = job->pacing;
+
+                                half.refault_budget_percent /= 2;
+                                if (!pacing_over_budget(&half, back * page_size, current + swap,
+                                                        now - prev->window_usec))
+                                        rec->pace.backoff =
+                                                prev->pace.backoff > 1 ? prev->pace.backoff / 2 : 1;
+                        }
+                }
         }
         rec->refault_pages = refaults_of(&st);
         rec->looked_usec = now;
+        if (prev && (prev->pace.hold_cycles > 0 || prev->window_left > 0) && prev->window_usec) {
+                /* Its processes were not marked this cycle: the window
+                 * runs on (cycle_lru_window_runs_on()). */
+                rec->window_usec = prev->window_usec;
+                rec->window_cycles = prev->window_cycles;
+                rec->window_left = prev->window_left > 0 ? prev->window_left - 1 : 0;
+                rec->window_refault_pages = prev->window_refault_pages;
+        } else {
+                /* Its mixed regions were made cold just now: a new window,
+                 * as long as the pace's backoff says. */
+                rec->window_usec = now;
+                rec->window_cycles = rec->pace.backoff ? rec->pace.backoff : 1;
+                rec->window_left = rec->window_cycles - 1;
+                rec->window_refault_pages = refaults_of(&st);
+        }
+        if (rec->pace.hold_cycles > 0)
+                rec->window_left = 0; /* the hold runs the window on */
         *ret_anon = st.anon;
         return rec;
+}
+
+bool cycle_lru_window_runs_on(const CycleJob *job, const char *memcg) {
+        const LruCgroup *g;
+        const CgroupRecord *prev;
+
+        if (!job->lru || !memcg)
+                return false;
+        g = lru_plan_find(&job->lru_plan, memcg);
+        if (!g || !g->eligible)
+                return false;
+        prev = previous_cgroup(job->previous, g->path);
+        return prev && !prev->refused && (prev->pace.hold_cycles > 0 || prev->window_left > 0);
 }
 
 int cycle_lru_plan(CycleJob *job) {
@@ -306,8 +357,19 @@ void cycle_lru_run(CycleJob *job) {
                 rec = cgroup_settle(job, g, prev, page_size, now, &anon);
                 if (!rec || g->budget_bytes < LRU_MIN_BYTES)
                         continue;
+                if (rec->pace.hold_cycles > 0 && (!prev || prev->pace.hold_cycles == 0))
+                        log_info("Cgroup %s: what came back of its pages went over the refault budget: its "
+                                 "LRU waits %u cycle%s, and its idle window runs on through them.",
+                                 g->shown, rec->pace.hold_cycles, rec->pace.hold_cycles == 1 ? "" : "s");
                 if (rec->pace.hold_cycles > 0 || job->stats.hold_reason[0]) {
                         job->stats.held_bytes += g->budget_bytes;
+                        continue;
+                }
+                if (rec->window_left > 0) {
+                        if (rec->window_left + 1 == rec->window_cycles)
+                                log_info("Cgroup %s: its idle window runs %u cycles; its LRU is asked at "
+                                         "the end.",
+                                         g->shown, rec->window_cycles);
                         continue;
                 }
                 if (job->dry_run) {
@@ -318,6 +380,7 @@ void cycle_lru_run(CycleJob *job) {
                 runs[n_runs++] = (LruRun){ .cgroup = g,
                                            .record = job->table.n_cgroups - 1,
                                            .active = true,
+                                           .window_usec = now - rec->window_usec,
                                            .target_bytes = lru_target_bytes(g->budget_bytes, anon) };
                 (void) memcg_read_swap(g->path, NULL, &runs[n_runs - 1].swap_start);
         }
@@ -359,9 +422,13 @@ void cycle_lru_run(CycleJob *job) {
                 if (run->moved_bytes > 0)
                         job->stats.lru_cgroups++;
                 log_info("Cgroup %s: its LRU moved %" PRIu64 " of %" PRIu64
-                         " MiB idle to swap in %u steps, %" PRIu64 " pages came back meanwhile (%s).",
+                         " MiB idle to swap in %u steps, after an idle window of %" PRIu64 " s; %" PRIu64
+                         " pages came back meanwhile (%s).",
                          run->cgroup->shown, run->moved_bytes >> 20, run->cgroup->budget_bytes >> 20,
-                         run->steps, run->refaults, run->stopped ?: "done");
+                         run->steps,
+                         (uint64_t) ((run->window_usec + (uint64_t) job->idle_sample_secs * USEC_PER_SEC) /
+                                     USEC_PER_SEC),
+                         run->refaults, run->stopped ?: "done");
         }
         lru_attribute(job, runs, n_runs);
 }

@@ -360,7 +360,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         uint64_t resident = 0, idle = 0, refault_pages = 0, now;
         IdleResult res = {};
         LruCgroup *lru;
-        bool over, quiet;
+        bool over, quiet, runs_on;
         int r;
 
         if (prev) {
@@ -435,6 +435,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         lru = job->lru ? lru_plan_find(&job->lru_plan, t->memcg) : NULL;
         if (lru && !lru->eligible)
                 lru = NULL;
+        runs_on = cycle_lru_window_runs_on(job, t->memcg);
 
         /* Pass 2: decide and advise. */
         for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
@@ -513,6 +514,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
 
                 if (action == POLICY_PAGEOUT && region_learns(region, page_size))
                         r = pageout_region(job, t->pidfd, pagemap, region, page_size, rr, entries, &bytes);
+                else if (action == POLICY_COLD && runs_on)
+                        r = 0; /* the window goes on: its bits stay */
                 else if (action != POLICY_NONE)
                         r = advise_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
                                           &job->cancel, &bytes);
@@ -607,6 +610,13 @@ static void *cycle_thread(void *userdata) {
 
                 if (t->excluded)
                         continue;
+                /* Its window began cycles ago: what it used since then
+                 * keeps its bits. Only a region-level backend (refs) works
+                 * with the LRU, and it keeps no state from mark to collect. */
+                if (cycle_lru_window_runs_on(job, t->memcg)) {
+                        marked[i] = true;
+                        continue;
+                }
                 r = proc_target_pin(t);
                 if (r >= 0) {
                         r = job->backend->mark(t, job->policy.min_region_bytes,

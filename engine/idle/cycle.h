@@ -75,6 +75,10 @@ typedef struct ProcessRecord {
 typedef struct CgroupRecord {
         char *path; /* raw, as /proc/PID/cgroup has it */
         PaceState pace; /* its reclaim waits while pace.hold_cycles > 0 */
+        uint64_t window_usec; /* CLOCK_MONOTONIC: its processes' idle window began about then */
+        unsigned window_cycles; /* the window's length in cycles (1: every cycle marks and asks) */
+        unsigned window_left; /* cycles it runs on after this one: no mark, no MADV_COLD, no LRU */
+        uint64_t window_refault_pages; /* memory.stat's refaults when the window began */
         uint64_t refault_pages; /* memory.stat's refaults (anon and file) when last read */
         uint64_t looked_usec; /* CLOCK_MONOTONIC, when they were read */
         bool refused; /* its reclaim file refused a write: never asked again */
@@ -166,6 +170,14 @@ void cycle_hold_pool_full(CycleJob *job, const CompressPoolFigures *f);
 int cycle_lru_plan(CycleJob *job);
 /* The steps of cgroup reclaim for the plan's cgroups (lru.h). */
 void cycle_lru_run(CycleJob *job);
+/* Whether the idle window of the processes in memory cgroup 'memcg'
+ * (escaped, as ProcTarget.memcg) runs on through this cycle: their
+ * cgroup's LRU is held back (its refaults went over the budget), or its
+ * window is longer than one cycle (it went over before, and the window
+ * grew); they are neither marked nor made cold again, and the LRU, when
+ * next asked, keeps every page used since the window began, not only
+ * those used within one idle_sample_secs. */
+bool cycle_lru_window_runs_on(const CycleJob *job, const char *memcg);
 
 /* Starts the job's thread. The caller watches job->done_fd. */
 int cycle_job_start(CycleJob *job);

@@ -319,6 +319,62 @@ def case_cgroup_v1_lru_stopped():
                 env.stop_engine()
 
 
+def case_cgroup_lru_window_runs_on():
+    """The workload of cgroup-v1-lru, its cold pages moved through its
+    cgroup's LRU, reads all of its memory (verify): what the LRU took comes
+    back, over the refault budget, and the cgroup's LRU waits a cycle. Its
+    idle window runs on through that cycle: the engine neither marks the
+    workload nor makes its region cold, so the pages it read again after
+    the hold began keep their bits, and the cycle reads the region as used
+    (with a mark, it would read the cold half idle, as the cycle before
+    did). After the hold its windows are longer than one cycle (twice
+    the wait): the window that went over does not come back at once.
+    cold_threshold=0 has the engine log each reading."""
+    check(os.path.isdir(MEMORY_V1), f"no v1 memory controller at {MEMORY_V1}")
+    with TestCgroup("v1window") as cg, TestCgroup("v1window", root=MEMORY_V1) as mcg:
+        with interleaved_in(mcg, 36) as w:
+            cg.add(w.pid)
+            cold_pages = (w.len - w.hot_len) // w.page_size
+            text = config([cg], "pressure_limit_percent=0").replace("cold_threshold=0.3", "cold_threshold=0")
+            with Env(engine=False, config=text) as env:
+                env.start_engine(["--log-level=debug"])
+                wait_for(lambda: w.residency()["cold_swapped"] >= 0.9 * cold_pages, 120,
+                         "the cold pages in swap")
+                check(w.verify()["ok"], "checksum changed")  # every cold page comes back
+                held = f"Cgroup {mcg.name}"
+                wait_for(lambda: re.search(r"waits \d+ cycles?, and its idle window runs on", env.read_log()),
+                         60, "the cgroup's LRU held for the refaults")
+                # Before the next cycle's mark would have come: every page
+                # used after the hold began.
+                check(w.verify()["ok"], "checksum changed")
+                log = env.read_log()
+                start = re.search(r"waits \d+ cycles?, and its idle window runs on", log).start()
+                wait_for(lambda: len(region_readings(env.read_log()[start:], w.pid, w.addr)) >= 2, 60,
+                         "two readings after the hold began")
+                after = region_readings(env.read_log()[start:], w.pid, w.addr)
+                before = region_readings(log[:start], w.pid, w.addr)
+                shares = [round(idle / res, 2) for res, idle in before[-2:] + after[:2] if res]
+                print(f"{held}: idle shares of the region, the last two readings before the hold and the "
+                      f"two after: {shares}")
+                check(before and before[-1][0] and before[-1][1] / before[-1][0] >= 0.3,
+                      f"the reading before the hold found the cold half used: {before[-1:]}")
+                check(after[0][0] and after[0][1] / after[0][0] <= 0.1,
+                      f"the cycle of the hold read pages used since it began as idle: {after[0]} "
+                      "(it marked them again)")
+                check(w.verify()["ok"], "checksum changed")
+                # The window that went over the budget does not come back:
+                # after the hold, windows of the backoff's length.
+                try:
+                    wait_for(lambda: re.search(r"its idle window runs ([2-9]|1\d) cycles", env.read_log()[start:]),
+                             120, "a window of several cycles after the hold")
+                finally:
+                    print("\n".join(ln for ln in env.read_log()[start:].splitlines()
+                                    if "Cgroup" in ln or ln.startswith("Cycle")))
+                print(re.search(r"Cgroup \S+: its idle window runs \d+ cycles.*", env.read_log()[start:])[0])
+                check(w.verify()["ok"], "checksum changed")
+                env.stop_engine()
+
+
 def case_cgroup_v1_restore():
     """An engine that died while a v1 cgroup's limit was lowered for a step
     left the record of it: the next start sets the limit back and removes
