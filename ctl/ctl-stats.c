@@ -205,6 +205,9 @@ static void print_pacing(FILE *f, json_object *stats, json_object *last, const O
                 format_size(b, json_get_u64(last, "RefaultedBytes", 0), o),
                 json_get_double(stats, "PressureMemoryPercent", 0),
                 json_get_double(stats, "PressureIoPercent", 0));
+        if (json_get_u64(stats, "WastedPageoutCpuUsec", 0) > 0)
+                fprintf(f, "           paging out what came back cost %.2f s of CPU\n",
+                        (double) json_get_u64(stats, "WastedPageoutCpuUsec", 0) / 1e6);
         hold = json_get_str(last, "HoldReason", "");
         if (*hold) {
                 fputs("           pageouts wait: ", f);

@@ -51,6 +51,7 @@ void engine_stats_report(Engine *e, StatsReport *ret) {
                 .last_cycle_incompressible_bytes = e->last_cycle.incompressible_bytes,
                 .last_cycle_cgroup_reclaim_bytes = e->last_cycle.lru_bytes,
                 .refaulted_bytes = e->total_refault_bytes,
+                .wasted_pageout_cpu_usec = f.wasted_pageout_cpu_usec,
                 .pageout_hold = e->last_cycle.hold_reason,
                 .pressure_memory_hundredths = (uint64_t) (f.pressure_memory_percent * 100.0 + 0.5),
                 .pressure_io_hundredths = (uint64_t) (f.pressure_io_percent * 100.0 + 0.5),

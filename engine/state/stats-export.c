@@ -165,6 +165,7 @@ int stats_report_format_json(const StatsReport *s, char **ret) {
         json_put_field(o, "last_cycle_cgroup_reclaim_bytes", json_u64(s->last_cycle_cgroup_reclaim_bytes),
                        &r);
         json_put_field(o, "refaulted_bytes", json_u64(s->refaulted_bytes), &r);
+        json_put_field(o, "wasted_pageout_cpu_usec", json_u64(s->wasted_pageout_cpu_usec), &r);
         json_put_field(o, "pageout_hold", json_str(s->pageout_hold), &r);
         json_put_field(o, "pressure_memory_percent", json_fixed2(s->pressure_memory_hundredths, 100), &r);
         json_put_field(o, "pressure_io_percent", json_fixed2(s->pressure_io_hundredths, 100), &r);
@@ -349,6 +350,11 @@ int stats_report_format_prometheus(const StatsReport *s, char **ret) {
         prom_u64(f, "refaulted_bytes_total", "counter",
                  "Of the memory paged out since the engine started, what was needed again.",
                  s->refaulted_bytes);
+        format_fixed(cpu, sizeof(cpu), s->wasted_pageout_cpu_usec, 1000000, 6);
+        prom_family(f, "wasted_pageout_cpu_seconds_total", "counter",
+                    "CPU the engine spent paging out what was needed again, since it started: its "
+                    "pageouts' CPU in the share of what came back.");
+        fprintf(f, "wolfram_wasted_pageout_cpu_seconds_total %s\n", cpu);
         prom_u64(f, "last_cycle_incompressible_bytes", "gauge",
                  "Idle memory the last cycle kept out of the pool because it compresses poorly.",
                  s->last_cycle_incompressible_bytes);

@@ -60,6 +60,7 @@ typedef struct StatsReport {
         uint64_t last_cycle_incompressible_bytes; /* idle memory kept out: it compresses poorly */
         uint64_t last_cycle_cgroup_reclaim_bytes; /* of its pageouts, what cgroups' LRUs moved */
         uint64_t refaulted_bytes; /* of the pageouts, needed again since the engine started */
+        uint64_t wasted_pageout_cpu_usec; /* the pageouts' CPU, the share of what came back */
         const char *pageout_hold; /* why the last cycle held every pageout back; "" or NULL: it did not */
 
         /* Pressure (PSI some avg10), in hundredths of a percent as the kernel prints it */

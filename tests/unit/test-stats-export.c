@@ -67,6 +67,7 @@ static StatsReport filled_report(void) {
                 .last_cycle_incompressible_bytes = 992 * 1024 * 1024ULL,
                 .last_cycle_cgroup_reclaim_bytes = 48 * 1024 * 1024ULL,
                 .refaulted_bytes = 96 * MIB,
+                .wasted_pageout_cpu_usec = 1750042,
                 .pageout_hold = "memory pressure 0.35% is above 0.10%",
                 .pressure_memory_hundredths = 35,
                 .pressure_io_hundredths = 7,
@@ -205,6 +206,7 @@ static void test_json_fields(void) {
         assert_json_u64(o, "last_cycle_incompressible_bytes", 992 * 1024 * 1024ULL);
         assert_json_u64(o, "last_cycle_cgroup_reclaim_bytes", 48 * 1024 * 1024ULL);
         assert_json_u64(o, "refaulted_bytes", 96 * MIB);
+        assert_json_u64(o, "wasted_pageout_cpu_usec", 1750042);
         assert_json_string(o, "pageout_hold", "memory pressure 0.35% is above 0.10%");
         assert_json_fixed(o, "pressure_memory_percent", "0.35");
         assert_json_fixed(o, "pressure_io_percent", "0.07");
@@ -524,7 +526,7 @@ static void test_prometheus_help_type(void) {
                         TEST_FAIL("Sample %s without its HELP and TYPE right before", name);
                 n_samples++;
         }
-        ASSERT_EQ_U64(n_families, 39);
+        ASSERT_EQ_U64(n_families, 40);
         /* wolfram_policy_enabled has 3 samples, wolfram_pressure_percent 2. */
         ASSERT_EQ_U64(n_samples, n_families + 3);
         free(text);
@@ -575,6 +577,7 @@ static void test_prometheus_values(void) {
         ASSERT_SAMPLE(text, "wolfram_paged_out_bytes_total", "4294967296");
         ASSERT_SAMPLE(text, "wolfram_lifetime_paged_out_bytes_total", "5368710120");
         ASSERT_SAMPLE(text, "wolfram_refaulted_bytes_total", "100663296");
+        ASSERT_SAMPLE(text, "wolfram_wasted_pageout_cpu_seconds_total", "1.750042");
         ASSERT_SAMPLE(text, "wolfram_pageout_held", "1");
         ASSERT_SAMPLE(text, "wolfram_last_cycle_incompressible_bytes", "1040187392");
         ASSERT_SAMPLE(text, "wolfram_last_cycle_cgroup_reclaim_bytes", "50331648");
