@@ -60,8 +60,10 @@ else
         # here for promtool, which checks the metrics file in the unit
         # tests and, with prometheus-node-exporter, serves the fleet view's
         # test (tests/integration/fleet.py); redis-server for the server the
-        # tests run as the redis user with a config of their own.
-        quiet_services=(prometheus prometheus-node-exporter redis-server)
+        # tests run as the redis user with a config of their own; memcached
+        # for the cache server whose own threads revisit its items
+        # (tests/integration/pacing.py, bench/bench_refaults.py).
+        quiet_services=(prometheus prometheus-node-exporter redis-server memcached)
 fi
 
 installed() {

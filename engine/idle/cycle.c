@@ -80,6 +80,39 @@ static const RegionRecord *previous_region(const ProcessRecord *prev, const Idle
         return NULL;
 }
 
+/* Readings in a row that must find a region whose hot pages were seen
+ * idle before they go: HOT_CONFIRM_CYCLES, pageout_after_cycles where that
+ * is more, or more still after such a confirmation proved wrong. */
+static unsigned region_confirm(const PolicySettings *p, const RegionRecord *rr) {
+        unsigned c =
+                p->pageout_after_cycles > HOT_CONFIRM_CYCLES ? p->pageout_after_cycles : HOT_CONFIRM_CYCLES;
+
+        return rr && rr->confirm > c ? rr->confirm : c;
+}
+
+/* Whether one of the process's regions is being confirmed cold: read
+ * idle, but not yet as many times in a row as its hot pages need. Until
+ * that ends the process is not marked again, so that each reading covers
+ * every cycle since the confirmation began: idle means idle all along,
+ * not in the last sample alone, which a visitor that comes every minute
+ * or so (a cache's crawler, a collector) slips between. Only a
+ * region-level backend (refs) keeps no state from mark to collect. */
+static bool process_confirming(const CycleJob *job, const ProcTarget *t) {
+        const ProcessRecord *prev;
+
+        if (job->backend->page_exact)
+                return false;
+        prev = table_find(job->previous, t->pid, t->start_time);
+        for (size_t i = 0; prev && i < prev->n_regions; i++) {
+                const RegionRecord *rr = &prev->regions[i];
+
+                if (rr->hot_seen && !rr->mixed && rr->streak > 0 &&
+                    rr->streak < region_confirm(&job->policy, rr))
+                        return true;
+        }
+        return false;
+}
+
 /* Whether the engine learns page by page what comes back of the region's
  * pageouts. Not where that would mean reading and remembering far more
  * address space than there is memory in it: the terabytes a sanitizer or
@@ -409,6 +442,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         rr->n_segments = before->n_segments;
                 }
                 rr->hot_seen = before && before->hot_seen;
+                rr->confirmed = before && before->confirmed;
+                rr->confirm = before ? before->confirm : 0;
                 if (!before || page_memory_empty(&before->memory))
                         continue;
                 uint64_t came_back = refault_pages;
@@ -419,8 +454,18 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                         idle_result_done(&res);
                         return r;
                 }
-                if (refault_pages > came_back)
+                if (refault_pages > came_back) {
                         rr->hot_seen = true;
+                        rr->came_back = true;
+                        if (rr->confirmed) {
+                                /* It was confirmed cold and was not: the
+                                 * next confirmation takes twice as long. */
+                                unsigned c = region_confirm(&job->policy, before) * 2;
+
+                                rr->confirm = c > HOT_CONFIRM_CYCLES_MAX ? HOT_CONFIRM_CYCLES_MAX : c;
+                                rr->confirmed = false;
+                        }
+                }
         }
         now = now_usec(CLOCK_MONOTONIC);
         rec->last_refault_bytes = refault_pages * page_size;
@@ -435,7 +480,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         lru = job->lru ? lru_plan_find(&job->lru_plan, t->memcg) : NULL;
         if (lru && !lru->eligible)
                 lru = NULL;
-        runs_on = cycle_lru_window_runs_on(job, t->memcg);
+        runs_on = cycle_lru_window_runs_on(job, t->memcg) || process_confirming(job, t);
 
         /* Pass 2: decide and advise. */
         for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
@@ -454,12 +499,13 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                 /* Its streak while it was mixed counted what went to swap
                  * as idle; read as idle whole, it starts again, so that one
                  * cycle's reading does not take its hot pages with it. */
+                /* Pages that came back since were used after the
+                 * readings before: they no longer count. */
                 unsigned streak = policy_next_streak(
-                        &job->policy, share, before && (!before->mixed || mixed) ? before->streak : 0);
+                        &job->policy, share,
+                        before && (!before->mixed || mixed) && !rr->came_back ? before->streak : 0);
                 PolicyAction action = policy_decide(&job->policy, share, streak);
-                unsigned confirm = job->policy.pageout_after_cycles > HOT_CONFIRM_CYCLES
-                                           ? job->policy.pageout_after_cycles
-                                           : HOT_CONFIRM_CYCLES;
+                unsigned confirm = region_confirm(&job->policy, rr);
                 bool hot_seen = rr->hot_seen || mixed;
                 uint64_t bytes = 0;
 
@@ -486,6 +532,8 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                            region->idle_bytes >= region->resident_bytes) {
                         /* Wholly idle long enough: the pages that came
                          * back have cooled, and may go again. */
+                        if (hot_seen)
+                                rr->confirmed = true;
                         page_memory_forget_hot(&rr->memory);
                         hot_seen = false;
                 }
@@ -613,7 +661,7 @@ static void *cycle_thread(void *userdata) {
                 /* Its window began cycles ago: what it used since then
                  * keeps its bits. Only a region-level backend (refs) works
                  * with the LRU, and it keeps no state from mark to collect. */
-                if (cycle_lru_window_runs_on(job, t->memcg)) {
+                if (cycle_lru_window_runs_on(job, t->memcg) || process_confirming(job, t)) {
                         marked[i] = true;
                         continue;
                 }

@@ -22,6 +22,9 @@ typedef struct RegionRecord {
         unsigned streak; /* consecutive cycles idle enough to page out */
         bool mixed; /* hot pages among idle ones, left to its cgroup's LRU (lru.h) */
         bool hot_seen; /* held hot pages (came back, or mixed) and has not gone out whole since */
+        bool confirmed; /* went out whole after its hot pages were confirmed cold; none came back yet */
+        unsigned confirm; /* readings in a row that must find it idle (0: the default, region_confirm()) */
+        bool came_back; /* pages the engine paged out came back to it this cycle */
         PageMemory memory; /* what the engine paged out and what came back */
         CompressSegment *segments; /* how each COMPRESS_SEGMENT_PAGES compress; NULL: never probed */
         size_t n_segments;
@@ -32,6 +35,10 @@ typedef struct RegionRecord {
  * (or pageout_after_cycles, where that is more): one reading is not
  * enough to undo what the refaults showed. */
 #define HOT_CONFIRM_CYCLES 3
+
+/* Each time pages come back to a region that went out whole after such
+ * a confirmation, the next one needs twice as many readings, up to this. */
+#define HOT_CONFIRM_CYCLES_MAX 32
 
 /* A process using less of one CPU than this, in percent, does nothing. */
 #define IDLE_CPU_PERCENT 1

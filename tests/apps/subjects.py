@@ -376,6 +376,141 @@ class Redis(Subject):
         super().stop()
 
 
+# --- memcached -----------------------------------------------------------------
+
+MEMCACHED = "/usr/bin/memcached"
+
+
+class Memcached(Subject):
+    """memcached as the memcache user (the package's), never the system's
+    service: a unix socket in a temp dir (no network), its default threads
+    -- the LRU maintainer and crawler, which visit items on their own,
+    and the hash table's -- and items that expire after ttl seconds, as a
+    cache's do, so the crawler has work. Keys and values are Redis's:
+    key:%012d, 1 KiB of text each."""
+
+    name = "memcached"
+    user = "memcache"
+
+    def __init__(self, cg, data_mib, hot_percent=5, ttl=3600):
+        super().__init__(cg, data_mib, hot_percent)
+        self.ttl = ttl
+        self.pool = _word_pool()
+
+    def start(self):
+        self.make_tmp(self.user)
+        self.socket = os.path.join(self.tmp, "memcached.sock")
+        self.errors = open(os.path.join(self.tmp, "stderr"), "w+")
+        # Room for the items and their slab overhead; -s turns the network off.
+        self.proc = launch([MEMCACHED, "-s", self.socket, "-a", "0700", "-m", str(2 * self.data_mib + 64),
+                            "-c", "64", "-t", "2"], self.cg, self.user, stderr=self.errors)
+        _wait(lambda: os.path.exists(self.socket) or self.proc.poll() is not None, 20, "memcached's socket")
+        if self.proc.poll() is not None:
+            raise SubjectError(f"memcached exited: {self.log()}")
+        _wait(self.answers, 20, "memcached to answer")
+
+    def log(self):
+        self.errors.seek(0)
+        return self.errors.read()[-2000:]
+
+    def value(self, i):
+        return Redis.value(self, i)
+
+    def connect(self):
+        s = socket.socket(socket.AF_UNIX)
+        s.settimeout(120)
+        s.connect(self.socket)
+        return s, s.makefile("rb")
+
+    def stats(self):
+        s, f = self.connect()
+        with s, f:
+            s.sendall(b"stats\r\n")
+            out = {}
+            for line in iter(f.readline, b""):
+                if line.startswith(b"END"):
+                    break
+                _, k, v = line.decode().split(None, 2)
+                out[k] = v.strip()
+            return out
+
+    def load(self):
+        self.keys = self.data_mib * MIB // REDIS_VALUE_BYTES
+        self.hot_keys = max(1, self.keys * self.hot_percent // 100)
+        s, f = self.connect()
+        with s, f:
+            for base in range(0, self.keys, 2000):
+                s.sendall(b"".join(b"set key:%012d 0 %d %d noreply\r\n%s\r\n" % (i, self.ttl, REDIS_VALUE_BYTES,
+                                                                                      self.value(i))
+                                   for i in range(base, min(self.keys, base + 2000))))
+            # One answered command after the rest: all of them were taken.
+            s.sendall(b"version\r\n")
+            if not f.readline().startswith(b"VERSION"):
+                raise SubjectError("memcached did not answer after the load")
+        items = int(self.stats().get("curr_items", -1))
+        if items != self.keys:
+            raise SubjectError(f"memcached holds {items} items of {self.keys} loaded (evictions?)")
+        return {"data_bytes": self.keys * REDIS_VALUE_BYTES, "hot_bytes": self.hot_keys * REDIS_VALUE_BYTES,
+                "keys": self.keys, "hot_keys": self.hot_keys}
+
+    def get_many(self, s, f, keys):
+        """{index: value or None} of one multi-get."""
+        s.sendall(b"get " + b" ".join(b"key:%012d" % i for i in keys) + b"\r\n")
+        out = dict.fromkeys(keys)
+        while True:
+            head = f.readline()
+            if head.startswith(b"END"):
+                return out
+            parts = head.split()
+            if len(parts) != 4 or parts[0] != b"VALUE":
+                raise SubjectError(f"memcached answered {head!r}")
+            out[int(parts[1][4:])] = f.read(int(parts[3]) + 2)[:-2]
+
+    def sample(self, requests=2000):
+        """Single GETs of random hot keys, one connection."""
+        rng = random.Random()
+        lat = []
+        s, f = self.connect()
+        with s, f:
+            for _ in range(requests):
+                i = rng.randrange(self.hot_keys)
+                t = time.perf_counter_ns()
+                v = self.get_many(s, f, [i])[i]
+                lat.append((time.perf_counter_ns() - t) / 1000.0)
+                if v != self.value(i):
+                    raise SubjectError(f"memcached answered key {i} wrong")
+        return {"p50_us": percentile(lat, 50), "p99_us": percentile(lat, 99), "max_us": max(lat), "n": requests}
+
+    def answers(self):
+        try:
+            s, f = self.connect()
+            with s, f:
+                s.sendall(b"version\r\n")
+                return f.readline().startswith(b"VERSION")
+        except OSError:
+            return False
+
+    def check(self):
+        """Every key as written (multi-gets of 500), none missing."""
+        wrong = missing = 0
+        s, f = self.connect()
+        with s, f:
+            for base in range(0, self.keys, 500):
+                got = self.get_many(s, f, list(range(base, min(self.keys, base + 500))))
+                for i, v in got.items():
+                    if v is None:
+                        missing += 1
+                    elif v != self.value(i):
+                        wrong += 1
+        return {"ok": wrong == 0 and missing == 0, "keys_checked": self.keys, "keys_wrong": wrong,
+                "keys_missing": missing}
+
+    def stop(self):
+        super().stop()
+        if getattr(self, "errors", None):
+            self.errors.close()
+
+
 # --- the JVM -------------------------------------------------------------------
 
 JAVA = "/usr/bin/java"
