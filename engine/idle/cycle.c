@@ -498,9 +498,9 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
                                        : 0.0;
                 /* Its streak while it was mixed counted what went to swap
                  * as idle; read as idle whole, it starts again, so that one
-                 * cycle's reading does not take its hot pages with it. */
-                /* Pages that came back since were used after the
-                 * readings before: they no longer count. */
+                 * cycle's reading does not take its hot pages with it. Nor
+                 * do the readings before pages came back count: they were
+                 * used after them. */
                 unsigned streak = policy_next_streak(
                         &job->policy, share,
                         before && (!before->mixed || mixed) && !rr->came_back ? before->streak : 0);
@@ -658,9 +658,10 @@ static void *cycle_thread(void *userdata) {
 
                 if (t->excluded)
                         continue;
-                /* Its window began cycles ago: what it used since then
-                 * keeps its bits. Only a region-level backend (refs) works
-                 * with the LRU, and it keeps no state from mark to collect. */
+                /* Its window began cycles ago (its cgroup's LRU window, or
+                 * a region of its being confirmed idle): what it used since
+                 * then keeps its bits. Only a region-level backend (refs)
+                 * does either, and it keeps no state from mark to collect. */
                 if (cycle_lru_window_runs_on(job, t->memcg) || process_confirming(job, t)) {
                         marked[i] = true;
                         continue;

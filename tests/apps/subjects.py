@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
-"""Real applications as wolfram's test subjects: redis-server, a JVM
-(HotHeap.java beside this file) and firefox-esr (page.html), each as a user
-of its own, started in a cgroup of the test's so that the engine can be
+"""Real applications as wolfram's test subjects: redis-server, memcached, a
+JVM (HotHeap.java beside this file) and firefox-esr (page.html), each as a
+user of its own, started in a cgroup of the test's so that the engine can be
 told to work on them only. Each holds known data of which a small part is
 read all the time, and offers:
 
@@ -12,8 +12,9 @@ read all the time, and offers:
     subject.pids()                        its processes
     subject.stop()
 
-Used by tests/integration/apps.py (the short form) and bench/bench_apps.py (the
-full form). Only the standard library."""
+Used by tests/integration/apps.py (the short form), tests/integration/pacing.py
+(memcached) and bench/bench_apps.py (the full form). Only the standard
+library."""
 
 import csv
 import http.server
