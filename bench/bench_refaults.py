@@ -54,7 +54,7 @@ from harness import BUS_NAME, BUS_PATH, Env, TestCgroup, check, wait_for  # noqa
 from workload import Workload, as_user_argv
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tests", "apps"))
-from subjects import Redis  # noqa: E402
+from subjects import ReaderThread, Redis  # noqa: E402
 
 MIB = 1024 * 1024
 NODE_RECLAIM = "/sys/devices/system/node/node0/reclaim"
@@ -193,13 +193,14 @@ def redis_hot_keys(keys):
     return [i for i in range(keys) if (i * 2654435761) % (1 << 32) % HOT_EVERY == 0]
 
 
-class SkewedReader:
+class SkewedReader(ReaderThread):
     """GETs of the hot keys over redis's unix socket, one connection, as
     fast as it answers, each key drawn with a Zipf skew (s = 0.99, YCSB's)
     over a shuffled order of the hot keys; every answer checked against the
     value written. Latencies of the window's second half."""
 
     def __init__(self, redis, hot):
+        super().__init__()
         self.redis = redis
         rng = random.Random(99)
         self.order = list(hot)
@@ -209,40 +210,26 @@ class SkewedReader:
             total += 1.0 / rank ** ZIPF_S
             self.cdf.append(total)
         self.rng = rng
-        self.lat, self.reads, self.wrong, self.error = [], 0, 0, None
+        self.lat = []
         self.keep = False
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
 
-    def _run(self):
-        try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(self.redis.socket)
-                f = s.makefile("rb")
-                top = self.cdf[-1]
-                while not self.stopping.is_set():
-                    i = self.order[bisect.bisect_left(self.cdf, self.rng.random() * top)]
-                    k = b"key:%012d" % i
-                    t = time.perf_counter_ns()
-                    s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k))
-                    n = int(f.readline()[1:])
-                    v = f.read(n + 2)[:-2] if n >= 0 else None
-                    if self.keep:
-                        self.lat.append(time.perf_counter_ns() - t)
-                    self.reads += 1
-                    if v != self.redis.value(i):
-                        self.wrong += 1
-        except Exception as e:  # noqa: BLE001  reported with the row
-            self.error = repr(e)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.thread.join(30)
-        return False
+    def read(self):
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(self.redis.socket)
+            f = s.makefile("rb")
+            top = self.cdf[-1]
+            while not self.stopping.is_set():
+                i = self.order[bisect.bisect_left(self.cdf, self.rng.random() * top)]
+                k = b"key:%012d" % i
+                t = time.perf_counter_ns()
+                s.sendall(b"*2\r\n$3\r\nGET\r\n$%d\r\n%s\r\n" % (len(k), k))
+                n = int(f.readline()[1:])
+                v = f.read(n + 2)[:-2] if n >= 0 else None
+                if self.keep:
+                    self.lat.append(time.perf_counter_ns() - t)
+                self.reads += 1
+                if v != self.redis.value(i):
+                    self.wrong += 1
 
 
 class InBoth:

@@ -246,6 +246,34 @@ class Subject:
         return False
 
 
+class ReaderThread:
+    """A client of a subject's reading in a thread of its own from
+    __enter__ to __exit__: read() loops until self.stopping is set; an
+    exception ends it and is kept, as text, in self.error, for the test or
+    the benchmark to report. reads and wrong count the reads and the answers
+    that were not as written."""
+
+    def __init__(self):
+        self.reads, self.wrong, self.error = 0, 0, None
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        try:
+            self.read()
+        except Exception as e:  # noqa: BLE001  reported by the caller
+            self.error = repr(e)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stopping.set()
+        self.thread.join(30)
+        return False
+
+
 # --- redis ---------------------------------------------------------------------
 
 REDIS_SERVER = "/usr/bin/redis-server"

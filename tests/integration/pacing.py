@@ -466,40 +466,6 @@ def case_periodic_visitor():
             env.stop_engine()
 
 
-class HotReader:
-    """Multi-gets of 20 random hot keys after another over one connection,
-    each answer checked against what was written."""
-
-    def __init__(self, mc, hot_keys):
-        import random
-        import threading
-        self.mc, self.hot_keys, self.rng = mc, hot_keys, random.Random(5)
-        self.reads, self.wrong, self.error = 0, 0, None
-        self.stopping = threading.Event()
-        self.thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        try:
-            s, f = self.mc.connect()
-            with s, f:
-                while not self.stopping.is_set():
-                    keys = [self.rng.randrange(self.hot_keys) for _ in range(20)]
-                    got = self.mc.get_many(s, f, keys)
-                    self.reads += len(keys)
-                    self.wrong += sum(got[i] != self.mc.value(i) for i in keys)
-        except Exception as e:  # noqa: BLE001  checked by the test
-            self.error = repr(e)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stopping.set()
-        self.thread.join(30)
-        return False
-
-
 def case_app_memcached_budget():
     """memcached from Debian as the memcache user, 128 MiB of items that
     expire in an hour (a cache's), 5% of them read all the time. Its own LRU
@@ -514,7 +480,26 @@ def case_app_memcached_budget():
     written."""
     import sys
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "apps"))
-    from subjects import MEMCACHED, Memcached
+    from subjects import MEMCACHED, Memcached, ReaderThread
+
+    class HotReader(ReaderThread):
+        """Multi-gets of 20 random hot keys after another over one
+        connection, each answer checked against what was written."""
+
+        def __init__(self, hot_keys):
+            import random
+            super().__init__()
+            self.hot_keys, self.rng = hot_keys, random.Random(5)
+
+        def read(self):
+            s, f = mc.connect()
+            with s, f:
+                while not self.stopping.is_set():
+                    keys = [self.rng.randrange(self.hot_keys) for _ in range(20)]
+                    got = mc.get_many(s, f, keys)
+                    self.reads += len(keys)
+                    self.wrong += sum(got[i] != mc.value(i) for i in keys)
+
     need(os.access(MEMCACHED, os.X_OK), f"{MEMCACHED} is not installed (tools/install-deps.sh)")
     page = os.sysconf("SC_PAGE_SIZE")
     with TestCgroup("app-memcached") as cg, Memcached(cg, 128) as mc:
@@ -530,7 +515,7 @@ def case_app_memcached_budget():
 
         # The default refault budget (the harness turns the pressure gate
         # off: the machine's own IO must not be what holds the pageouts).
-        with HotReader(mc, info["hot_keys"]) as reader, Env(config=config([cg])) as env:
+        with HotReader(info["hot_keys"]) as reader, Env(config=config([cg])) as env:
             wait_for(lambda: mc.swap_bytes() >= 0.7 * info["data_bytes"], 90, "the first pageout of memcached")
             wait_cycle(env, env.get_property("CycleCount") + 1)
             paged = processes(env)[pid]["pageout"]
