@@ -90,27 +90,42 @@ static unsigned region_confirm(const PolicySettings *p, const RegionRecord *rr) 
         return rr && rr->confirm > c ? rr->confirm : c;
 }
 
-/* Whether one of the process's regions is being confirmed cold: read
- * idle, but not yet as many times in a row as its hot pages need. Until
- * that ends the process is not marked again, so that each reading covers
- * every cycle since the confirmation began: idle means idle all along,
- * not in the last sample alone, which a visitor that comes every minute
- * or so (a cache's crawler, a collector) slips between. Only a
- * region-level backend (refs) keeps no state from mark to collect. */
-static bool process_confirming(const CycleJob *job, const ProcTarget *t) {
-        const ProcessRecord *prev;
+/* Whether the region is being confirmed cold: its hot pages were seen, it
+ * read idle, but not yet as many times in a row as they need. Until that
+ * ends it is not marked again, so that each reading covers every cycle
+ * since the confirmation began: idle means idle all along, not in the last
+ * sample alone, which a visitor that comes every minute or so (a cache's
+ * crawler, a collector) slips between. The process's other regions are
+ * marked as ever. */
+static bool region_confirming(const PolicySettings *p, const RegionRecord *rr) {
+        return rr->hot_seen && !rr->mixed && rr->streak > 0 && rr->streak < region_confirm(p, rr);
+}
 
-        if (job->backend->page_exact)
-                return false;
-        prev = table_find(job->previous, t->pid, t->start_time);
+/* The process's regions being confirmed cold, in address order, for the
+ * mark to leave alone; *ret is NULL when there are none. Only a
+ * region-level backend (refs) confirms: it keeps no state from mark to
+ * collect. */
+static int confirming_spans(const CycleJob *job, const ProcTarget *t, IdleSpan **ret, size_t *ret_n) {
+        const ProcessRecord *prev =
+                job->backend->page_exact ? NULL : table_find(job->previous, t->pid, t->start_time);
+        _cleanup_free_ IdleSpan *spans = NULL;
+        size_t n = 0;
+
         for (size_t i = 0; prev && i < prev->n_regions; i++) {
                 const RegionRecord *rr = &prev->regions[i];
 
-                if (rr->hot_seen && !rr->mixed && rr->streak > 0 &&
-                    rr->streak < region_confirm(&job->policy, rr))
-                        return true;
+                if (!region_confirming(&job->policy, rr))
+                        continue;
+                if (!spans) {
+                        spans = calloc(prev->n_regions, sizeof(IdleSpan));
+                        if (!spans)
+                                return -ENOMEM;
+                }
+                spans[n++] = (IdleSpan){ .start = rr->start, .end = rr->end };
         }
-        return false;
+        *ret = TAKE_PTR(spans);
+        *ret_n = n;
+        return 0;
 }
 
 /* Whether the engine learns page by page what comes back of the region's
@@ -384,8 +399,9 @@ static int table_append(ProcessTable *t, const ProcessRecord *r) {
 
 /* Collects, decides and advises for one process; fills its record. First
  * what came back of the engine's earlier pageouts, which paces the
- * process; then the advice. */
-static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessRecord *rec) {
+ * process; then the advice. 'kept_whole': it was not marked this cycle,
+ * and the reading of every region runs on. */
+static int cycle_process(CycleJob *job, ProcTarget *t, void **state, bool kept_whole, ProcessRecord *rec) {
         const ProcessRecord *prev = table_find(job->previous, t->pid, t->start_time);
         size_t page_size = (size_t) sysconf(_SC_PAGESIZE);
         _cleanup_free_ uint64_t *entries = NULL;
@@ -393,7 +409,7 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         uint64_t resident = 0, idle = 0, refault_pages = 0, now;
         IdleResult res = {};
         LruCgroup *lru;
-        bool over, quiet, runs_on;
+        bool over, quiet;
         int r;
 
         if (prev) {
@@ -480,7 +496,6 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
         lru = job->lru ? lru_plan_find(&job->lru_plan, t->memcg) : NULL;
         if (lru && !lru->eligible)
                 lru = NULL;
-        runs_on = cycle_lru_window_runs_on(job, t->memcg) || process_confirming(job, t);
 
         /* Pass 2: decide and advise. */
         for (size_t i = 0; i < res.n_regions && !atomic_load(&job->cancel); i++) {
@@ -562,8 +577,9 @@ static int cycle_process(CycleJob *job, ProcTarget *t, void **state, ProcessReco
 
                 if (action == POLICY_PAGEOUT && region_learns(region, page_size))
                         r = pageout_region(job, t->pidfd, pagemap, region, page_size, rr, entries, &bytes);
-                else if (action == POLICY_COLD && runs_on)
-                        r = 0; /* the window goes on: its bits stay */
+                else if (action == POLICY_COLD &&
+                         (kept_whole || (before && region_confirming(&job->policy, before))))
+                        r = 0; /* its reading goes on: its bits stay */
                 else if (action != POLICY_NONE)
                         r = advise_region(job->reclaim, job->backend, t->pidfd, region, action, job->dry_run,
                                           &job->cancel, &bytes);
@@ -619,11 +635,18 @@ void cycle_check_pressure(CycleJob *job) {
                                     job->stats.hold_reason, sizeof(job->stats.hold_reason));
 }
 
+/* How a process's window began this cycle. */
+typedef enum MarkState {
+        MARK_NONE, /* not marked: skipped */
+        MARK_DONE, /* marked, but for the regions being confirmed idle */
+        MARK_KEPT_WHOLE, /* not marked: every region's reading runs on */
+} MarkState;
+
 static void *cycle_thread(void *userdata) {
         CycleJob *job = userdata;
         uint64_t start = now_usec(CLOCK_MONOTONIC), cpu_start = now_usec(CLOCK_THREAD_CPUTIME_ID);
         void **states = NULL;
-        bool *marked = NULL;
+        MarkState *marked = NULL;
         uint64_t one = 1;
 
         /* Only the workers run at idle priority, never the bus. */
@@ -649,33 +672,38 @@ static void *cycle_thread(void *userdata) {
                 if (job->lru && cycle_lru_plan(job) < 0)
                         job->lru = false;
                 states = calloc(job->scan.n_targets ?: 1, sizeof(void *));
-                marked = calloc(job->scan.n_targets ?: 1, sizeof(bool));
+                marked = calloc(job->scan.n_targets ?: 1, sizeof(MarkState));
         }
 
         for (size_t i = 0; states && marked && i < job->scan.n_targets && !atomic_load(&job->cancel); i++) {
                 ProcTarget *t = &job->scan.targets[i];
+                _cleanup_free_ IdleSpan *keep = NULL;
+                size_t n_keep = 0;
                 int r;
 
                 if (t->excluded)
                         continue;
-                /* Its window began cycles ago (its cgroup's LRU window, or
-                 * a region of its being confirmed idle): what it used since
-                 * then keeps its bits. Only a region-level backend (refs)
-                 * does either, and it keeps no state from mark to collect. */
-                if (cycle_lru_window_runs_on(job, t->memcg) || process_confirming(job, t)) {
-                        marked[i] = true;
+                /* Its cgroup's LRU window began cycles ago: what its
+                 * processes used since then keeps its bits. Only a
+                 * region-level backend (refs) has one, and it keeps no
+                 * state from mark to collect. */
+                if (cycle_lru_window_runs_on(job, t->memcg)) {
+                        marked[i] = MARK_KEPT_WHOLE;
                         continue;
                 }
-                r = proc_target_pin(t);
+                /* Nor do its regions being confirmed idle lose their bits. */
+                r = confirming_spans(job, t, &keep, &n_keep);
+                if (r >= 0)
+                        r = proc_target_pin(t);
                 if (r >= 0) {
                         r = job->backend->mark(t, job->policy.min_region_bytes,
-                                               job->dry_run ? NULL : job->reclaim, &states[i]);
+                                               job->dry_run ? NULL : job->reclaim, keep, n_keep, &states[i]);
                         proc_target_unpin(t);
                 }
                 if (r < 0 && r != -ESRCH)
                         log_full_errno(LOG_NOTICE, r, "Failed to mark %s[%d] idle, skipping it: %m", t->comm,
                                        (int) t->pid);
-                marked[i] = r >= 0;
+                marked[i] = r < 0 ? MARK_NONE : r == IDLE_MARK_KEPT_WHOLE ? MARK_KEPT_WHOLE : MARK_DONE;
         }
 
         if (states && marked && cycle_wait_usec(job, (uint64_t) job->idle_sample_secs * 1000000)) {
@@ -693,12 +721,13 @@ static void *cycle_thread(void *userdata) {
 
                         memcpy(rec.comm, t->comm, sizeof(rec.comm));
                         if (!t->excluded) {
-                                if (!marked[i])
+                                if (marked[i] == MARK_NONE)
                                         continue;
                                 job->stats.processes++;
                                 r = proc_target_pin(t);
                                 if (r >= 0) {
-                                        r = cycle_process(job, t, &states[i], &rec);
+                                        r = cycle_process(job, t, &states[i], marked[i] == MARK_KEPT_WHOLE,
+                                                          &rec);
                                         proc_target_unpin(t);
                                 }
                         }

@@ -176,7 +176,7 @@ static int open_target(const ProcTarget *t, uint64_t min_size_bytes, SmapsVma **
 }
 
 static int page_idle_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold,
-                          void **state) {
+                          const IdleSpan *keep, size_t n_keep, void **state) {
         _cleanup_close_ int pagemap = -EBADF, bitmap = -EBADF;
         _cleanup_free_ char *bpath = bitmap_path();
         _cleanup_free_ SmapsVma *vmas = NULL;
@@ -185,7 +185,9 @@ static int page_idle_mark(const ProcTarget *t, uint64_t min_region_bytes, const 
         WordSet w;
         int r;
 
-        /* Small regions are never collected: marking their pages would cost
+        /* 'cold' and 'keep' are the refs backend's: page-exact readings
+         * need no confirmation across marks. Small regions are never
+         * collected: marking their pages would cost
          * a pagemap read each for nothing (a JVM has thousands). */
         r = open_target(t, min_region_bytes, &vmas, &n_vmas, &pagemap);
         if (r < 0)

@@ -18,6 +18,15 @@ static int refs_probe(void) {
         return 1;
 }
 
+/* Whether start-end is one of the regions in 'keep': the same bounds, as
+ * the cycle matches a region with its record. Both are in address order,
+ * and *next walks 'keep' along with the calls. */
+static bool span_kept(const IdleSpan *keep, size_t n_keep, size_t *next, uint64_t start, uint64_t end) {
+        while (*next < n_keep && keep[*next].start < start)
+                (*next)++;
+        return *next < n_keep && keep[*next].start == start && keep[*next].end == end;
+}
+
 static int proc_file(const ProcTarget *t, const char *name, char **ret) {
         if (asprintf(ret, "%s/proc/%d/%s", root_prefix(), (int) t->pid, name) < 0)
                 return -ENOMEM;
@@ -44,15 +53,18 @@ static int proc_file(const ProcTarget *t, const char *name, char **ret) {
  * MADV_COLD skips, then keep their bits and count as used; MADV_PAGEOUT
  * skips them too, so nothing the process path could take is hidden.
  *
+ * The regions in 'keep' are left out: their bits stay as they are.
+ *
  * Returns 0 when MADV_COLD went over the regions, < 0 when clear_refs must
  * do the marking (-ESRCH: the process is gone). */
-static int refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold) {
+static int refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold,
+                          const IdleSpan *keep, size_t n_keep) {
         /* The regions collect() looks at, from maps: no page walk. */
         const SmapsFilter filter = { .anonymous_only = true, .min_size_bytes = min_region_bytes };
         _cleanup_free_ SmapsVma *vmas = NULL;
         _cleanup_free_ struct iovec *ranges = NULL;
         uint64_t bytes = 0;
-        size_t n;
+        size_t n, n_ranges = 0, next = 0;
         int r;
 
         r = maps_read(t->pid, &filter, &vmas, &n);
@@ -63,26 +75,36 @@ static int refs_mark_cold(const ProcTarget *t, uint64_t min_region_bytes, const 
         ranges = calloc(n, sizeof(struct iovec));
         if (!ranges)
                 return -ENOMEM;
-        for (size_t i = 0; i < n; i++)
-                ranges[i] = (struct iovec){ .iov_base = (void *) (uintptr_t) vmas[i].start,
-                                            .iov_len = (size_t) (vmas[i].end - vmas[i].start) };
+        for (size_t i = 0; i < n; i++) {
+                if (span_kept(keep, n_keep, &next, vmas[i].start, vmas[i].end))
+                        continue;
+                ranges[n_ranges++] = (struct iovec){ .iov_base = (void *) (uintptr_t) vmas[i].start,
+                                                     .iov_len = (size_t) (vmas[i].end - vmas[i].start) };
+        }
+        if (n_ranges == 0)
+                return 0;
         /* A range the kernel refuses (gone, locked) is skipped and keeps
          * its bits: it reads as used, and could not be paged out. */
-        return reclaim_advise(cold, t->pidfd, ranges, n, POLICY_COLD, NULL, &bytes);
+        return reclaim_advise(cold, t->pidfd, ranges, n_ranges, POLICY_COLD, NULL, &bytes);
 }
 
-static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state) {
+static int refs_mark(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold,
+                     const IdleSpan *keep, size_t n_keep, void **state) {
         _cleanup_free_ char *path = NULL;
         int r;
 
         if (cold && cold->have_cold && t->pidfd >= 0) {
-                r = refs_mark_cold(t, min_region_bytes, cold);
+                r = refs_mark_cold(t, min_region_bytes, cold, keep, n_keep);
                 if (r >= 0 || r == -ESRCH)
                         return r;
                 log_debug_errno(
                         r, "Failed to mark %s[%d]'s regions cold, clearing its accessed bits instead: %m",
                         t->comm, (int) t->pid);
         }
+        /* clear_refs clears the whole process or nothing: the kept
+         * regions' readings run on, and so do all the others'. */
+        if (n_keep > 0)
+                return IDLE_MARK_KEPT_WHOLE;
         r = proc_file(t, "clear_refs", &path);
         if (r < 0)
                 return r;

@@ -29,6 +29,15 @@ typedef struct IdleResult {
 
 void idle_result_done(IdleResult *r);
 
+/* A region by its bounds, as smaps names it. */
+typedef struct IdleSpan {
+        uint64_t start, end;
+} IdleSpan;
+
+/* mark() left every bit of the process as it was: it can mark only the
+ * whole process, and 'keep' asked it to leave some regions alone. */
+#define IDLE_MARK_KEPT_WHOLE 1
+
 /* An idle tracking backend. Both steps take a process scanned this cycle;
  * -ESRCH means it went away (dropped quietly by the caller). */
 typedef struct IdleBackend {
@@ -40,8 +49,13 @@ typedef struct IdleBackend {
          * ones collect() looks at). 'cold' (NULL in a dry run): the refs
          * backend may mark those regions with MADV_COLD through t->pidfd,
          * which flushes the TLB entries of the pages it marks, instead of
-         * clear_refs, which does not. */
-        int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold, void **state);
+         * clear_refs, which does not. The regions in 'keep' (refs only)
+         * keep their bits: their reading runs on from an earlier mark.
+         * Where only the whole process can be marked (clear_refs) and
+         * 'keep' is not empty, nothing is, and it returns
+         * IDLE_MARK_KEPT_WHOLE. */
+        int (*mark)(const ProcTarget *t, uint64_t min_region_bytes, const Reclaim *cold,
+                    const IdleSpan *keep, size_t n_keep, void **state);
         /* Ends it: which anonymous memory stayed idle, per region of at
          * least min_region_bytes. Frees *state. */
         int (*collect)(const ProcTarget *t, void **state, uint64_t min_region_bytes, IdleResult *ret);

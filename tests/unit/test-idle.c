@@ -221,7 +221,7 @@ static void test_refs_mark(void) {
         char *dir = refs_root_fixture(), *written;
         void *state = NULL;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, NULL, 0, &state));
         written = tempdir_read(dir, "proc/4242/clear_refs");
         ASSERT_STREQ(written, "1\n");
         free(written);
@@ -231,9 +231,20 @@ static void test_refs_mark(void) {
         /* MADV_COLD needs the process's pidfd: without it (and without a
          * maps file here), clear_refs alone, and no error. */
         tempdir_write_string(dir, "proc/4242/clear_refs", "");
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &cold, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, &cold, NULL, 0, &state));
         written = tempdir_read(dir, "proc/4242/clear_refs");
         ASSERT_STREQ(written, "1\n");
+        free(written);
+        ASSERT_NULL(state);
+
+        /* clear_refs clears every region or none: with a region to keep,
+         * none, and the caller is told that the whole reading runs on. */
+        tempdir_write_string(dir, "proc/4242/clear_refs", "");
+        ASSERT_EQ_INT(idle_backend_refs.mark(&target_4242, 0, &cold, &(const IdleSpan){ 0x1000, 0x2000 }, 1,
+                                             &state),
+                      IDLE_MARK_KEPT_WHOLE);
+        written = tempdir_read(dir, "proc/4242/clear_refs");
+        ASSERT_STREQ(written, "");
         free(written);
         ASSERT_NULL(state);
         refs_root_done(dir);
@@ -257,12 +268,20 @@ static long self_referenced_kib(uintptr_t start, const char *prefix) {
         return kib;
 }
 
+/* A maps line naming the anonymous mapping at 'addr'. */
+static const char *span_line(const void *addr, size_t len, char *buf) {
+        snprintf(buf, 128, "%lx-%lx rw-p 00000000 00:00 0 \n", (unsigned long) (uintptr_t) addr,
+                 (unsigned long) ((uintptr_t) addr + len));
+        return buf;
+}
+
 static void test_refs_mark_cold(void) {
         Reclaim rc = {};
-        char *dir = tempdir_new(), *written, maps[128], maps_path[64], clear_refs_path[64];
+        char *dir = tempdir_new(), *written, maps[128], maps_path[64], clear_refs_path[64], line_a[128],
+             line_b[128], two[256];
         ProcTarget t = { .pid = getpid(), .comm = "test-idle" };
         void *state = NULL;
-        uint8_t *mem;
+        uint8_t *mem, *keep;
         long before, after;
 
         reclaim_probe(&rc);
@@ -279,15 +298,14 @@ static void test_refs_mark_cold(void) {
          * clear_refs would show. */
         t.pidfd = (int) syscall(SYS_pidfd_open, getpid(), 0);
         ASSERT_TRUE(t.pidfd >= 0);
-        snprintf(maps, sizeof(maps), "%lx-%lx rw-p 00000000 00:00 0 \n", (unsigned long) (uintptr_t) mem,
-                 (unsigned long) (uintptr_t) (mem + 4 * MIB));
+        snprintf(maps, sizeof(maps), "%s", span_line(mem, 4 * MIB, line_a));
         snprintf(maps_path, sizeof(maps_path), "proc/%d/maps", (int) t.pid);
         snprintf(clear_refs_path, sizeof(clear_refs_path), "proc/%d/clear_refs", (int) t.pid);
         tempdir_write_string(dir, maps_path, maps);
         tempdir_write_string(dir, clear_refs_path, "");
         ASSERT_OK(root_set_prefix(dir));
 
-        ASSERT_OK(idle_backend_refs.mark(&t, 1 * MIB, &rc, &state));
+        ASSERT_OK(idle_backend_refs.mark(&t, 1 * MIB, &rc, NULL, 0, &state));
         ASSERT_NULL(state);
         after = self_referenced_kib((uintptr_t) mem, dir);
         /* The bits are clear (a page still in the per-CPU add batch is
@@ -301,8 +319,44 @@ static void test_refs_mark_cold(void) {
         for (size_t i = 0; i < 4 * MIB; i += PAGE)
                 ASSERT_EQ_INT(mem[i], 0x5a);
 
+        /* Two regions, the second kept: its bits stay, the first's are
+         * cleared. */
+        keep = mmap(NULL, 2 * MIB + 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        ASSERT_TRUE(keep != MAP_FAILED);
+        /* Inaccessible pages around it, so that it never merges with the
+         * first into one VMA. */
+        keep += PAGE;
+        ASSERT_OK(mprotect(keep, 2 * MIB, PROT_READ | PROT_WRITE));
+        ASSERT_OK(madvise(keep, 2 * MIB, MADV_NOHUGEPAGE));
+        ASSERT_OK(root_set_prefix(NULL));
+        memset(mem, 0x5b, 4 * MIB);
+        memset(keep, 0x6c, 2 * MIB);
+        ASSERT_OK(root_set_prefix(dir));
+        ASSERT_TRUE(self_referenced_kib((uintptr_t) mem, dir) >= 3584);
+        ASSERT_TRUE(self_referenced_kib((uintptr_t) keep, dir) >= 1536);
+        /* Address order, as the cycle gives them. */
+        if ((uintptr_t) keep < (uintptr_t) mem)
+                snprintf(two, sizeof(two), "%s%s", span_line(keep, 2 * MIB, line_b),
+                         span_line(mem, 4 * MIB, line_a));
+        else
+                snprintf(two, sizeof(two), "%s%s", span_line(mem, 4 * MIB, line_a),
+                         span_line(keep, 2 * MIB, line_b));
+        tempdir_write_string(dir, maps_path, two);
+        ASSERT_OK(idle_backend_refs.mark(&t, 1 * MIB, &rc,
+                                         &(const IdleSpan){ (uintptr_t) keep, (uintptr_t) keep + 2 * MIB },
+                                         1, &state));
+        after = self_referenced_kib((uintptr_t) mem, dir);
+        ASSERT_TRUE(after >= 0 && after <= 256);
+        ASSERT_TRUE(self_referenced_kib((uintptr_t) keep, dir) >= 1536);
+        written = tempdir_read(dir, clear_refs_path);
+        ASSERT_STREQ(written, "");
+        free(written);
+        for (size_t i = 0; i < 2 * MIB; i += PAGE)
+                ASSERT_EQ_INT(keep[i], 0x6c);
+
         close(t.pidfd);
         ASSERT_OK(munmap(mem, 4 * MIB));
+        ASSERT_OK(munmap(keep - PAGE, 2 * MIB + 2 * PAGE));
         refs_root_done(dir);
 }
 
@@ -323,7 +377,7 @@ static void test_refs_collect(void) {
         void *state = NULL;
         IdleResult res;
 
-        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, &state));
+        ASSERT_OK(idle_backend_refs.mark(&target_4242, 0, NULL, NULL, 0, &state));
 
         /* At least 1 MiB: the 64 MiB region, the 2 MiB arena and the
          * guard region of exactly 1 MiB; no file, shared or special ones. */
@@ -379,7 +433,7 @@ static void test_refs_gone(void) {
         void *state = NULL;
         IdleResult res = {};
 
-        ASSERT_ERRNO(idle_backend_refs.mark(&gone, 0, NULL, &state), -ESRCH);
+        ASSERT_ERRNO(idle_backend_refs.mark(&gone, 0, NULL, NULL, 0, &state), -ESRCH);
         ASSERT_ERRNO(idle_backend_refs.collect(&gone, &state, 0, &res), -ESRCH);
         /* A process that is there but whose smaps does not parse. */
         ASSERT_ERRNO(idle_backend_refs.collect(&target_4242, &state, 0, &res), -EBADMSG);

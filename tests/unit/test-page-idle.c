@@ -221,7 +221,7 @@ static void test_mark(void) {
         char *dir = root_new();
         void *state = NULL;
 
-        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, NULL, 0, &state));
         bitmap_read(dir, got);
 
         /* The THP: 8 full words. */
@@ -253,7 +253,7 @@ static void test_mark_min_region(void) {
 
         /* Only region A is big enough: B's pages (which collect would skip
          * too) are left alone. */
-        ASSERT_OK(idle_backend_page_idle.mark(&target, B_PAGES * page_size() + 1, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, B_PAGES * page_size() + 1, NULL, NULL, 0, &state));
         bitmap_read(dir, got);
         for (uint64_t i = 0; i < B_PAGES; i++)
                 ASSERT_FALSE(got[(B_PFN + i) / 64] >> ((B_PFN + i) % 64) & 1);
@@ -270,7 +270,7 @@ static void test_collect(void) {
         void *state = NULL;
         IdleResult res;
 
-        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, NULL, 0, &state));
         /* Touched meanwhile: two pages of the THP, one single page. */
         bitmap_touch(dir, THP_PFN + 100);
         bitmap_touch(dir, THP_PFN + 101);
@@ -303,7 +303,7 @@ static void test_collect_untouched(void) {
         void *state = NULL;
         IdleResult res;
 
-        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, NULL, 0, &state));
         /* Only B's first page was used; every region counts. */
         bitmap_touch(dir, B_PFN);
         ASSERT_OK(idle_backend_page_idle.collect(&target, &state, 0, &res));
@@ -371,7 +371,7 @@ static void test_chunk_boundary(void) {
         bitmap_create(dir);
         ASSERT_OK(root_set_prefix(dir));
 
-        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, NULL, 0, &state));
         bitmap_read(dir, got);
         for (size_t i = 0; i < BITMAP_WORDS; i++) {
                 uint64_t expected = i == C_PFN / 64       ? UINT64_MAX
@@ -435,7 +435,7 @@ static void test_many_mappings(void) {
         bitmap_create(dir);
         ASSERT_OK(root_set_prefix(dir));
 
-        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, &state));
+        ASSERT_OK(idle_backend_page_idle.mark(&target, 0, NULL, NULL, 0, &state));
         bitmap_read(dir, got);
         for (size_t i = 0; i < n; i++)
                 if (((got[(pfn0 + i) / 64] >> ((pfn0 + i) % 64)) & 1) != (i % 10 != 9))
@@ -472,13 +472,13 @@ static void test_missing_pid(void) {
         void *state = NULL;
         IdleResult res = {};
 
-        ASSERT_ERRNO(idle_backend_page_idle.mark(&gone, 0, NULL, &state), -ESRCH);
+        ASSERT_ERRNO(idle_backend_page_idle.mark(&gone, 0, NULL, NULL, 0, &state), -ESRCH);
         ASSERT_ERRNO(idle_backend_page_idle.collect(&gone, &state, 0, &res), -ESRCH);
         ASSERT_NULL(res.regions);
 
         /* Gone between reading maps and opening pagemap. */
         write_smaps(dir, "proc/4243/smaps", "1000-2000 rw-p 00000000 00:00 0 \n");
-        ASSERT_ERRNO(idle_backend_page_idle.mark(&gone, 0, NULL, &state), -ESRCH);
+        ASSERT_ERRNO(idle_backend_page_idle.mark(&gone, 0, NULL, NULL, 0, &state), -ESRCH);
         ASSERT_ERRNO(idle_backend_page_idle.collect(&gone, &state, 0, &res), -ESRCH);
         ASSERT_NULL(res.regions);
         root_done(dir);
