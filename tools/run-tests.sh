@@ -4,7 +4,7 @@
 # clang build that runs every parser's libFuzzer target (tests/fuzz) for a
 # while, and the formatting check. A skipped test counts as a failure. Run
 # as root from the repository. The test logs: BUILD/meson-logs/NAME.txt
-# (NAME: unit, fuzz, vm, host).
+# (NAME: unit, fuzz, vm, bench, host).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -73,7 +73,9 @@ build build-test -Dapplet=enabled
 # The VM tests run qemu on one thread (TCG): they take one CPU for half an
 # hour, in the background, while the other CPU builds the sanitizer and
 # fuzz builds, one job at a time, and runs their tests that time nothing
-# (unit, merge, fuzz). The host's integration tests and benchmarks, which
+# (unit, merge, fuzz), then the benchmark's smoke run, which judges no
+# timing either (bench/meson.build) and would otherwise leave that CPU idle
+# for the VMs' last quarter of an hour. The host's integration tests, which
 # time things, run once the VMs are done.
 vm_out=build-test/meson-logs/vm-output.txt
 setsid meson test -C build-test --no-rebuild --print-errorlogs --num-processes 1 --logbase vm --suite vm \
@@ -89,6 +91,7 @@ CC=clang NINJA_JOBS=1 build build-fuzz -Dfuzz=true -Db_sanitize=address,undefine
 run_tests build-test unit --suite unit --suite merge
 run_tests build-asan unit --suite unit --suite merge
 run_tests build-fuzz fuzz --suite fuzz
+run_tests build-test bench --suite bench
 
 vm_rc=0
 wait "$vm_pid" || vm_rc=$?
@@ -96,7 +99,7 @@ trap - EXIT
 cat "$vm_out"
 count build-test vm "$vm_rc"
 
-run_tests build-test host --no-suite unit --no-suite merge --no-suite vm
+run_tests build-test host --no-suite unit --no-suite merge --no-suite vm --no-suite bench
 run_tests build-asan host --no-suite unit --no-suite merge
 
 format_rc=0
