@@ -32,27 +32,43 @@ build() {
         ninja -C "$dir" ${NINJA_JOBS:+-j "$NINJA_JOBS"}
 }
 
+# What failed or was skipped, with the end of its output: printed again last,
+# where a log cut to its tail still shows it.
+not_ok=$(mktemp)
+trap 'rm -f "$not_ok"' EXIT
+
 # Adds up the results of one `meson test --logbase NAME` in DIR.
 count() {
         local dir=$1 name=$2 rc=$3 p f s
-        read -r p f s < <(/usr/bin/python3 - "$dir/meson-logs/$name.json" <<'PY'
+        read -r p f s < <(/usr/bin/python3 - "$dir/meson-logs/$name.json" "$dir ($name)" "$not_ok" <<'PY'
 import json, sys
 p = f = s = 0
 try:
     lines = open(sys.argv[1]).readlines()
 except FileNotFoundError:
     lines = []
-for line in lines:
-    r = json.loads(line)["result"]
-    if r == "OK": p += 1
-    elif r == "SKIP": s += 1
-    else: f += 1
+with open(sys.argv[3], "a") as out:
+    for line in lines:
+        t = json.loads(line)
+        r = t["result"]
+        if r == "OK":
+            p += 1
+            continue
+        if r == "SKIP":
+            s += 1
+        else:
+            f += 1
+        out.write(f"--- {r}: {t['name']} in {sys.argv[2]}, {t.get('duration') or 0:.0f} s\n")
+        for stream in ("stdout", "stderr"):
+            tail = (t.get(stream) or "").splitlines()[-25:]
+            if tail:
+                out.write(f"    the end of its {stream}:\n" + "".join(f"    {ln}\n" for ln in tail))
 print(p, f, s)
 PY
 )
         passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
         if [ "$rc" -ne 0 ]; then
-                echo "meson test in $dir ($name) failed (rc $rc)"
+                echo "meson test in $dir ($name) failed (rc $rc)" | tee -a "$not_ok"
                 # No test ran (meson itself failed): that is a failure too.
                 [ $((p + f + s)) -gt 0 ] || failed=$((failed + 1))
         fi
@@ -73,15 +89,15 @@ build build-test -Dapplet=enabled
 # The VM tests run qemu on one thread (TCG): they take one CPU for half an
 # hour, in the background, while the other CPU builds the sanitizer and
 # fuzz builds, one job at a time, and runs their tests that time nothing
-# (unit, merge, fuzz), then the benchmark's smoke run, which judges no
-# timing either (bench/meson.build) and would otherwise leave that CPU idle
-# for the VMs' last quarter of an hour. The host's integration tests, which
-# time things, run once the VMs are done.
+# (unit, merge, fuzz). The benchmark's smoke run and the host's integration
+# tests run once the VMs are done: beside a VM, the bench's engine, KSM and
+# pressure share the machine with qemu, and a failed run there could not be
+# told from the VM's doing.
 vm_out=build-test/meson-logs/vm-output.txt
 setsid meson test -C build-test --no-rebuild --print-errorlogs --num-processes 1 --logbase vm --suite vm \
         >"$vm_out" 2>&1 &
 vm_pid=$!
-trap 'kill -- -"$vm_pid" 2>/dev/null || true' EXIT
+trap 'kill -- -"$vm_pid" 2>/dev/null || true; rm -f "$not_ok"' EXIT
 echo "The VM tests run in the background (pid $vm_pid, output in $vm_out)."
 
 NINJA_JOBS=1 build build-asan -Db_sanitize=address,undefined -Db_lundef=false --buildtype=debug \
@@ -91,21 +107,31 @@ CC=clang NINJA_JOBS=1 build build-fuzz -Dfuzz=true -Db_sanitize=address,undefine
 run_tests build-test unit --suite unit --suite merge
 run_tests build-asan unit --suite unit --suite merge
 run_tests build-fuzz fuzz --suite fuzz
-run_tests build-test bench --suite bench
 
 vm_rc=0
 wait "$vm_pid" || vm_rc=$?
-trap - EXIT
+trap 'rm -f "$not_ok"' EXIT
 cat "$vm_out"
 count build-test vm "$vm_rc"
+
+run_tests build-test bench --suite bench
 
 run_tests build-test host --no-suite unit --no-suite merge --no-suite vm --no-suite bench
 run_tests build-asan host --no-suite unit --no-suite merge
 
 format_rc=0
 tools/check-format.sh || format_rc=$?
-if [ "$format_rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+if [ "$format_rc" -eq 0 ]; then
+        passed=$((passed + 1))
+else
+        failed=$((failed + 1))
+        echo "--- the formatting check (tools/check-format.sh) failed" >>"$not_ok"
+fi
 
+if [ -s "$not_ok" ]; then
+        echo "=== Not passed:"
+        cat "$not_ok"
+fi
 [ "$skipped" -eq 0 ] || echo "Skipped tests count as failures."
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ] && [ "$skipped" -eq 0 ]

@@ -86,7 +86,10 @@ run_variant() {
         : >"$results"
         : >"$console"
         t=$(ms)
-        nice -n 19 "$qemu" -accel tcg,thread=single -cpu max \
+        # mem-merge=off: QEMU would mark the guest's RAM mergeable, and the host's
+        # ksmd, when a test or the benchmark on the host runs KSM, would then
+        # scan hundreds of MiB of it before the pages it was started for.
+        nice -n 19 "$qemu" -accel tcg,thread=single -cpu max -machine mem-merge=off \
                 -m "${WOLFRAM_VM_MEMORY:-2G}" -smp "${WOLFRAM_VM_CPUS:-2}" \
                 -nographic -nodefaults -no-reboot -monitor none \
                 -serial "file:$console" -serial "file:$results" \

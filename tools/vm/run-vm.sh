@@ -46,7 +46,10 @@ cat "$initramfs" "$tmp/scenario.cpio.gz" >"$tmp/initrd"
 log=${WOLFRAM_VM_LOG:-$tmp/console.log}
 : >"$log"
 start_ms=$(date +%s%3N)
-"$qemu" -accel tcg,thread=single -cpu max \
+# mem-merge=off: QEMU would mark the guest's RAM mergeable, and the host's
+# ksmd, when a test or the benchmark on the host runs KSM, would then
+# scan hundreds of MiB of it before the pages it was started for.
+"$qemu" -accel tcg,thread=single -cpu max -machine mem-merge=off \
         -m "${WOLFRAM_VM_MEMORY:-2G}" -smp "${WOLFRAM_VM_CPUS:-2}" \
         -nographic -nodefaults -no-reboot \
         -serial "file:$log" -monitor none \
