@@ -90,9 +90,9 @@ build build-test -Dapplet=enabled
 # hour, in the background, while the other CPU builds the sanitizer and
 # fuzz builds, one job at a time, and runs their tests that time nothing
 # (unit, merge, fuzz). The benchmark's smoke run and the host's integration
-# tests run once the VMs are done: beside a VM, the bench's engine, KSM and
-# pressure share the machine with qemu, and a failed run there could not be
-# told from the VM's doing.
+# tests run once the VMs are done: beside a VM, the bench's CPU hogs and
+# node reclaim reach qemu too, and a failed run there could not be told
+# from the VM's doing.
 vm_out=build-test/meson-logs/vm-output.txt
 setsid meson test -C build-test --no-rebuild --print-errorlogs --num-processes 1 --logbase vm --suite vm \
         >"$vm_out" 2>&1 &
