@@ -14,7 +14,12 @@
  * Major faults: getrusage(RUSAGE_THREAD) after each pass, so that faults the
  * main thread takes (verify reads everything) are never counted as hot.
  * Counted from the end of the first pass, which is what faulted the pages in
- * after the fill.
+ * after the fill. Nor are the faults of the thread's own figures: once the
+ * reservoirs have seen many samples, their pages are written seldom, go
+ * idle, may be paged out, and come back at the next write. A pass keeps its
+ * samples on its stack (used every pass) and puts them in the reservoirs
+ * after it, between two readings of the count; what those writes fault is
+ * left out.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -28,6 +33,8 @@
 #define PASS_RING 4096
 #define SAMPLE_RESERVOIR 65536
 #define SAMPLE_EVERY_PAGES 64
+/* Timings a pass keeps on its stack before they go to the reservoirs. */
+#define PASS_SAMPLES 512
 
 struct reservoir {
         uint64_t seen;
@@ -89,16 +96,29 @@ static void reservoir_add(struct reservoir *r, uint64_t ns, uint64_t *rng) {
         r->seen++;
 }
 
-static void record_sample(uint64_t ns, uint64_t *rng) {
+struct pass_samples {
+        size_t n;
+        uint64_t ns[PASS_SAMPLES];
+};
+
+/* Puts the pass's samples in the reservoirs and returns the major faults
+ * that took. */
+static uint64_t samples_flush(struct pass_samples *ps, uint64_t *rng) {
+        uint64_t before = thread_major_faults();
+
         pthread_mutex_lock(&hot.lock);
-        reservoir_add(&hot.lifetime, ns, rng);
-        reservoir_add(&hot.window, ns, rng);
+        for (size_t i = 0; i < ps->n; i++) {
+                reservoir_add(&hot.lifetime, ps->ns[i], rng);
+                reservoir_add(&hot.window, ps->ns[i], rng);
+        }
         pthread_mutex_unlock(&hot.lock);
+        ps->n = 0;
+        return thread_major_faults() - before;
 }
 
 /* Reads one word of each hot page of every mapping and returns how many
- * pages it read. */
-static uint64_t hot_pass(uint64_t *rng) {
+ * pages it read; adds the faults of putting samples away to *bookkeeping. */
+static uint64_t hot_pass(struct pass_samples *ps, uint64_t *rng, uint64_t *bookkeeping) {
         uint64_t pages = 0;
 
         for (size_t i = 0; i < n_mappings; i++) {
@@ -121,7 +141,9 @@ static uint64_t hot_pass(uint64_t *rng) {
                                 }
                                 uint64_t start = now_ns();
                                 (void) *p;
-                                record_sample(now_ns() - start, rng);
+                                ps->ns[ps->n++] = now_ns() - start;
+                                if (ps->n == PASS_SAMPLES)
+                                        *bookkeeping += samples_flush(ps, rng);
                         }
                 }
         }
@@ -130,22 +152,28 @@ static uint64_t hot_pass(uint64_t *rng) {
 
 /* Reads only: writes would change the checksum under the tests. */
 static void *hot_loop(void *arg) {
-        uint64_t rng = seed ^ 0x686f74ULL, majflt_base = 0, next = now_ns();
+        uint64_t rng = seed ^ 0x686f74ULL, majflt_base = 0, bookkeeping = 0, next = now_ns();
+        struct pass_samples samples = {};
 
         for (;;) {
                 uint64_t start = now_ns();
-                uint64_t pages = hot_pass(&rng);
+                uint64_t pages = hot_pass(&samples, &rng, &bookkeeping);
                 uint64_t pass_ns = now_ns() - start;
+
+                bookkeeping += samples_flush(&samples, &rng);
+                /* The hot pages' faults: the thread's, less its figures'. */
                 uint64_t majflt = thread_major_faults();
+                uint64_t hot_majflt = majflt - bookkeeping;
 
                 pthread_mutex_lock(&hot.lock);
                 if (hot.passes == 0)
-                        majflt_base = majflt;
-                hot.majflt = majflt - majflt_base;
+                        majflt_base = hot_majflt;
+                hot.majflt = hot_majflt - majflt_base;
                 hot.pass_page_ns[hot.passes % PASS_RING] = pass_ns / (pages ? pages : 1);
                 if (hot.passes++ == 0)
                         pthread_cond_broadcast(&hot.first_pass_done);
                 pthread_mutex_unlock(&hot.lock);
+                bookkeeping += thread_major_faults() - majflt;
 
                 /* A fixed period rather than a fixed pause, so that the scan
                  * interval a test picks relates to the access interval. A

@@ -320,7 +320,8 @@ class Workload:
 
     def faults(self):
         """What the hot thread measured: {"hot_majflt": major faults it took
-        since its first pass (refaults of hot pages paged out), "hot_passes",
+        since its first pass (refaults of hot pages paged out; not those of
+        its own figures, whose pages are written seldom), "hot_passes",
         "samples": how many timed accesses (every 64th page, a uniform
         reservoir of at most 65536 over its lifetime) the percentiles come
         from, "p50_ns", "p99_ns", "p999_ns", "max_ns": their latency,
